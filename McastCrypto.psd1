@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'McastCrypto.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d0f4b8e-7c1a-4f0e-9a55-2b8f1d3c6e71'
+    Author               = 'The McastCrypto engineers'
+    CompanyName          = 'McastCrypto'
+    Copyright            = '(c) The McastCrypto engineers.'
+    Description          = 'Secure group messaging over UDP multicast through a relay: members and relay, the seed article''s Classic TLV/RSA-OAEP protocol byte for byte, and TLV tools.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('McastCrypto.Format.ps1xml')
+    CmdletsToExport      = @(
+        'ConvertFrom-Tlv'
+        'ConvertTo-Tlv'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Multicast', 'UDP', 'TLV', 'Encryption', 'RSA', 'Relay', 'Chat', 'Networking', 'Security', 'PSEdition_Desktop', 'PSEdition_Core')
+            ReleaseNotes = 'First release: TLV encoding and decoding (ConvertTo-Tlv, ConvertFrom-Tlv).'
+        }
+    }
+}

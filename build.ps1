@@ -1,0 +1,215 @@
+<#
+.SYNOPSIS
+    Builds, tests, documents and demonstrates the McastCrypto module.
+.DESCRIPTION
+    Build  stages an importable module in out/McastCrypto (manifest, loader, format file, help, and
+           the net8.0 and netstandard2.0 builds under lib/).
+    Docs   turns docs/en-US/*.md (PlatyPS's markdown schema) into MAML help in the staged module:
+           with PlatyPS where it is installed, with build/Convert-HelpMarkdown.ps1 otherwise.
+    Test   builds, runs the xunit tests and the Pester tests (against the net8.0 build, then against
+           the netstandard2.0 build in a process of its own) and ends with one line
+           'Tests: N passed, N failed, N skipped'. Exits non-zero on any failure.
+    Demo   builds and runs demo/Demo.ps1.
+    Clean  removes out/ and the build's bin/obj folders.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tests to run (a file or folder under tests/); all of them by default.
+    [string[]] $TestPath,
+
+    # Skip the second Pester pass against the netstandard2.0 build.
+    [switch] $SkipNetStandardTests
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'McastCrypto'
+$ResultsDir = Join-Path $Out 'TestResults'
+$PackagesDir = Join-Path $Root '.packages'
+$PesterVersion = '6.2.0'
+$TargetFrameworks = @('net8.0', 'netstandard2.0')
+
+# The .NET SDK that runs this script may carry only a newer runtime than net8.0: let the tests roll forward.
+$env:DOTNET_ROLL_FORWARD = 'Major'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Native {
+    # Runs a program and stops the build when it fails.
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-PwshCommand {
+    # The command line that starts another PowerShell like this one: 'dotnet <pwsh.dll>' when this
+    # one runs as a .NET tool, the executable itself otherwise.
+    $exe = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') {
+        return @($exe, [Environment]::GetCommandLineArgs()[0])
+    }
+    return @($exe)
+}
+
+function Invoke-Build {
+    Write-Step "Building src/McastCrypto ($Configuration: $($TargetFrameworks -join ', '))"
+    $project = Join-Path $Root 'src/McastCrypto/McastCrypto.csproj'
+    Invoke-Native dotnet @('build', $project, '-c', $Configuration, '--nologo', '-v', 'quiet')
+
+    Write-Step "Staging $ModuleOut"
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $ModuleOut
+    Copy-Item (Join-Path $Root 'McastCrypto.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'src/McastCrypto/McastCrypto.psm1') $ModuleOut
+    Copy-Item (Join-Path $Root 'src/McastCrypto/McastCrypto.Format.ps1xml') $ModuleOut
+    foreach ($tfm in $TargetFrameworks) {
+        $built = Join-Path $Root "src/McastCrypto/bin/$Configuration/$tfm"
+        $lib = Join-Path $ModuleOut "lib/$tfm"
+        $null = New-Item -ItemType Directory -Path $lib -Force
+        Get-ChildItem $built -File | Where-Object { $_.Extension -in '.dll', '.pdb', '.xml' } |
+            Copy-Item -Destination $lib
+    }
+    Invoke-Docs
+}
+
+function Invoke-Docs {
+    $docs = Join-Path $Root 'docs/en-US'
+    $helpFile = 'McastCrypto.dll-Help.xml'
+    $staged = Join-Path $ModuleOut "en-US/$helpFile"
+    $null = New-Item -ItemType Directory -Path (Split-Path $staged) -Force
+    $platyPS = Get-Module -ListAvailable -Name platyPS | Sort-Object Version -Descending | Select-Object -First 1
+    if ($platyPS) {
+        Write-Step "Help: PlatyPS $($platyPS.Version) -> $staged"
+        Import-Module $platyPS
+        $null = New-ExternalHelp -Path $docs -OutputPath (Split-Path $staged) -Force
+    }
+    else {
+        Write-Step "Help: build/Convert-HelpMarkdown.ps1 (PlatyPS is not installed) -> $staged"
+        & (Join-Path $Root 'build/Convert-HelpMarkdown.ps1') -Path $docs -OutputPath $staged
+    }
+    # PowerShell looks for a binary module's help beside the assembly, so each build gets a copy.
+    foreach ($tfm in $TargetFrameworks) {
+        $dir = Join-Path $ModuleOut "lib/$tfm/en-US"
+        $null = New-Item -ItemType Directory -Path $dir -Force
+        Copy-Item $staged $dir
+    }
+    $about = Join-Path $docs 'about_McastCrypto.md'
+    if (Test-Path $about) {
+        Copy-Item $about (Join-Path $ModuleOut 'en-US/about_McastCrypto.help.txt')
+    }
+}
+
+function Get-PesterModulePath {
+    $manifest = Join-Path $PackagesDir "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $manifest)) {
+        Write-Step "Restoring Pester $PesterVersion from NuGet into $PackagesDir"
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'build/BuildTools.csproj'), '--packages', $PackagesDir, '--nologo', '-v', 'quiet')
+    }
+    if (-not (Test-Path $manifest)) { throw "Pester $PesterVersion was restored but $manifest is missing." }
+    return $manifest
+}
+
+function Read-TrxCounts([string] $Path) {
+    [xml] $trx = Get-Content -LiteralPath $Path -Raw
+    $counters = $trx.TestRun.ResultSummary.Counters
+    return [pscustomobject]@{
+        Passed  = [int]$counters.passed
+        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        Skipped = [int]$counters.notExecuted
+    }
+}
+
+function Invoke-XunitTests {
+    Write-Step 'xunit: tests/McastCrypto.Tests'
+    $trxName = 'xunit.trx'
+    $trxPath = Join-Path $ResultsDir $trxName
+    if (Test-Path $trxPath) { Remove-Item $trxPath -Force }
+    & dotnet test (Join-Path $Root 'tests/McastCrypto.Tests/McastCrypto.Tests.csproj') -c $Configuration --nologo `
+        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' --results-directory $ResultsDir
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $trxPath)) {
+        Write-Host "xunit produced no results (exit code $exit): counted as one failure." -ForegroundColor Red
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    $counts = Read-TrxCounts $trxPath
+    if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }
+    return $counts
+}
+
+function Invoke-PesterTests([string] $TargetFramework) {
+    Write-Step "Pester against the $TargetFramework build"
+    $pester = Get-PesterModulePath
+    $summary = Join-Path $ResultsDir "pester-$TargetFramework.json"
+    if (Test-Path $summary) { Remove-Item $summary -Force }
+    $paths = if ($TestPath) { $TestPath } else { @(Join-Path $Root 'tests') }
+    $pwsh = @(Get-PwshCommand)
+    $runner = Join-Path $Root 'build/Invoke-PesterSuite.ps1'
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
+        '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut 'McastCrypto.psd1'),
+        '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path') + $paths
+    & $pwsh[0] @arguments
+    if (-not (Test-Path $summary)) {
+        Write-Host "Pester ($TargetFramework) wrote no summary (exit code $LASTEXITCODE): counted as one failure." -ForegroundColor Red
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    return Get-Content $summary -Raw | ConvertFrom-Json
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $null = New-Item -ItemType Directory -Path $ResultsDir -Force
+    $results = @(Invoke-XunitTests)
+    $results += Invoke-PesterTests 'net8.0'
+    if (-not $SkipNetStandardTests) {
+        $results += Invoke-PesterTests 'netstandard2.0'
+    }
+    $passed = ($results | Measure-Object Passed -Sum).Sum
+    $failed = ($results | Measure-Object Failed -Sum).Sum
+    $skipped = ($results | Measure-Object Skipped -Sum).Sum
+    Write-Host ''
+    Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Step 'Demo'
+    & (Join-Path $Root 'demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'McastCrypto.psd1')
+}
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    foreach ($path in @($Out, (Join-Path $Root 'src/McastCrypto/bin'), (Join-Path $Root 'src/McastCrypto/obj'),
+            (Join-Path $Root 'tests/McastCrypto.Tests/bin'), (Join-Path $Root 'tests/McastCrypto.Tests/obj'))) {
+        if (Test-Path $path) { Remove-Item $path -Recurse -Force }
+    }
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Build' { Invoke-Build }
+        'Docs' { Invoke-Docs }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Clean' { Invoke-Clean }
+    }
+}

@@ -1,0 +1,38 @@
+<#
+.SYNOPSIS
+    Runs the Pester tests against one build of the staged module, in this process, and writes the
+    counts as JSON for build.ps1 to add up. build.ps1 starts it in a process of its own per build,
+    because one process can load only one McastCrypto.dll.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [ValidateSet('net8.0', 'netstandard2.0')] [string] $TargetFramework,
+    [Parameter(Mandatory)] [string] $SummaryPath,
+    [Parameter(Mandatory)] [string[]] $Path
+)
+
+$ErrorActionPreference = 'Stop'
+$env:MCASTCRYPTO_TARGETFRAMEWORK = $TargetFramework
+$env:MCASTCRYPTO_MODULE = $ModulePath
+
+Import-Module $PesterPath -Force
+$config = New-PesterConfiguration
+$config.Run.Path = $Path
+$config.Run.PassThru = $true
+$config.Run.Exit = $false
+$config.Output.Verbosity = 'Normal'
+$config.Should.ErrorAction = 'Stop'
+$result = Invoke-Pester -Configuration $config
+
+# A container that failed to run (a syntax error) is a failure too; a block whose BeforeAll failed
+# marks its tests failed already, so it counts only when no test carries its failure.
+$failed = $result.FailedCount + $result.FailedContainersCount
+if ($result.FailedCount -eq 0) { $failed += $result.FailedBlocksCount }
+[pscustomobject]@{
+    TargetFramework = $TargetFramework
+    Passed          = $result.PassedCount
+    Failed          = $failed
+    Skipped         = $result.SkippedCount
+} | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath -Encoding utf8

@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using McastCrypto.Protocol.Classic;
+using McastCrypto.Tlv;
+
+namespace McastCrypto.Commands
+{
+    /// <summary>
+    /// Decodes TLV records from bytes, hex, Base64 or a file. A malformed record is a non-terminating
+    /// error with its offset and reason; the records before it are still written.
+    /// </summary>
+    [Cmdlet(VerbsData.ConvertFrom, "Tlv", DefaultParameterSetName = BytesSet)]
+    [OutputType(typeof(TlvRecord))]
+    public sealed class ConvertFromTlvCommand : PSCmdlet
+    {
+        private const string BytesSet = "Bytes";
+        private const string HexSet = "Hex";
+        private const string Base64Set = "Base64";
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+
+        // Bytes piped one at a time (an unrolled byte[]) are gathered and decoded as one buffer at the end.
+        private readonly List<byte> looseBytes = new List<byte>();
+
+        /// <summary>The bytes to decode: a byte[] is one buffer; single bytes from the pipeline are gathered into one.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = BytesSet)]
+        [AllowEmptyCollection]
+        public object InputObject { get; set; } = Array.Empty<byte>();
+
+        /// <summary>Hex text to decode (white space, ':' and '-' between bytes and a leading 0x are allowed).</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HexSet)]
+        [AllowEmptyString]
+        public string Hex { get; set; } = string.Empty;
+
+        /// <summary>Base64 text to decode.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = Base64Set)]
+        [AllowEmptyString]
+        public string Base64 { get; set; } = string.Empty;
+
+        /// <summary>Files whose whole content is decoded (wildcards allowed).</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+        [SupportsWildcards]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Files whose whole content is decoded, named exactly.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+        [Alias("PSPath", "LP")]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>Also decode the known inner structures: SenderInfo, FragmentedData, ClientConnect, ClientDisconnect.</summary>
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case HexSet:
+                    DecodeText(Hex, McastCrypto.Tlv.Hex.Decode, "InvalidHex");
+                    break;
+                case Base64Set:
+                    DecodeText(Base64, Convert.FromBase64String, "InvalidBase64");
+                    break;
+                case PathSet:
+                case LiteralPathSet:
+                    DecodeFiles();
+                    break;
+                default:
+                    TakeInput(InputObject);
+                    break;
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (looseBytes.Count > 0)
+            {
+                Decode(looseBytes.ToArray());
+            }
+        }
+
+        private void TakeInput(object input)
+        {
+            object raw = input is PSObject wrapped ? wrapped.BaseObject : input;
+            switch (raw)
+            {
+                case byte[] bytes:
+                    Decode(bytes);
+                    return;
+                case byte single:
+                    looseBytes.Add(single);
+                    return;
+            }
+
+            if (raw is not string && LanguagePrimitives.TryConvertTo(raw, out byte[] converted))
+            {
+                Decode(converted);
+                return;
+            }
+
+            WriteError(new ErrorRecord(
+                new ArgumentException("ConvertFrom-Tlv takes bytes; for text use -Hex or -Base64. A " + raw.GetType().FullName + " is not bytes."),
+                "UnsupportedTlvInput",
+                ErrorCategory.InvalidArgument,
+                input));
+        }
+
+        private void DecodeText(string text, Func<string, byte[]> parse, string errorId)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = parse(text);
+            }
+            catch (FormatException e)
+            {
+                WriteError(new ErrorRecord(e, errorId, ErrorCategory.InvalidArgument, text));
+                return;
+            }
+
+            Decode(bytes);
+        }
+
+        private void DecodeFiles()
+        {
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (string path in literal ? LiteralPath : Path)
+            {
+                foreach (string file in ResolveFiles(path, literal))
+                {
+                    byte[] bytes;
+                    try
+                    {
+                        bytes = File.ReadAllBytes(file);
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                        WriteError(new ErrorRecord(e, "TlvFileUnreadable", ErrorCategory.ReadError, file));
+                        continue;
+                    }
+
+                    Decode(bytes);
+                }
+            }
+        }
+
+        private IEnumerable<string> ResolveFiles(string path, bool literal)
+        {
+            var files = new List<string>();
+            try
+            {
+                if (literal)
+                {
+                    files.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+                }
+                else
+                {
+                    files.AddRange(GetResolvedProviderPathFromPSPath(path, out ProviderInfo _));
+                }
+            }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(e, "TlvFileNotFound", ErrorCategory.ObjectNotFound, path));
+            }
+
+            foreach (string file in files)
+            {
+                if (!File.Exists(file))
+                {
+                    WriteError(new ErrorRecord(
+                        new FileNotFoundException("No file at " + file + ".", file),
+                        "TlvFileNotFound",
+                        ErrorCategory.ObjectNotFound,
+                        path));
+                    continue;
+                }
+
+                yield return file;
+            }
+        }
+
+        private void Decode(byte[] buffer)
+        {
+            var reader = new TlvReader(buffer);
+            while (reader.TryRead(out TlvRecord? record))
+            {
+                WriteObject(Recurse ? WithDecoded(record!) : record);
+            }
+
+            if (reader.Error is not null)
+            {
+                WriteError(new ErrorRecord(reader.Error, "MalformedTlv", ErrorCategory.InvalidData, buffer));
+            }
+        }
+
+        private TlvRecord WithDecoded(TlvRecord record)
+        {
+            try
+            {
+                object? decoded = ClassicCodec.Decode(record);
+                return decoded is null ? record : record.WithDecoded(decoded);
+            }
+            catch (TlvFormatException e)
+            {
+                WriteError(new ErrorRecord(e, "MalformedTlvValue", ErrorCategory.InvalidData, record));
+                return record;
+            }
+        }
+    }
+}
