@@ -54,7 +54,7 @@ function Write-Step([string] $Message) {
 function Invoke-Native {
     # Runs a program and stops the build when it fails.
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
-    & $FilePath @ArgumentList
+    & $FilePath @ArgumentList | Out-Host
     if ($LASTEXITCODE -ne 0) {
         throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
     }
@@ -71,7 +71,7 @@ function Get-PwshCommand {
 }
 
 function Invoke-Build {
-    Write-Step "Building src/McastCrypto ($Configuration: $($TargetFrameworks -join ', '))"
+    Write-Step "Building src/McastCrypto (${Configuration}: $($TargetFrameworks -join ', '))"
     $project = Join-Path $Root 'src/McastCrypto/McastCrypto.csproj'
     Invoke-Native dotnet @('build', $project, '-c', $Configuration, '--nologo', '-v', 'quiet')
 
@@ -144,7 +144,7 @@ function Invoke-XunitTests {
     $trxPath = Join-Path $ResultsDir $trxName
     if (Test-Path $trxPath) { Remove-Item $trxPath -Force }
     & dotnet test (Join-Path $Root 'tests/McastCrypto.Tests/McastCrypto.Tests.csproj') -c $Configuration --nologo `
-        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' --results-directory $ResultsDir
+        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' --results-directory $ResultsDir | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $trxPath)) {
         Write-Host "xunit produced no results (exit code $exit): counted as one failure." -ForegroundColor Red
@@ -166,7 +166,7 @@ function Invoke-PesterTests([string] $TargetFramework) {
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut 'McastCrypto.psd1'),
         '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path') + $paths
-    & $pwsh[0] @arguments
+    & $pwsh[0] @arguments | Out-Host
     if (-not (Test-Path $summary)) {
         Write-Host "Pester ($TargetFramework) wrote no summary (exit code $LASTEXITCODE): counted as one failure." -ForegroundColor Red
         return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }

@@ -18,7 +18,7 @@ if (-not (Test-Path -LiteralPath $assemblyPath)) {
 }
 
 $binaryModule = Import-Module -Name $assemblyPath -PassThru -ErrorAction Stop
-Export-ModuleMember -Cmdlet $binaryModule.ExportedCmdlets.Keys
+Export-ModuleMember -Cmdlet @($binaryModule.ExportedCmdlets.Keys)
 
 $ExecutionContext.SessionState.Module.OnRemove = {
     # Sessions and relays still open are closed as Remove-McastSession / Stop-McastRelay would.

@@ -21,21 +21,22 @@ namespace McastCrypto.Commands
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
-        // Bytes piped one at a time (an unrolled byte[]) are gathered and decoded as one buffer at the end.
+        // Bytes piped one at a time (an unrolled byte[]) arrive as one-byte arrays; they are gathered
+        // and decoded as one buffer at the end. A real one-byte buffer could never hold a record anyway.
         private readonly List<byte> looseBytes = new List<byte>();
 
-        /// <summary>The bytes to decode: a byte[] is one buffer; single bytes from the pipeline are gathered into one.</summary>
+        /// <summary>The bytes to decode: each byte[] is one buffer; single bytes from the pipeline are gathered into one.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = BytesSet)]
         [AllowEmptyCollection]
-        public object InputObject { get; set; } = Array.Empty<byte>();
+        public byte[] InputObject { get; set; } = Array.Empty<byte>();
 
-        /// <summary>Hex text to decode (white space, ':' and '-' between bytes and a leading 0x are allowed).</summary>
+        /// <summary>Hex text to decode (white space, ':' and '-' between bytes and a leading 0x are allowed); strings from the pipeline are read as hex.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HexSet)]
         [AllowEmptyString]
         public string Hex { get; set; } = string.Empty;
 
         /// <summary>Base64 text to decode.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = Base64Set)]
+        [Parameter(Mandatory = true, ParameterSetName = Base64Set)]
         [AllowEmptyString]
         public string Base64 { get; set; } = string.Empty;
 
@@ -81,30 +82,15 @@ namespace McastCrypto.Commands
             }
         }
 
-        private void TakeInput(object input)
+        private void TakeInput(byte[] input)
         {
-            object raw = input is PSObject wrapped ? wrapped.BaseObject : input;
-            switch (raw)
+            if (input.Length == 1 && MyInvocation.ExpectingInput)
             {
-                case byte[] bytes:
-                    Decode(bytes);
-                    return;
-                case byte single:
-                    looseBytes.Add(single);
-                    return;
-            }
-
-            if (raw is not string && LanguagePrimitives.TryConvertTo(raw, out byte[] converted))
-            {
-                Decode(converted);
+                looseBytes.Add(input[0]);
                 return;
             }
 
-            WriteError(new ErrorRecord(
-                new ArgumentException("ConvertFrom-Tlv takes bytes; for text use -Hex or -Base64. A " + raw.GetType().FullName + " is not bytes."),
-                "UnsupportedTlvInput",
-                ErrorCategory.InvalidArgument,
-                input));
+            Decode(input);
         }
 
         private void DecodeText(string text, Func<string, byte[]> parse, string errorId)

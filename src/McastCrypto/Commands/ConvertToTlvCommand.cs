@@ -21,6 +21,7 @@ namespace McastCrypto.Commands
         /// <summary>The record's type: a name (SenderInfo) or a number 0-65535.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ValueSet)]
         [Parameter(Position = 0, ParameterSetName = RecordSet)]
+        [TlvTypeTransformation]
         public TlvType Type { get; set; }
 
         /// <summary>The value: bytes, a string (UTF-8), or TlvRecord objects (encoded one after another).</summary>
