@@ -1,0 +1,43 @@
+using System;
+using System.IO;
+using Xunit;
+
+namespace McastCrypto.Tests.Crypto
+{
+    /// <summary>Finds the shared test vectors, which live beside the repository and are not copied into it.</summary>
+    internal static class TestVectorFiles
+    {
+        private const string RootMarker = "McastCrypto.psd1";
+
+        /// <summary>The repository root: the first folder up from the test binaries holding McastCrypto.psd1.</summary>
+        internal static string RepositoryRoot()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, RootMarker)))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            Assert.Fail($"No folder above '{AppContext.BaseDirectory}' holds {RootMarker}: cannot find the repository root.");
+            return string.Empty;
+        }
+
+        /// <summary>
+        /// The full path of a Wycheproof file in ../shared/testvectors/wycheproof/ relative to the
+        /// repository root. Fails the test when the file is missing: a vector test that cannot
+        /// read its vectors must not pass.
+        /// </summary>
+        internal static string Wycheproof(string fileName)
+        {
+            string path = Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "testvectors", "wycheproof", fileName));
+            if (!File.Exists(path))
+            {
+                Assert.Fail($"The Wycheproof test vector file '{path}' is missing. The shared folder must sit beside the repository (../shared/testvectors/wycheproof/).");
+            }
+
+            return path;
+        }
+    }
+}
