@@ -1,0 +1,405 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using McastCrypto.Crypto;
+using McastCrypto.Tlv;
+
+namespace McastCrypto.Protocol.Classic
+{
+    /// <summary>
+    /// The member's half of the Classic protocol (classic-wire.md "Session life cycle" and "Client
+    /// receive loop"), as a pure state machine. Where the page leaves room, it adds only what the
+    /// page's relay already answers: the registration and CONNECT are repeated until the relay
+    /// confirms them, and a Request Server Key (TLV 7) asks a silent relay for a sign of life.
+    /// </summary>
+    public sealed class ClassicMember : IMemberProtocol
+    {
+        private readonly RsaPrivateKey key;
+        private readonly ClassicMemberOptions options;
+        private readonly Func<uint> messageIds;
+        private readonly byte[] registration;
+        private RsaPublicKey? relayKey;
+        private DateTimeOffset nextRetry;
+        private DateTimeOffset nextKeepAlive;
+
+        /// <param name="self">The address:port of this member's send socket: the relay names it by that.</param>
+        /// <param name="key">The member's key pair; the member owns and disposes it.</param>
+        /// <param name="options">Settings; validated here.</param>
+        /// <param name="messageIds">Message ids (random by default; fixed in tests).</param>
+        public ClassicMember(IPEndPoint self, RsaPrivateKey key, ClassicMemberOptions options, Func<uint>? messageIds = null)
+        {
+            Self = self ?? throw new ArgumentNullException(nameof(self));
+            this.key = key ?? throw new ArgumentNullException(nameof(key));
+            this.options = options ?? throw new ArgumentNullException(nameof(options));
+            options.Validate();
+            this.messageIds = messageIds ?? ClassicMessages.RandomMessageId;
+            registration = TlvWriter.Encode(TlvType.RegisterPublicKey, Encoding.ASCII.GetBytes(key.PublicKey.ToPem()));
+        }
+
+        public McastProtocol Protocol => McastProtocol.Classic;
+
+        public MemberState State { get; private set; } = MemberState.New;
+
+        public IPEndPoint Self { get; }
+
+        public string? RelayFingerprint => relayKey?.Fingerprint;
+
+        public IPEndPoint? Relay { get; private set; }
+
+        public DateTimeOffset? LastRelayTraffic { get; private set; }
+
+        public DropCounter Drops { get; } = new DropCounter();
+
+        public int MaxMessageBytes => options.MaxMessageBytes;
+
+        /// <summary>The member's own key fingerprint.</summary>
+        public string KeyFingerprint => key.PublicKey.Fingerprint;
+
+        public DateTimeOffset NextTick
+        {
+            get
+            {
+                switch (State)
+                {
+                    case MemberState.AwaitingRelayKey:
+                        return nextRetry;
+                    case MemberState.Joining:
+                        return Min(nextRetry, nextKeepAlive);
+                    case MemberState.Connected:
+                        return Min(nextKeepAlive, RelayLostAt);
+                    case MemberState.RelayLost:
+                        return nextKeepAlive;
+                    default:
+                        return DateTimeOffset.MaxValue;
+                }
+            }
+        }
+
+        private DateTimeOffset RelayLostAt => (LastRelayTraffic ?? DateTimeOffset.MinValue) + RelaySilenceLimit;
+
+        private TimeSpan RelaySilenceLimit => TimeSpan.FromTicks(options.KeepAliveInterval.Ticks * 3);
+
+        public void Start(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (State != MemberState.New)
+            {
+                throw new InvalidOperationException("The member has started already.");
+            }
+
+            Register(output, requestKey: true);
+            nextRetry = now + options.RetryInterval;
+            nextKeepAlive = now + options.KeepAliveInterval;
+            ChangeState(MemberState.AwaitingRelayKey, now, output);
+        }
+
+        public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (State == MemberState.New || State == MemberState.Closed || source.Equals(Self))
+            {
+                return;
+            }
+
+            if (!TlvReader.TryReadSingle(datagram, out TlvRecord? record, out _))
+            {
+                Drops.Add("MalformedTlv");
+                return;
+            }
+
+            switch (record!.Type)
+            {
+                case TlvType.ServerPublicKey:
+                    OnRelayKey(record, source, now, output);
+                    break;
+                case TlvType.SenderInfo:
+                case TlvType.RelayedMessage:
+                    OnRelayed(record, now, output);
+                    break;
+                case TlvType.ClientConnect:
+                case TlvType.ClientDisconnect:
+                    OnPresence(record, now, output);
+                    break;
+                case TlvType.FragmentedData:
+                case TlvType.EncryptedBlock:
+                case TlvType.RegisterPublicKey:
+                case TlvType.RequestServerKey:
+                case TlvType.KeepAlive:
+                    // Another member's traffic to the relay: everyone hears everything.
+                    Drops.Add("IgnoredType");
+                    break;
+                default:
+                    Drops.Add("UnknownType");
+                    break;
+            }
+        }
+
+        public void Tick(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            switch (State)
+            {
+                case MemberState.AwaitingRelayKey:
+                    if (now >= nextRetry)
+                    {
+                        Register(output, requestKey: true);
+                        nextRetry = now + options.RetryInterval;
+                    }
+
+                    return;
+                case MemberState.Joining:
+                    if (now >= nextRetry)
+                    {
+                        // The relay may have missed the registration or the CONNECT: both again.
+                        Register(output, requestKey: false);
+                        output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
+                        nextRetry = now + options.RetryInterval;
+                    }
+
+                    break;
+                case MemberState.Connected:
+                    if (now >= RelayLostAt)
+                    {
+                        ChangeState(MemberState.RelayLost, now, output);
+                    }
+
+                    break;
+                case MemberState.RelayLost:
+                    break;
+                default:
+                    return;
+            }
+
+            if (now >= nextKeepAlive)
+            {
+                output.Datagrams.Add(TlvWriter.Encode(TlvType.KeepAlive, Array.Empty<byte>()));
+                if (LastRelayTraffic is null || now - LastRelayTraffic.Value >= options.KeepAliveInterval)
+                {
+                    // The relay speaks only when it has something to say; its answer to a key request
+                    // is the only sign of life the page lets a member ask for.
+                    output.Datagrams.Add(TlvWriter.Encode(TlvType.RequestServerKey, Array.Empty<byte>()));
+                }
+
+                nextKeepAlive = now + options.KeepAliveInterval;
+            }
+        }
+
+        public SentMessage Send(string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (text is null)
+            {
+                throw new ArgumentNullException(nameof(text));
+            }
+
+            if (State != MemberState.Connected)
+            {
+                throw new InvalidOperationException(State == MemberState.RelayLost
+                    ? "The relay has not been heard for " + RelaySilenceLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s: the message would go nowhere."
+                    : "The member is not connected to the relay (state " + State + ").");
+            }
+
+            byte[] data = Encoding.UTF8.GetBytes(text);
+            if (data.Length == 0)
+            {
+                throw new ArgumentException("A message cannot be empty: the Classic protocol has no way to carry it.", nameof(text));
+            }
+
+            if (data.Length > options.MaxMessageBytes)
+            {
+                throw new ArgumentException(
+                    string.Format(CultureInfo.InvariantCulture, "The message has {0} UTF-8 bytes; the most this session sends is {1}.", data.Length, options.MaxMessageBytes),
+                    nameof(text));
+            }
+
+            uint id = messageIds();
+            var datagrams = ClassicMessages.Encode(data, relayKey!, id, options.FragmentSize);
+            output.Datagrams.AddRange(datagrams);
+            return new SentMessage(id.ToString("x8", CultureInfo.InvariantCulture), text, data.Length, datagrams.Sum(d => d.Length), datagrams.Count);
+        }
+
+        public void Leave(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (State == MemberState.Closed)
+            {
+                return;
+            }
+
+            if (relayKey is not null && State != MemberState.New)
+            {
+                output.Datagrams.AddRange(Encode(ClassicMessages.Disconnect));
+            }
+
+            ChangeState(MemberState.Closed, now, output);
+        }
+
+        public void Dispose()
+        {
+            key.Dispose();
+        }
+
+        private void OnRelayKey(TlvRecord record, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            RsaPublicKey offered;
+            try
+            {
+                offered = RsaOaep.ImportPublicKeyPem(Encoding.ASCII.GetString(record.Value));
+            }
+            catch (CryptographicException)
+            {
+                Drops.Add("BadRelayKey");
+                return;
+            }
+
+            if (relayKey is not null && !relayKey.SubjectPublicKeyInfo.SequenceEqual(offered.SubjectPublicKeyInfo))
+            {
+                if (State != MemberState.RelayLost)
+                {
+                    // Classic cannot authenticate the relay; at least a running session never swaps keys.
+                    Drops.Add("RelayKeyChanged");
+                    return;
+                }
+            }
+
+            bool first = relayKey is null;
+            relayKey = offered;
+            Relay = source;
+            OnRelayTraffic(now, output);
+            if (first)
+            {
+                output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
+                nextRetry = now + options.RetryInterval;
+                ChangeState(MemberState.Joining, now, output);
+            }
+        }
+
+        private void OnRelayed(TlvRecord record, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            IPEndPoint? sender = null;
+            TlvRecord block = record;
+            if (record.Type == TlvType.SenderInfo)
+            {
+                SenderInfo info;
+                try
+                {
+                    info = ClassicCodec.DecodeSenderInfo(record);
+                }
+                catch (TlvFormatException)
+                {
+                    Drops.Add("MalformedTlv");
+                    return;
+                }
+
+                if (info.Inner.Type != TlvType.RelayedMessage)
+                {
+                    Drops.Add("UnexpectedInnerType");
+                    return;
+                }
+
+                sender = info.Sender;
+                block = info.Inner;
+            }
+
+            if (relayKey is null)
+            {
+                Drops.Add("BeforeRelayKey");
+                return;
+            }
+
+            OnRelayTraffic(now, output);
+            if (!key.TryDecrypt(block.Value, out byte[]? plain))
+            {
+                // The relay sends one copy per member; the others' copies do not decrypt with our key.
+                Drops.Add("NotForUs");
+                return;
+            }
+
+            string? text = ClassicMessages.TryDecodeText(plain!);
+            if (text is null)
+            {
+                Drops.Add("InvalidText");
+                return;
+            }
+
+            output.Events.Add(MemberEvent.Message(now, sender, null, text, null, State));
+        }
+
+        private void OnPresence(TlvRecord record, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            PresenceNotice notice;
+            try
+            {
+                notice = ClassicCodec.DecodePresence(record);
+            }
+            catch (TlvFormatException)
+            {
+                Drops.Add("MalformedTlv");
+                return;
+            }
+
+            if (relayKey is null)
+            {
+                Drops.Add("BeforeRelayKey");
+                return;
+            }
+
+            OnRelayTraffic(now, output);
+            if (notice.Member.Equals(Self))
+            {
+                if (notice.Joined && State == MemberState.Joining)
+                {
+                    ChangeState(MemberState.Connected, now, output);
+                }
+                else if (!notice.Joined)
+                {
+                    // The relay forgot this member (its keep-alives were lost, or the relay restarted): join again.
+                    Rejoin(now, output);
+                }
+            }
+
+            output.Events.Add(MemberEvent.Presence(now, notice.Joined, notice.Member, null, State));
+        }
+
+        private void OnRelayTraffic(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            LastRelayTraffic = now;
+            if (State == MemberState.RelayLost)
+            {
+                // The relay is back, but may have forgotten this member meanwhile.
+                Rejoin(now, output);
+            }
+        }
+
+        private void Rejoin(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            Register(output, requestKey: false);
+            output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
+            nextRetry = now + options.RetryInterval;
+            ChangeState(MemberState.Joining, now, output);
+        }
+
+        private void Register(ProtocolOutput<MemberEvent> output, bool requestKey)
+        {
+            output.Datagrams.Add(registration);
+            if (requestKey)
+            {
+                output.Datagrams.Add(TlvWriter.Encode(TlvType.RequestServerKey, Array.Empty<byte>()));
+            }
+        }
+
+        private System.Collections.Generic.List<byte[]> Encode(string text) =>
+            ClassicMessages.Encode(Encoding.UTF8.GetBytes(text), relayKey!, messageIds(), options.FragmentSize);
+
+        private void ChangeState(MemberState state, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (State == state)
+            {
+                return;
+            }
+
+            State = state;
+            output.Events.Add(MemberEvent.StateChange(now, state));
+        }
+
+        private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    }
+}

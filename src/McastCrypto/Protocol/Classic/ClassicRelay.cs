@@ -1,0 +1,319 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using McastCrypto.Crypto;
+using McastCrypto.Tlv;
+
+namespace McastCrypto.Protocol.Classic
+{
+    /// <summary>
+    /// The relay of the Classic protocol (classic-wire.md "Relay behaviour"), as a pure state machine:
+    /// it registers members' keys, answers key requests, reassembles and decrypts messages, announces
+    /// joins and leaves, and re-encrypts every message for every other registered member.
+    /// </summary>
+    public sealed class ClassicRelay : IRelayProtocol
+    {
+        private readonly RsaPrivateKey key;
+        private readonly ClassicRelayOptions options;
+        private readonly byte[] keyAnswer;
+        private readonly Dictionary<IPEndPoint, Client> clients = new Dictionary<IPEndPoint, Client>();
+        private readonly Reassembly<IPEndPoint> reassembly;
+        private DateTimeOffset keyAnswerWindow = DateTimeOffset.MinValue;
+        private int keyAnswersInWindow;
+
+        /// <param name="self">The relay's send address:port; what it hears from there is its own.</param>
+        /// <param name="key">The relay's key pair; the relay owns and disposes it.</param>
+        /// <param name="options">Settings; validated here.</param>
+        public ClassicRelay(IPEndPoint self, RsaPrivateKey key, ClassicRelayOptions options)
+        {
+            Self = self ?? throw new ArgumentNullException(nameof(self));
+            this.key = key ?? throw new ArgumentNullException(nameof(key));
+            this.options = options ?? throw new ArgumentNullException(nameof(options));
+            options.Validate();
+            keyAnswer = TlvWriter.Encode(TlvType.ServerPublicKey, Encoding.ASCII.GetBytes(key.PublicKey.ToPem()));
+            reassembly = new Reassembly<IPEndPoint>(options.Reassembly, Drops);
+        }
+
+        public McastProtocol Protocol => McastProtocol.Classic;
+
+        public IPEndPoint Self { get; }
+
+        public string KeyFingerprint => key.PublicKey.Fingerprint;
+
+        public DropCounter Drops { get; } = new DropCounter();
+
+        public long MessagesRelayed { get; private set; }
+
+        /// <summary>Incomplete messages held for reassembly now.</summary>
+        public int PendingMessages => reassembly.PendingMessages;
+
+        public IReadOnlyList<RelayMember> Members =>
+            clients.Values.Select(c => new RelayMember(c.EndPoint, null, c.Connected, c.RegisteredAt, c.LastSeen, c.Key.Fingerprint)).ToList();
+
+        public DateTimeOffset NextTick
+        {
+            get
+            {
+                DateTimeOffset next = DateTimeOffset.MaxValue;
+                foreach (Client client in clients.Values)
+                {
+                    DateTimeOffset expiry = client.LastSeen + options.ClientTimeout;
+                    if (expiry < next)
+                    {
+                        next = expiry;
+                    }
+                }
+
+                DateTimeOffset? fragments = reassembly.NextExpiry;
+                return fragments.HasValue && fragments.Value < next ? fragments.Value : next;
+            }
+        }
+
+        public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (source.Equals(Self))
+            {
+                return;
+            }
+
+            if (!TlvReader.TryReadSingle(datagram, out TlvRecord? record, out _))
+            {
+                Drops.Add("MalformedTlv");
+                return;
+            }
+
+            clients.TryGetValue(source, out Client? client);
+            switch (record!.Type)
+            {
+                case TlvType.RegisterPublicKey:
+                    OnRegister(record, source, client, now, output);
+                    break;
+                case TlvType.RequestServerKey:
+                    Seen(client, now);
+                    OnKeyRequest(now, output);
+                    break;
+                case TlvType.KeepAlive:
+                    if (client is null)
+                    {
+                        Drops.Add("UnregisteredSender");
+                    }
+
+                    Seen(client, now);
+                    break;
+                case TlvType.FragmentedData:
+                    if (client is null)
+                    {
+                        Drops.Add("UnregisteredSender");
+                        return;
+                    }
+
+                    Seen(client, now);
+                    OnFragment(record, client, now, output);
+                    break;
+                case TlvType.ServerPublicKey:
+                case TlvType.RelayedMessage:
+                case TlvType.SenderInfo:
+                case TlvType.ClientConnect:
+                case TlvType.ClientDisconnect:
+                case TlvType.EncryptedBlock:
+                    Drops.Add("IgnoredType");
+                    break;
+                default:
+                    Drops.Add("UnknownType");
+                    break;
+            }
+        }
+
+        public void Tick(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            foreach (Client client in clients.Values.Where(c => now - c.LastSeen >= options.ClientTimeout).ToList())
+            {
+                Forget(client);
+                output.Datagrams.Add(Notice(TlvType.ClientDisconnect, client.EndPoint));
+                output.Events.Add(new RelayEvent(RelayEventKind.TimedOut, now, client.EndPoint));
+            }
+
+            reassembly.Expire(now);
+        }
+
+        public void Stop(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            foreach (Client client in clients.Values.ToList())
+            {
+                Forget(client);
+                output.Datagrams.Add(Notice(TlvType.ClientDisconnect, client.EndPoint));
+                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, client.EndPoint));
+            }
+        }
+
+        public void Dispose()
+        {
+            key.Dispose();
+        }
+
+        private void OnRegister(TlvRecord record, IPEndPoint source, Client? client, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            RsaPublicKey memberKey;
+            try
+            {
+                memberKey = RsaOaep.ImportPublicKeyPem(Encoding.ASCII.GetString(record.Value));
+            }
+            catch (CryptographicException)
+            {
+                Drops.Add("BadPublicKey");
+                return;
+            }
+
+            if (client is null)
+            {
+                if (clients.Count >= options.MaxClients)
+                {
+                    Drops.Add("TooManyClients");
+                    return;
+                }
+
+                client = new Client(source, memberKey, now);
+                clients.Add(source, client);
+            }
+            else
+            {
+                client.Key = memberKey;
+            }
+
+            client.LastSeen = now;
+            output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, source));
+        }
+
+        private void OnKeyRequest(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (now - keyAnswerWindow >= TimeSpan.FromSeconds(1))
+            {
+                keyAnswerWindow = now;
+                keyAnswersInWindow = 0;
+            }
+
+            if (keyAnswersInWindow >= options.MaxKeyAnswersPerSecond)
+            {
+                Drops.Add("KeyRequestRateLimited");
+                return;
+            }
+
+            keyAnswersInWindow++;
+            output.Datagrams.Add(keyAnswer);
+        }
+
+        private void OnFragment(TlvRecord record, Client client, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            Fragment fragment;
+            try
+            {
+                fragment = ClassicCodec.DecodeFragment(record);
+            }
+            catch (TlvFormatException)
+            {
+                Drops.Add("MalformedFragment");
+                return;
+            }
+
+            byte[]? payload = reassembly.Add(client.EndPoint, fragment.MessageIdValue, fragment.Sequence, fragment.Total, fragment.Chunk, now);
+            if (payload is null)
+            {
+                return;
+            }
+
+            byte[]? plain = ClassicMessages.Decrypt(payload, key, out string? reason);
+            if (plain is null)
+            {
+                Drops.Add(reason!);
+                return;
+            }
+
+            string? text = ClassicMessages.TryDecodeText(plain);
+            if (text is null)
+            {
+                Drops.Add("InvalidText");
+                return;
+            }
+
+            OnMessage(client, text, plain, now, output);
+        }
+
+        private void OnMessage(Client sender, string text, byte[] utf8, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (text == ClassicMessages.Connect)
+            {
+                bool first = !sender.Connected;
+                sender.Connected = true;
+                output.Datagrams.Add(Notice(TlvType.ClientConnect, sender.EndPoint));
+                if (first)
+                {
+                    output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, sender.EndPoint));
+                }
+
+                return;
+            }
+
+            if (text == ClassicMessages.Disconnect)
+            {
+                Forget(sender);
+                output.Datagrams.Add(Notice(TlvType.ClientDisconnect, sender.EndPoint));
+                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, sender.EndPoint));
+                return;
+            }
+
+            byte[] from = ClassicCodec.EncodeEndPoint(sender.EndPoint);
+            var recipients = clients.Values.Where(c => !c.EndPoint.Equals(sender.EndPoint)).ToList();
+            foreach (Client recipient in recipients)
+            {
+                foreach (byte[] piece in ClassicMessages.SplitUtf8(utf8, Math.Min(ClassicMessages.MaxBlockBytes, recipient.Key.MaxPlaintextLength)))
+                {
+                    byte[] inner = TlvWriter.Encode(TlvType.RelayedMessage, recipient.Key.Encrypt(piece));
+                    output.Datagrams.Add(TlvWriter.Encode(TlvType.SenderInfo, from, inner));
+                }
+            }
+
+            MessagesRelayed++;
+            output.Events.Add(new RelayEvent(RelayEventKind.Relayed, now, sender.EndPoint, recipients.Count, utf8.Length));
+        }
+
+        private void Forget(Client client)
+        {
+            clients.Remove(client.EndPoint);
+            reassembly.Forget(client.EndPoint);
+        }
+
+        private static void Seen(Client? client, DateTimeOffset now)
+        {
+            if (client is not null)
+            {
+                client.LastSeen = now;
+            }
+        }
+
+        private static byte[] Notice(TlvType type, IPEndPoint member) => TlvWriter.Encode(type, ClassicCodec.EncodeEndPoint(member));
+
+        private sealed class Client
+        {
+            public Client(IPEndPoint endPoint, RsaPublicKey key, DateTimeOffset now)
+            {
+                EndPoint = endPoint;
+                Key = key;
+                RegisteredAt = now;
+                LastSeen = now;
+            }
+
+            public IPEndPoint EndPoint { get; }
+
+            public RsaPublicKey Key { get; set; }
+
+            public bool Connected { get; set; }
+
+            public DateTimeOffset RegisteredAt { get; }
+
+            public DateTimeOffset LastSeen { get; set; }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System;
+
+namespace McastCrypto.Protocol.Classic
+{
+    /// <summary>The settings of a Classic relay (classic-wire.md gives the defaults).</summary>
+    public sealed class ClassicRelayOptions
+    {
+        /// <summary>A member silent this long is forgotten and its leave announced (3 keep-alive intervals).</summary>
+        public TimeSpan ClientTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>The most members the relay keeps; registrations past it are dropped and counted.</summary>
+        public int MaxClients { get; set; } = 1024;
+
+        /// <summary>The most key answers (TLV 5) per second; requests past it are dropped and counted.</summary>
+        public int MaxKeyAnswersPerSecond { get; set; } = 20;
+
+        /// <summary>The limits of the relay's reassembly of fragmented messages.</summary>
+        public ReassemblyLimits Reassembly { get; set; } = new ReassemblyLimits();
+
+        /// <summary>Checks the settings; ArgumentException names the bad one.</summary>
+        public void Validate()
+        {
+            if (ClientTimeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The client time-out must be positive.", nameof(ClientTimeout));
+            }
+
+            if (MaxClients < 1)
+            {
+                throw new ArgumentException("The relay must take at least one member.", nameof(MaxClients));
+            }
+
+            if (MaxKeyAnswersPerSecond < 1)
+            {
+                throw new ArgumentException("The relay must answer at least one key request a second.", nameof(MaxKeyAnswersPerSecond));
+            }
+
+            if (Reassembly is null || Reassembly.Timeout <= TimeSpan.Zero || Reassembly.MaxFragmentsPerMessage < 1)
+            {
+                throw new ArgumentException("The reassembly limits must be set and positive.", nameof(Reassembly));
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System;
+using System.Net;
+
+namespace McastCrypto.Protocol
+{
+    /// <summary>
+    /// The member's half of a protocol as a pure state machine: datagrams and the time go in;
+    /// datagrams to multicast and events come out through a <see cref="ProtocolOutput{TEvent}"/>.
+    /// Not thread-safe: the session calls it under one lock.
+    /// </summary>
+    public interface IMemberProtocol : IDisposable
+    {
+        McastProtocol Protocol { get; }
+
+        MemberState State { get; }
+
+        /// <summary>The address:port the relay and the others know this member by.</summary>
+        IPEndPoint Self { get; }
+
+        /// <summary>The relay's key fingerprint once known (SHA256:base64), else null.</summary>
+        string? RelayFingerprint { get; }
+
+        /// <summary>Where the relay's datagrams come from, once known.</summary>
+        IPEndPoint? Relay { get; }
+
+        /// <summary>The last time anything from the relay arrived.</summary>
+        DateTimeOffset? LastRelayTraffic { get; }
+
+        /// <summary>Drops by reason.</summary>
+        DropCounter Drops { get; }
+
+        /// <summary>The longest text <see cref="Send"/> takes, in UTF-8 bytes.</summary>
+        int MaxMessageBytes { get; }
+
+        /// <summary>Begins the handshake.</summary>
+        void Start(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+
+        /// <summary>Handles one datagram heard on the group. Never throws for anything in it.</summary>
+        void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+
+        /// <summary>Handles the passing of time: keep-alives, retries, relay loss.</summary>
+        void Tick(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+
+        /// <summary>The latest time at which <see cref="Tick"/> has something to do.</summary>
+        DateTimeOffset NextTick { get; }
+
+        /// <summary>Encodes a message for the group. Throws InvalidOperationException when not connected, ArgumentException for a text it cannot carry.</summary>
+        SentMessage Send(string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+
+        /// <summary>Says goodbye to the relay; the state becomes Closed.</summary>
+        void Leave(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+    }
+}
