@@ -8,7 +8,7 @@ namespace McastCrypto.Transport
     /// <summary>
     /// A way to send datagrams to one multicast group and port and to receive what is sent there.
     /// The session and the relay reach the network only through this interface, so the same code
-    /// runs on loopback, through a fault-injecting decorator, or on a fake in tests.
+    /// runs on loopback, through <see cref="FaultInjectingChannel"/>, or on a fake in tests.
     /// </summary>
     public interface IDatagramChannel : IDisposable
     {
