@@ -1,0 +1,474 @@
+using System;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace McastCrypto.Transport
+{
+    /// <summary>
+    /// A UDP/IPv4 multicast channel as classic-wire.md "Transport" describes it: a receive socket
+    /// bound to the group port (shared with other sockets on the host) and joined to the group on one
+    /// interface, and a send socket on an ephemeral port of that interface, so that several members on
+    /// one host have distinct source addresses. It hears only its own group.
+    /// </summary>
+    /// <remarks>
+    /// Only this group's datagrams are returned, whatever other groups other sockets on the host
+    /// joined on the same port: on Linux and macOS the receive socket is bound to the group address
+    /// (the kernel filters by destination) and on Linux IP_MULTICAST_ALL is also turned off where the
+    /// runtime allows it; on Windows, which refuses a multicast bind address, it is bound to the
+    /// wildcard address and Windows delivers by membership. The destination reported with each
+    /// datagram (IP_PKTINFO) is checked as well.
+    /// </remarks>
+    public sealed class MulticastChannel : IDatagramChannel
+    {
+        /// <summary>The largest payload of a UDP datagram over IPv4 (65535 - 20 - 8).</summary>
+        public const int MaxDatagramBytes = 65507;
+
+        private const int ReceiveBufferLength = 65536;
+
+        // Linux's IP_MULTICAST_ALL (linux/in.h); not in SocketOptionName.
+        private const int IpMulticastAll = 49;
+
+        private static readonly IPEndPoint AnySender = new IPEndPoint(IPAddress.Any, 0);
+
+        private readonly Socket receiveSocket;
+        private readonly Socket sendSocket;
+        private readonly IPEndPoint groupEndPoint;
+        private readonly string interfaceText;
+
+        // Cancelled by Dispose so that every pending receive ends at once. Never disposed itself: it has
+        // no timer and no wait handle, and a receive starting during Dispose may still read its token.
+        private readonly CancellationTokenSource lifetime = new CancellationTokenSource();
+#if !NET
+        private readonly ReceiveHandoff<Datagram?> handoff;
+#endif
+        private byte[]? spareBuffer;
+        private int disposed;
+
+        /// <summary>
+        /// Opens the channel: validates the options, binds both sockets, joins the group.
+        /// The options are copied; later changes to them have no effect.
+        /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+        /// <exception cref="ArgumentException">An option is invalid (see <see cref="MulticastOptions.Validate"/>).</exception>
+        /// <exception cref="McastTransportException">Binding, joining or setting a socket option failed.</exception>
+        public MulticastChannel(MulticastOptions options)
+        {
+            if (options is null)
+            {
+                throw new ArgumentNullException(nameof(options));
+            }
+
+            MulticastOptions settings = options.Clone();
+            InterfaceAddress = settings.ResolveInterfaceAddress();
+            Group = settings.Group;
+            Port = settings.Port;
+            groupEndPoint = new IPEndPoint(Group, Port);
+            interfaceText = DescribeInterface(settings.Interface, InterfaceAddress);
+
+            Socket? receive = null;
+            Socket? send = null;
+            try
+            {
+                receive = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                ReceiveBufferBytes = ConfigureReceiveSocket(receive, settings);
+                send = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                LocalEndPoint = ConfigureSendSocket(send, settings);
+            }
+            catch
+            {
+                receive?.Dispose();
+                send?.Dispose();
+                throw;
+            }
+
+            receiveSocket = receive;
+            sendSocket = send;
+#if !NET
+            handoff = new ReceiveHandoff<Datagram?>(ReceiveOneAsync);
+#endif
+        }
+
+        /// <inheritdoc />
+        public IPEndPoint LocalEndPoint { get; }
+
+        /// <inheritdoc />
+        public IPAddress Group { get; }
+
+        /// <inheritdoc />
+        public int Port { get; }
+
+        /// <summary>
+        /// The IPv4 address of the interface the group was joined on and datagrams are sent from;
+        /// <see cref="IPAddress.Any"/> when the system's default is used.
+        /// </summary>
+        public IPAddress InterfaceAddress { get; }
+
+        /// <summary>The receive buffer size the operating system granted, in bytes (as it reports it).</summary>
+        public int ReceiveBufferBytes { get; }
+
+        private bool IsDisposed => Volatile.Read(ref disposed) != 0;
+
+        /// <inheritdoc />
+        public void Send(byte[] datagram)
+        {
+            if (datagram is null)
+            {
+                throw new ArgumentNullException(nameof(datagram));
+            }
+
+            if (IsDisposed)
+            {
+                throw Disposed();
+            }
+
+            if (datagram.Length > MaxDatagramBytes)
+            {
+                throw new ArgumentException(
+                    string.Format(CultureInfo.InvariantCulture, "A UDP datagram over IPv4 carries at most {0} bytes; this one has {1}.", MaxDatagramBytes, datagram.Length),
+                    nameof(datagram));
+            }
+
+            try
+            {
+                sendSocket.SendTo(datagram, groupEndPoint);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw Disposed();
+            }
+            catch (SocketException) when (IsDisposed)
+            {
+                throw Disposed();
+            }
+            catch (SocketException ex)
+            {
+                throw new McastTransportException(
+                    string.Format(CultureInfo.InvariantCulture, "Cannot send {0} bytes to group {1} port {2} from {3} (interface {4}): {5}", datagram.Length, Group, Port, LocalEndPoint, interfaceText, ex.Message),
+                    "send",
+                    groupEndPoint,
+                    ex.SocketErrorCode,
+                    ex);
+            }
+        }
+
+        /// <inheritdoc />
+        public async Task<Datagram> ReceiveAsync(CancellationToken cancellationToken)
+        {
+            if (IsDisposed)
+            {
+                throw Disposed();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using (CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.Token))
+            {
+                while (true)
+                {
+                    Datagram? datagram;
+                    try
+                    {
+#if NET
+                        datagram = await ReceiveOneAsync(linked.Token).ConfigureAwait(false);
+#else
+                        datagram = await handoff.TakeAsync(linked.Token).ConfigureAwait(false);
+#endif
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Only Dispose cancels the lifetime token.
+                        throw Disposed();
+                    }
+
+                    if (datagram is not null)
+                    {
+                        return datagram;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Closes both sockets (leaving the group); a pending receive ends at once. Idempotent.</summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                lifetime.Cancel();
+            }
+            finally
+            {
+                receiveSocket.Dispose();
+                sendSocket.Dispose();
+            }
+        }
+
+        /// <inheritdoc />
+        public override string ToString()
+        {
+            return string.Format(CultureInfo.InvariantCulture, "{0}:{1} on {2} from {3}", Group, Port, interfaceText, LocalEndPoint);
+        }
+
+        private static string DescribeInterface(string? name, IPAddress address)
+        {
+            if (address.Equals(IPAddress.Any))
+            {
+                return "the system's default";
+            }
+
+            string text = address.ToString();
+            return name is null || string.Equals(name.Trim(), text, StringComparison.Ordinal) ? text : name.Trim() + " (" + text + ")";
+        }
+
+        private static bool IsWindows()
+        {
+            return RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        }
+
+        private int ConfigureReceiveSocket(Socket socket, MulticastOptions settings)
+        {
+            SetOption(socket, "receive", "SO_REUSEADDR", () => socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true));
+            if (settings.ReceiveBufferBytes > 0)
+            {
+                SetOption(socket, "receive", "SO_RCVBUF", () => socket.ReceiveBufferSize = settings.ReceiveBufferBytes);
+            }
+
+            int granted = socket.ReceiveBufferSize;
+            TryDisableMulticastAll(socket);
+
+            // Windows applies IP_MULTICAST_LOOP on the receiving side, Linux on the sending side: set both.
+            SetOption(socket, "receive", "IP_MULTICAST_LOOP", () => socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, settings.MulticastLoopback));
+            SetOption(socket, "receive", "IP_PKTINFO", () => socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true));
+
+            var bindTo = new IPEndPoint(IsWindows() ? IPAddress.Any : Group, Port);
+            try
+            {
+                socket.Bind(bindTo);
+            }
+            catch (SocketException ex)
+            {
+                throw new McastTransportException(
+                    string.Format(CultureInfo.InvariantCulture, "Cannot bind the receive socket to {0} for group {1} port {2} on interface {3}: {4}", bindTo, Group, Port, interfaceText, ex.Message),
+                    "bind",
+                    bindTo,
+                    ex.SocketErrorCode,
+                    ex);
+            }
+
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group, InterfaceAddress));
+            }
+            catch (SocketException ex)
+            {
+                throw new McastTransportException(
+                    string.Format(CultureInfo.InvariantCulture, "Cannot join group {0} on interface {1} (port {2}): {3}", Group, interfaceText, Port, ex.Message),
+                    "join",
+                    groupEndPoint,
+                    ex.SocketErrorCode,
+                    ex);
+            }
+
+            return granted;
+        }
+
+        private IPEndPoint ConfigureSendSocket(Socket socket, MulticastOptions settings)
+        {
+            var bindTo = new IPEndPoint(InterfaceAddress, 0);
+            try
+            {
+                socket.Bind(bindTo);
+            }
+            catch (SocketException ex)
+            {
+                throw new McastTransportException(
+                    string.Format(CultureInfo.InvariantCulture, "Cannot bind the send socket to {0} for group {1} port {2} on interface {3}: {4}", bindTo, Group, Port, interfaceText, ex.Message),
+                    "bind",
+                    bindTo,
+                    ex.SocketErrorCode,
+                    ex);
+            }
+
+            if (!InterfaceAddress.Equals(IPAddress.Any))
+            {
+                SetOption(socket, "send", "IP_MULTICAST_IF", () => socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, InterfaceAddress.GetAddressBytes()));
+            }
+
+            SetOption(socket, "send", "IP_MULTICAST_TTL", () => socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, settings.Ttl));
+            SetOption(socket, "send", "IP_MULTICAST_LOOP", () => socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, settings.MulticastLoopback));
+
+            var local = (IPEndPoint)socket.LocalEndPoint!;
+            if (local.Address.Equals(IPAddress.Any))
+            {
+                local = new IPEndPoint(DefaultSourceAddress(), local.Port);
+            }
+
+            return local;
+        }
+
+        /// <summary>
+        /// The source address the system would choose for the group, learnt by connecting a UDP socket
+        /// (which sends nothing); the wildcard address if there is no route.
+        /// </summary>
+        private IPAddress DefaultSourceAddress()
+        {
+            try
+            {
+                using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+                {
+                    probe.Connect(groupEndPoint);
+                    return ((IPEndPoint)probe.LocalEndPoint!).Address;
+                }
+            }
+            catch (SocketException)
+            {
+                return IPAddress.Any;
+            }
+        }
+
+        /// <summary>
+        /// On Linux a socket hears every group any socket on the host joined on its port unless
+        /// IP_MULTICAST_ALL is 0. The group-address bind already filters; this is a second fence, so a
+        /// runtime or kernel without the option is not an error.
+        /// </summary>
+        private static void TryDisableMulticastAll(Socket socket)
+        {
+#if NET
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            try
+            {
+                socket.SetRawSocketOption(0 /* IPPROTO_IP */, IpMulticastAll, BitConverter.GetBytes(0));
+            }
+            catch (SocketException)
+            {
+                // Kernel without IP_MULTICAST_ALL (before 2.6.31): the bind address filters alone.
+            }
+#else
+            // netstandard2.0 has no SetRawSocketOption; the group-address bind filters alone.
+            _ = socket;
+            _ = IpMulticastAll;
+#endif
+        }
+
+        private void SetOption(Socket socket, string which, string option, Action set)
+        {
+            try
+            {
+                set();
+            }
+            catch (SocketException ex)
+            {
+                throw new McastTransportException(
+                    string.Format(CultureInfo.InvariantCulture, "Cannot set {0} on the {1} socket for group {2} port {3} on interface {4}: {5}", option, which, Group, Port, interfaceText, ex.Message),
+                    "set option",
+                    groupEndPoint,
+                    ex.SocketErrorCode,
+                    ex);
+            }
+        }
+
+#if NET
+        private async Task<Datagram?> ReceiveOneAsync(CancellationToken cancellationToken)
+        {
+            byte[] buffer = Interlocked.Exchange(ref spareBuffer, null) ?? new byte[ReceiveBufferLength];
+            try
+            {
+                SocketReceiveMessageFromResult result = await receiveSocket
+                    .ReceiveMessageFromAsync(buffer.AsMemory(), SocketFlags.None, AnySender, cancellationToken)
+                    .ConfigureAwait(false);
+                return ToDatagram(buffer, result.ReceivedBytes, result.RemoteEndPoint, result.PacketInformation.Address);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw Disposed();
+            }
+            catch (SocketException) when (IsDisposed)
+            {
+                throw Disposed();
+            }
+            catch (SocketException ex)
+            {
+                throw ReceiveFailure(ex);
+            }
+            finally
+            {
+                Volatile.Write(ref spareBuffer, buffer);
+            }
+        }
+#else
+        private async Task<Datagram?> ReceiveOneAsync()
+        {
+            byte[] buffer = Interlocked.Exchange(ref spareBuffer, null) ?? new byte[ReceiveBufferLength];
+            try
+            {
+                SocketReceiveMessageFromResult result = await receiveSocket
+                    .ReceiveMessageFromAsync(new ArraySegment<byte>(buffer), SocketFlags.None, AnySender)
+                    .ConfigureAwait(false);
+                return ToDatagram(buffer, result.ReceivedBytes, result.RemoteEndPoint, result.PacketInformation.Address);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw Disposed();
+            }
+            catch (SocketException) when (IsDisposed)
+            {
+                throw Disposed();
+            }
+            catch (SocketException ex)
+            {
+                throw ReceiveFailure(ex);
+            }
+            finally
+            {
+                Volatile.Write(ref spareBuffer, buffer);
+            }
+        }
+#endif
+
+        /// <summary>Copies a received datagram out of the buffer, or returns null when it was sent to another group.</summary>
+        private Datagram? ToDatagram(byte[] buffer, int length, EndPoint sender, IPAddress? destination)
+        {
+            bool reported = destination is not null && !destination.Equals(IPAddress.Any);
+            if (reported && !destination!.Equals(Group))
+            {
+                return null;
+            }
+
+            var payload = new byte[length];
+            Buffer.BlockCopy(buffer, 0, payload, 0, length);
+            return new Datagram(payload, (IPEndPoint)sender, reported ? destination : null);
+        }
+
+        private McastTransportException ReceiveFailure(SocketException ex)
+        {
+            return new McastTransportException(
+                string.Format(CultureInfo.InvariantCulture, "Cannot receive on group {0} port {1} (interface {2}): {3}", Group, Port, interfaceText, ex.Message),
+                "receive",
+                groupEndPoint,
+                ex.SocketErrorCode,
+                ex);
+        }
+
+        private ObjectDisposedException Disposed()
+        {
+            return new ObjectDisposedException(
+                nameof(MulticastChannel),
+                string.Format(CultureInfo.InvariantCulture, "The multicast channel for group {0} port {1} is closed.", Group, Port));
+        }
+    }
+}
