@@ -13,6 +13,15 @@
     CmdletsToExport      = @(
         'ConvertFrom-Tlv'
         'ConvertTo-Tlv'
+        'Get-McastPeer'
+        'Get-McastRelay'
+        'Get-McastSession'
+        'New-McastSession'
+        'Receive-McastMessage'
+        'Remove-McastSession'
+        'Send-McastMessage'
+        'Start-McastRelay'
+        'Stop-McastRelay'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -20,7 +29,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Multicast', 'UDP', 'TLV', 'Encryption', 'RSA', 'Relay', 'Chat', 'Networking', 'Security', 'PSEdition_Desktop', 'PSEdition_Core')
-            ReleaseNotes = 'First release: TLV encoding and decoding (ConvertTo-Tlv, ConvertFrom-Tlv).'
+            ReleaseNotes = 'Classic protocol: sessions, relay, messages and presence, byte-compatible with the seed article; TLV encoding and decoding.'
         }
     }
 }

@@ -22,6 +22,6 @@ Export-ModuleMember -Cmdlet @($binaryModule.ExportedCmdlets.Keys)
 
 $ExecutionContext.SessionState.Module.OnRemove = {
     # Sessions and relays still open are closed as Remove-McastSession / Stop-McastRelay would.
-    $closer = 'McastCrypto.Session.ProcessSessions' -as [type]
+    $closer = 'McastCrypto.Hosting.ProcessCleanup' -as [type]
     if ($closer) { $closer::CloseAll() }
 }

@@ -1,0 +1,80 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using McastCrypto.Protocol;
+using McastCrypto.Relay;
+using McastCrypto.Transport;
+
+namespace McastCrypto.Commands
+{
+    /// <summary>Starts a relay for a group in the background of this process, or in the foreground with -Wait.</summary>
+    [Cmdlet(VerbsLifecycle.Start, "McastRelay")]
+    [OutputType(typeof(McastRelay), typeof(RelayEvent))]
+    public sealed class StartMcastRelayCommand : McastNetworkCommand
+    {
+        private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+
+        [Parameter(Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        [Parameter]
+        public McastProtocol Protocol { get; set; } = McastProtocol.Classic;
+
+        /// <summary>Seconds of silence after which a member is forgotten and its leave announced.</summary>
+        [Parameter]
+        [ValidateRange(0.1, 86400)]
+        public double ClientTimeout { get; set; } = 15;
+
+        /// <summary>Run in the foreground, writing the relay's events, until Ctrl+C; then stop the relay.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        protected override void EndProcessing()
+        {
+            var options = new McastRelayOptions
+            {
+                Name = Name,
+                Protocol = Protocol,
+                Network = NetworkOptions(),
+                ClientTimeout = TimeSpan.FromSeconds(ClientTimeout),
+            };
+
+            McastRelay? relay = null;
+            try
+            {
+                relay = McastRelay.Start(options);
+            }
+            catch (McastTransportException e)
+            {
+                ThrowSocketError(e, options.Network);
+            }
+
+            if (!Wait)
+            {
+                WriteObject(relay);
+                return;
+            }
+
+            WriteVerbose($"Relay {relay!.Name} serves {relay.Group}:{relay.Port} on {relay.Interface}, key {relay.KeyFingerprint}. Ctrl+C stops it.");
+            try
+            {
+                while (!stopping.IsCancellationRequested && relay.State == McastRelayState.Running)
+                {
+                    foreach (RelayEvent e in relay.TakeEvents())
+                    {
+                        WriteObject(e);
+                    }
+
+                    WaitHandle.WaitAny(new[] { relay.EventArrived, stopping.Token.WaitHandle }, 250);
+                }
+            }
+            finally
+            {
+                relay.Stop();
+            }
+        }
+
+        protected override void StopProcessing() => stopping.Cancel();
+    }
+}

@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+
+namespace McastCrypto.Hosting
+{
+    /// <summary>
+    /// A per-process table of open objects (sessions, relays) by Id. Thread-safe. Every table is
+    /// known to <see cref="ProcessCleanup"/>, which closes what is still open at the end.
+    /// </summary>
+    public sealed class ObjectTable<T> : IClosable
+        where T : class, IDisposable
+    {
+        private readonly SortedDictionary<int, T> items = new SortedDictionary<int, T>();
+        private int lastId;
+
+        public ObjectTable()
+        {
+            ProcessCleanup.Register(this);
+        }
+
+        /// <summary>Adds an object and returns its new Id.</summary>
+        public int Add(T item)
+        {
+            int id = Interlocked.Increment(ref lastId);
+            lock (items)
+            {
+                items.Add(id, item);
+            }
+
+            return id;
+        }
+
+        public void Remove(int id)
+        {
+            lock (items)
+            {
+                items.Remove(id);
+            }
+        }
+
+        public T? Get(int id)
+        {
+            lock (items)
+            {
+                return items.TryGetValue(id, out T? item) ? item : null;
+            }
+        }
+
+        /// <summary>All open objects, by Id.</summary>
+        public IReadOnlyList<T> All()
+        {
+            lock (items)
+            {
+                return items.Values.ToList();
+            }
+        }
+
+        /// <summary>Closes every object (each failure is swallowed: this runs at module removal and process exit).</summary>
+        public void CloseAll()
+        {
+            foreach (T item in All())
+            {
+                try
+                {
+                    item.Dispose();
+                }
+                catch (Exception)
+                {
+                    // Closing everything on the way out must not stop at the first failure.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace McastCrypto.Relay
+{
+    /// <summary>Whether a relay is serving its group.</summary>
+    public enum McastRelayState
+    {
+        Running,
+        Stopped,
+    }
+}

@@ -1,0 +1,43 @@
+using System;
+using System.Net;
+
+namespace McastCrypto.Session
+{
+    /// <summary>A member of the group as one session knows it (a snapshot).</summary>
+    public sealed class McastPeer
+    {
+        public McastPeer(McastSession session, IPEndPoint address, string? name, bool isSelf, DateTimeOffset? joinedAt, DateTimeOffset lastSeen, McastPeerState state, long messages)
+        {
+            Session = session;
+            Address = address;
+            Name = name;
+            IsSelf = isSelf;
+            JoinedAt = joinedAt;
+            LastSeen = lastSeen;
+            State = state;
+            Messages = messages;
+        }
+
+        public McastSession Session { get; }
+
+        /// <summary>The member's address:port: its name on the wire in the Classic protocol.</summary>
+        public IPEndPoint Address { get; }
+
+        /// <summary>Its name where known (Classic carries none; this session's own is known).</summary>
+        public string? Name { get; }
+
+        /// <summary>True for this session itself.</summary>
+        public bool IsSelf { get; }
+
+        /// <summary>When the relay announced its join, if this session heard it.</summary>
+        public DateTimeOffset? JoinedAt { get; }
+
+        /// <summary>The last time this session heard of it.</summary>
+        public DateTimeOffset LastSeen { get; }
+
+        public McastPeerState State { get; }
+
+        /// <summary>Messages (blocks, in Classic) received from it.</summary>
+        public long Messages { get; }
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace McastCrypto.Session
+{
+    /// <summary>
+    /// The messages a session received and nobody has taken yet, in arrival order, numbered. Bounded:
+    /// past the limit the oldest message is dropped and counted. Thread-safe; <see cref="Arrived"/>
+    /// is set by every arrival and reset by every <see cref="Take"/>, so a reader waits only for news.
+    /// </summary>
+    internal sealed class MessageInbox : IDisposable
+    {
+        private readonly LinkedList<McastMessage> messages = new LinkedList<McastMessage>();
+        private readonly ManualResetEventSlim arrived = new ManualResetEventSlim(false);
+        private readonly int limit;
+        private long nextSequence = 1;
+
+        public MessageInbox(int limit)
+        {
+            if (limit < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(limit));
+            }
+
+            this.limit = limit;
+        }
+
+        /// <summary>Messages dropped because nobody took them before the inbox was full.</summary>
+        public long Overflow { get; private set; }
+
+        /// <summary>Messages that ever arrived.</summary>
+        public long Received => Interlocked.Read(ref nextSequence) - 1;
+
+        public int Count
+        {
+            get
+            {
+                lock (messages)
+                {
+                    return messages.Count;
+                }
+            }
+        }
+
+        public WaitHandle Arrived => arrived.WaitHandle;
+
+        /// <summary>Adds a message made with the next sequence number.</summary>
+        public void Add(Func<long, McastMessage> make)
+        {
+            lock (messages)
+            {
+                messages.AddLast(make(nextSequence++));
+                if (messages.Count > limit)
+                {
+                    messages.RemoveFirst();
+                    Overflow++;
+                }
+
+                arrived.Set();
+            }
+        }
+
+        /// <summary>
+        /// At most <paramref name="max"/> messages with a sequence above <paramref name="after"/>,
+        /// oldest first; with <paramref name="remove"/> the ones returned (and any older ones) leave
+        /// the inbox, and the rest stay for the next call.
+        /// </summary>
+        public List<McastMessage> Take(long after, bool remove, int max = int.MaxValue)
+        {
+            lock (messages)
+            {
+                arrived.Reset();
+                var taken = new List<McastMessage>();
+                LinkedListNode<McastMessage>? node = messages.First;
+                while (node is not null && taken.Count < max)
+                {
+                    LinkedListNode<McastMessage>? next = node.Next;
+                    if (node.Value.Sequence > after)
+                    {
+                        taken.Add(node.Value);
+                    }
+
+                    if (remove)
+                    {
+                        messages.Remove(node);
+                    }
+
+                    node = next;
+                }
+
+                if (messages.Count > 0 && remove)
+                {
+                    // Some stay behind (max reached): the next reader must not wait for them.
+                    arrived.Set();
+                }
+
+                return taken;
+            }
+        }
+
+        public void Dispose() => arrived.Dispose();
+    }
+}
