@@ -14,4 +14,62 @@ function Get-McastTestEndpoint {
     }
 }
 
-Export-ModuleMember -Function Get-McastTestModulePath, Get-McastTestEndpoint
+
+function Wait-McastCondition {
+    # Polls a condition until it holds or the time runs out; returns whether it held.
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSeconds = 10)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if (& $Condition) { return $true }
+        Start-Sleep -Milliseconds 50
+    }
+    return [bool](& $Condition)
+}
+
+function New-McastTestChannel {
+    # A raw channel on the loopback interface, for sending hand-made datagrams to the group.
+    param([Parameter(Mandatory)] $Endpoint)
+    $options = [McastCrypto.Transport.MulticastOptions]::new()
+    $options.Group = [ipaddress]$Endpoint.Group
+    $options.Port = $Endpoint.Port
+    $options.Interface = 'Loopback'
+    [McastCrypto.Transport.MulticastChannel]::new($options)
+}
+
+function Send-McastTestDatagram {
+    param([Parameter(Mandatory)] $Channel, [Parameter(Mandatory)] [byte[]] $Datagram)
+    $Channel.Send($Datagram)
+}
+
+function Connect-McastTestMember {
+    # A member made by hand on the wire: registers a key, sends CONNECT encrypted for the relay, and
+    # then says nothing more (no keep-alives), as a member whose process died would.
+    param([Parameter(Mandatory)] $Channel)
+    $key = [McastCrypto.Crypto.RsaOaep]::Generate(2048)
+    $pem = [Text.Encoding]::ASCII.GetBytes($key.PublicKey.ToPem())
+    $Channel.Send((ConvertTo-Tlv -Type RegisterPublicKey -Value $pem))
+    # The relay's key, asked for on the wire as a member does (TLV 7, answered with TLV 5).
+    $relayKey = $null
+    $Channel.Send((ConvertTo-Tlv -Type RequestServerKey))
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while (-not $relayKey -and [DateTime]::UtcNow -lt $deadline) {
+        $cancel = [Threading.CancellationTokenSource]::new(500)
+        try {
+            $datagram = $Channel.ReceiveAsync($cancel.Token).GetAwaiter().GetResult()
+        }
+        catch [OperationCanceledException] {
+            continue
+        }
+        $record = ConvertFrom-Tlv -InputObject $datagram.Payload -ErrorAction SilentlyContinue
+        if ($record.Type -eq 'ServerPublicKey') {
+            $relayKey = [McastCrypto.Crypto.RsaOaep]::ImportPublicKeyPem([Text.Encoding]::ASCII.GetString($record.Value))
+        }
+    }
+    if (-not $relayKey) { throw 'The relay did not answer the key request within 10 s.' }
+    foreach ($d in [McastCrypto.Protocol.Classic.ClassicMessages]::Encode([Text.Encoding]::UTF8.GetBytes('CONNECT'), $relayKey, 7, 256)) {
+        $Channel.Send($d)
+    }
+    return $key
+}
+
+Export-ModuleMember -Function Get-McastTestModulePath, Get-McastTestEndpoint, Wait-McastCondition, New-McastTestChannel, Send-McastTestDatagram, Connect-McastTestMember

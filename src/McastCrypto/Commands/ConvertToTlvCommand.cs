@@ -70,8 +70,9 @@ namespace McastCrypto.Commands
 
         protected override void EndProcessing()
         {
-            if (ParameterSetName != RecordSet)
+            if (ParameterSetName != RecordSet || piped.Count == 0)
             {
+                // Nothing arrived (an empty pipeline, or only input that failed to bind): nothing to write.
                 return;
             }
 
