@@ -71,7 +71,7 @@ function Get-PwshCommand {
 }
 
 function Invoke-Build {
-    Write-Step "Building src/McastCrypto ($Configuration: $($TargetFrameworks -join ', '))"
+    Write-Step "Building src/McastCrypto (${Configuration}: $($TargetFrameworks -join ', '))"
     $project = Join-Path $Root 'src/McastCrypto/McastCrypto.csproj'
     Invoke-Native dotnet @('build', $project, '-c', $Configuration, '--nologo', '-v', 'quiet')
 
