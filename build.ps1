@@ -144,7 +144,8 @@ function Invoke-XunitTests {
     $trxPath = Join-Path $ResultsDir $trxName
     if (Test-Path $trxPath) { Remove-Item $trxPath -Force }
     & dotnet test (Join-Path $Root 'tests/McastCrypto.Tests/McastCrypto.Tests.csproj') -c $Configuration --nologo `
-        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' --results-directory $ResultsDir
+        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=minimal' --results-directory $ResultsDir |
+        Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $trxPath)) {
         Write-Host "xunit produced no results (exit code $exit): counted as one failure." -ForegroundColor Red
@@ -166,7 +167,8 @@ function Invoke-PesterTests([string] $TargetFramework) {
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut 'McastCrypto.psd1'),
         '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path') + $paths
-    & $pwsh[0] @arguments
+    # To the console, not into this function's output: the caller adds up what it returns.
+    & $pwsh[0] @arguments | Out-Host
     if (-not (Test-Path $summary)) {
         Write-Host "Pester ($TargetFramework) wrote no summary (exit code $LASTEXITCODE): counted as one failure." -ForegroundColor Red
         return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
