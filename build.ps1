@@ -166,6 +166,7 @@ function Invoke-PesterTests([string] $TargetFramework) {
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut 'McastCrypto.psd1'),
         '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path') + $paths
+    # To the console, not into this function's output: the caller adds up what it returns.
     & $pwsh[0] @arguments | Out-Host
     if (-not (Test-Path $summary)) {
         Write-Host "Pester ($TargetFramework) wrote no summary (exit code $LASTEXITCODE): counted as one failure." -ForegroundColor Red
