@@ -6,10 +6,10 @@ namespace McastCrypto.Session
     /// <summary>A member of the group as one session knows it (a snapshot).</summary>
     public sealed class McastPeer
     {
-        public McastPeer(McastSession session, IPEndPoint address, string? name, bool isSelf, DateTimeOffset? joinedAt, DateTimeOffset lastSeen, McastPeerState state, long messages)
+        public McastPeer(McastSession session, IPEndPoint endPoint, string? name, bool isSelf, DateTimeOffset? joinedAt, DateTimeOffset lastSeen, McastPeerState state, long messages)
         {
             Session = session;
-            Address = address;
+            EndPoint = endPoint;
             Name = name;
             IsSelf = isSelf;
             JoinedAt = joinedAt;
@@ -20,8 +20,11 @@ namespace McastCrypto.Session
 
         public McastSession Session { get; }
 
-        /// <summary>The member's address:port: its name on the wire in the Classic protocol.</summary>
-        public IPEndPoint Address { get; }
+        /// <summary>
+        /// The member's address:port: its name on the wire in the Classic protocol. (Not called
+        /// Address: arrays have an Address method that would hide it from (Get-McastPeer).Address.)
+        /// </summary>
+        public IPEndPoint EndPoint { get; }
 
         /// <summary>Its name where known (Classic carries none; this session's own is known).</summary>
         public string? Name { get; }

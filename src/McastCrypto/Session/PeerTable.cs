@@ -39,7 +39,7 @@ namespace McastCrypto.Session
             {
                 return entries.Values
                     .OrderBy(e => e.FirstSeen)
-                    .Select(e => new McastPeer(session, e.Address, e.Address.Equals(self) ? selfName : null, e.Address.Equals(self), e.JoinedAt, e.LastSeen, e.State, e.Messages))
+                    .Select(e => new McastPeer(session, e.EndPoint, e.EndPoint.Equals(self) ? selfName : null, e.EndPoint.Equals(self), e.JoinedAt, e.LastSeen, e.State, e.Messages))
                     .ToList();
             }
         }
@@ -60,7 +60,7 @@ namespace McastCrypto.Session
                             return;
                         }
 
-                        entries.Remove(gone.Address);
+                        entries.Remove(gone.EndPoint);
                     }
 
                     entry = new Entry(member, at);
@@ -74,14 +74,14 @@ namespace McastCrypto.Session
 
         private sealed class Entry
         {
-            public Entry(IPEndPoint address, DateTimeOffset at)
+            public Entry(IPEndPoint endPoint, DateTimeOffset at)
             {
-                Address = address;
+                EndPoint = endPoint;
                 FirstSeen = at;
                 LastSeen = at;
             }
 
-            public IPEndPoint Address { get; }
+            public IPEndPoint EndPoint { get; }
 
             public DateTimeOffset FirstSeen { get; }
 
