@@ -1,29 +1,103 @@
 <#
 .SYNOPSIS
-    The McastCrypto demo: builds a seed-style datagram and decodes it back.
+    The McastCrypto demo: a relay and two members on loopback, the article's Classic protocol.
 .DESCRIPTION
+    Starts a relay and two sessions (alice and bob) on the loopback interface, exchanges messages
+    both ways (one longer than 1000 bytes, with non-ASCII text), shows the peers and the received
+    messages, removes the sessions and stops the relay. Meanwhile a listener on the group records
+    every datagram, and at the end the capture is decoded with ConvertFrom-Tlv -Recurse.
+
     Run it with `dotnet pwsh ./build.ps1 -Task Demo`, which builds and stages the module first.
+    Everything stays on loopback: a random group in 239.255.0.0/16 and a random port.
 #>
 [CmdletBinding()]
 param(
-    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/McastCrypto/McastCrypto.psd1')
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/McastCrypto/McastCrypto.psd1'),
+
+    # Where the capture is written (one datagram per line, as hex); a temporary file by default.
+    [string] $CapturePath = (Join-Path ([IO.Path]::GetTempPath()) "mcastcrypto-demo-$PID.hex")
 )
 
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
+$clock = [Diagnostics.Stopwatch]::StartNew()
+function Write-Step([string] $Text) { Write-Host "`n== $Text" -ForegroundColor Green }
 
-Write-Host "`nA relayed message as the Classic relay sends it: SenderInfo(sender 127.0.0.1:50000, RelayedMessage(ciphertext))" -ForegroundColor Green
-$ciphertext = [byte[]]::new(16)
-[System.Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($ciphertext)
-$sender = [byte[]](127, 0, 0, 1, 0xC3, 0x50)
-$relayed = ConvertTo-Tlv -Type RelayedMessage -Value $ciphertext | ConvertFrom-Tlv
-$datagram = ConvertTo-Tlv -Type SenderInfo -Value ($sender + $relayed.ToBytes())
+$group = '239.255.{0}.{1}' -f (Get-Random -Maximum 256), (Get-Random -Minimum 1 -Maximum 255)
+$port = Get-Random -Minimum 20000 -Maximum 60000
+$net = @{ Group = $group; Port = $port; Interface = 'Loopback' }
 
-Write-Host "`nThe datagram in hex:" -ForegroundColor Green
-ConvertTo-Tlv -Type SenderInfo -Value ($sender + $relayed.ToBytes()) -AsHex
+# The capture: a channel of our own on the group records everything anyone sends there.
+$options = [McastCrypto.Transport.MulticastOptions]::new()
+$options.Group = [ipaddress]$group
+$options.Port = $port
+$options.Interface = 'Loopback'
+$capture = [McastCrypto.Transport.GroupCapture]::new($options)
 
-Write-Host "`nDecoded with ConvertFrom-Tlv -Recurse:" -ForegroundColor Green
-$record = ConvertFrom-Tlv -InputObject $datagram -Recurse
-$record | Format-Table | Out-Host
-$record.Decoded | Format-List Address, Port, Inner | Out-Host
-$record.Decoded.Inner | Format-Table | Out-Host
+try {
+    Write-Step "A relay on $group port $port (loopback)"
+    $relay = Start-McastRelay @net -Name demo-relay
+    $relay | Format-Table | Out-Host
+
+    Write-Step 'alice and bob join through the relay'
+    $alice = New-McastSession alice @net
+    $bob = New-McastSession bob @net
+    Get-McastSession | Format-Table | Out-Host
+
+    Write-Step 'Messages both ways; the second one is long and not ASCII'
+    $long = -join (1..60 | ForEach-Object { "Perché il multicast è efficiente ($_) — " })
+    Send-McastMessage -Session $alice -Message 'Ciao bob!' -PassThru | Format-Table | Out-Host
+    Send-McastMessage -Session $alice -Message $long -PassThru | Format-Table | Out-Host
+    Send-McastMessage -Session $bob -Message 'Ciao alice, tutto bene?' -PassThru | Format-Table | Out-Host
+
+    $blocks = 1 + [Math]::Ceiling([Text.Encoding]::UTF8.GetByteCount($long) / 190)
+    $atBob = @(Receive-McastMessage -Session $bob -Count ($blocks + 1) -Timeout 10)
+    $atAlice = @(Receive-McastMessage -Session $alice -Count 3 -Timeout 10)
+
+    Write-Step 'What bob received (the long text arrives as consecutive blocks, in order)'
+    $atBob | Format-Table | Out-Host
+    $joined = -join ($atBob | Where-Object { $_.Kind -eq 'Message' } | Select-Object -Skip 1).Text
+    Write-Host ("The blocks joined equal the long text: {0} ({1} UTF-8 bytes)" -f ($joined -eq $long), [Text.Encoding]::UTF8.GetByteCount($long))
+
+    Write-Step 'What alice received'
+    $atAlice | Format-Table | Out-Host
+
+    Write-Step "alice's peers"
+    Get-McastPeer -Session $alice | Format-Table | Out-Host
+
+    Write-Step 'The relay: members, counters, drops'
+    $relay.Members | Format-Table | Out-Host
+    [pscustomobject]@{
+        DatagramsIn     = $relay.DatagramsIn
+        DatagramsOut    = $relay.DatagramsOut
+        MessagesRelayed = $relay.MessagesRelayed
+        Drops           = ($relay.Drops.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', '
+    } | Format-List | Out-Host
+
+    Write-Step 'bob leaves; alice hears it'
+    $bob | Remove-McastSession
+    Receive-McastMessage -Session $alice -Count 1 -Timeout 5 | Format-Table | Out-Host
+
+    Write-Step 'alice leaves, the relay stops'
+    $alice | Remove-McastSession
+    $relay | Stop-McastRelay
+    Get-McastSession
+    Get-McastRelay
+}
+finally {
+    Get-McastSession | Remove-McastSession
+    Get-McastRelay | Stop-McastRelay
+    Start-Sleep -Milliseconds 200
+    $capture.Dispose()
+}
+
+Write-Step "The capture: $($capture.Count) datagrams, written to $CapturePath, decoded with ConvertFrom-Tlv -Recurse"
+$capture.Datagrams() | ForEach-Object { [McastCrypto.Tlv.Hex]::Encode($_.Payload) } | Set-Content -LiteralPath $CapturePath
+$decoded = Get-Content -LiteralPath $CapturePath | ConvertFrom-Tlv -Recurse
+$decoded | Group-Object TypeName -NoElement | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
+Write-Host 'The first datagram of each type:'
+$decoded | Group-Object TypeName | ForEach-Object { $_.Group[0] } | Sort-Object { [int]$_.Type } | Format-Table | Out-Host
+Write-Host 'Inside the first relayed message and the first notices:'
+$decoded | Where-Object Decoded | Group-Object TypeName | ForEach-Object { $_.Group[0].Decoded } | Format-List | Out-Host
+
+Write-Host ("Demo finished in {0:N1} s." -f $clock.Elapsed.TotalSeconds) -ForegroundColor Green
