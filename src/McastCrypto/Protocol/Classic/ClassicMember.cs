@@ -67,7 +67,7 @@ namespace McastCrypto.Protocol.Classic
                     case MemberState.AwaitingRelayKey:
                         return nextRetry;
                     case MemberState.Joining:
-                        return Min(nextRetry, nextKeepAlive);
+                        return Min(Min(nextRetry, nextKeepAlive), RelayLostAt);
                     case MemberState.Connected:
                         return Min(nextKeepAlive, RelayLostAt);
                     case MemberState.RelayLost:
@@ -148,6 +148,14 @@ namespace McastCrypto.Protocol.Classic
 
                     return;
                 case MemberState.Joining:
+                    if (now >= RelayLostAt)
+                    {
+                        // A relay that went away says goodbye to its members, who try to join again:
+                        // silence while joining is a lost relay too.
+                        ChangeState(MemberState.RelayLost, now, output);
+                        break;
+                    }
+
                     if (now >= nextRetry)
                     {
                         // The relay may have missed the registration or the CONNECT: both again.

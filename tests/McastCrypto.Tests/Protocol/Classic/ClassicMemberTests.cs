@@ -169,6 +169,22 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
+        public void ARelayThatSaysGoodbyeAndFallsSilentIsLostWhileRejoining()
+        {
+            var member = Connected();
+            member.Receive(Wire.Tlv(12, Wire.Address(Self)), RelayAt, clock.Now, output);
+            Assert.Equal(MemberState.Joining, member.State);
+
+            for (int i = 0; i < 40 && member.State == MemberState.Joining; i++)
+            {
+                member.Tick(clock.Advance(0.5), output);
+            }
+
+            Assert.Equal(MemberState.RelayLost, member.State);
+            Assert.Contains(output.Events, e => e.Kind == MemberEventKind.StateChanged && e.State == MemberState.RelayLost);
+        }
+
+        [Fact]
         public void BeingForgottenByTheRelayMakesItJoinAgain()
         {
             var member = Connected();

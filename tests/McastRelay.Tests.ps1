@@ -1,0 +1,119 @@
+# The relay cmdlets as a user calls them, on loopback.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-McastTestModulePath) -Force
+    $script:modulePath = Get-McastTestModulePath
+
+    function New-TestNet {
+        $endpoint = Get-McastTestEndpoint
+        @{ Group = $endpoint.Group; Port = $endpoint.Port; Interface = 'Loopback' }
+    }
+}
+
+Describe 'Start-McastRelay' {
+    AfterEach {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'returns a running relay with its settings and a key fingerprint' {
+        $net = New-TestNet
+        $relay = Start-McastRelay 'settings' @net -ClientTimeout 30
+        $relay | Should -BeOfType ([McastCrypto.Relay.McastRelay])
+        $relay.State | Should -Be 'Running'
+        $relay.Name | Should -Be 'settings'
+        [string]$relay.Group | Should -Be $net.Group
+        $relay.Port | Should -Be $net.Port
+        $relay.Interface | Should -Be '127.0.0.1'
+        $relay.KeyFingerprint | Should -Match '^SHA256:[A-Za-z0-9+/]{43}$'
+        @($relay.Members).Count | Should -Be 0
+    }
+
+    It 'refuses a TTL out of range before opening anything' {
+        { Start-McastRelay -Group 239.255.1.1 -Interface Loopback -Ttl 300 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,McastCrypto.Commands.StartMcastRelayCommand'
+    }
+
+    It 'counts datagrams in and out and messages relayed' {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net
+        $a = New-McastSession @net
+        $b = New-McastSession @net
+        Send-McastMessage -Session $a -Message 'counted'
+        $null = Receive-McastMessage -Session $b -Count 2 -Timeout 5
+        $relay.MessagesRelayed | Should -Be 1
+        $relay.DatagramsIn | Should -BeGreaterThan 0
+        $relay.DatagramsOut | Should -BeGreaterThan 0
+    }
+
+    It 'streams its events with -Wait until the pipeline is stopped (Ctrl+C), then stops' {
+        $net = New-TestNet
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$modulePath'; Start-McastRelay -Name waiting -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Wait")
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            Wait-McastCondition { @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count -eq 1 } 10 | Should -BeTrue
+            $session = New-McastSession @net
+            Wait-McastCondition { $output.Count -ge 2 } 5 | Should -BeTrue
+            # An open PSDataCollection blocks whoever enumerates it: read it by index.
+            $events = foreach ($i in 0..($output.Count - 1)) { $output[$i] }
+            $events[0].Kind | Should -Be 'Registered'
+            ($events | Where-Object Kind -eq 'Joined').Member | Should -Be $session.LocalEndPoint
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+            @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
+
+Describe 'Get-McastRelay and Stop-McastRelay' {
+    BeforeAll {
+        $net = New-TestNet
+        $first = Start-McastRelay 'relay-a' @net
+        $otherNet = New-TestNet
+        $second = Start-McastRelay 'relay-b' @otherNet
+    }
+
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'gets all relays, by Id and by name with wildcards' {
+        @(Get-McastRelay).Count | Should -Be 2
+        (Get-McastRelay -Id $second.Id).Name | Should -Be 'relay-b'
+        @(Get-McastRelay 'relay-*').Count | Should -Be 2
+    }
+
+    It 'reports an Id or name that matches nothing as ObjectNotFound' {
+        Get-McastRelay -Id 424242 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'RelayNotFound,McastCrypto.Commands.GetMcastRelayCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $first | Stop-McastRelay -WhatIf
+        $first.State | Should -Be 'Running'
+    }
+
+    It 'tells every member it is going, then stops' {
+        $a = New-McastSession @net
+        $b = New-McastSession @net
+        $null = Receive-McastMessage -Session $a -Count 2 -Timeout 5
+        Stop-McastRelay -Name 'relay-a'
+        $first.State | Should -Be 'Stopped'
+        $left = @(Receive-McastMessage -Session $a -Count 2 -Timeout 5)
+        $left.Kind | Should -Be @('Left', 'Left')
+        ($left.SenderAddress | Sort-Object { $_.Port }) | Should -Be (@($a.LocalEndPoint, $b.LocalEndPoint) | Sort-Object { $_.Port })
+        @(Get-McastRelay).Name | Should -Be @('relay-b')
+    }
+
+    It 'stops by Id' {
+        Stop-McastRelay -Id $second.Id
+        $second.State | Should -Be 'Stopped'
+        @(Get-McastRelay).Count | Should -Be 0
+    }
+}

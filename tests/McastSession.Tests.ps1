@@ -1,0 +1,285 @@
+# The session cmdlets as a user calls them, each Describe with a relay of its own on loopback.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-McastTestModulePath) -Force
+    $script:modulePath = Get-McastTestModulePath
+
+    function New-TestNet {
+        $endpoint = Get-McastTestEndpoint
+        @{ Group = $endpoint.Group; Port = $endpoint.Port; Interface = 'Loopback' }
+    }
+}
+
+Describe 'New-McastSession' {
+    Context 'with no relay on the group' {
+        It 'stops with RelayNotFound naming the group, port and interface' {
+            $net = New-TestNet
+            $err = { New-McastSession @net -Timeout 1 } | Should -Throw -PassThru -ErrorId 'RelayNotFound,McastCrypto.Commands.NewMcastSessionCommand'
+            $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
+            $err.Exception.Message | Should -Match ([regex]::Escape($net.Group))
+            $err.Exception.Message | Should -Match "port $($net.Port)"
+            $err.Exception.Message | Should -Match '127\.0\.0\.1'
+            @(Get-McastSession).Count | Should -Be 0
+        }
+    }
+
+    Context 'bad settings' {
+        It 'refuses a group that is not multicast' {
+            $err = { New-McastSession -Group 10.1.2.3 -Interface Loopback -Timeout 1 } | Should -Throw -PassThru -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.Exception.Message | Should -Match '10\.1\.2\.3'
+        }
+
+        It 'refuses an interface that does not exist' {
+            { New-McastSession -Group 239.255.1.1 -Interface 'no-such-interface-xyz' -Timeout 1 } | Should -Throw -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
+        }
+    }
+
+    Context 'with a relay' {
+        BeforeAll {
+            $net = New-TestNet
+            $relay = Start-McastRelay @net
+        }
+
+        AfterAll {
+            Get-McastSession | Remove-McastSession
+            $relay | Stop-McastRelay
+        }
+
+        It 'returns a connected session with its settings' {
+            $session = New-McastSession 'settings' @net -KeepAliveInterval 2 -FragmentSize 512
+            $session | Should -BeOfType ([McastCrypto.Session.McastSession])
+            $session.State | Should -Be 'Connected'
+            $session.Name | Should -Be 'settings'
+            $session.Protocol | Should -Be 'Classic'
+            [string]$session.Group | Should -Be $net.Group
+            $session.Port | Should -Be $net.Port
+            $session.Interface | Should -Be '127.0.0.1'
+            $session.LocalEndPoint.Address | Should -Be ([ipaddress]'127.0.0.1')
+            $session.RelayKeyFingerprint | Should -Be $relay.KeyFingerprint
+            $session.RelayKeyFingerprint | Should -Match '^SHA256:[A-Za-z0-9+/]{43}$'
+        }
+
+        It 'names a session Session<Id> when no name is given' {
+            $session = New-McastSession @net
+            $session.Name | Should -Be "Session$($session.Id)"
+        }
+    }
+}
+
+Describe 'Get-McastSession and Remove-McastSession' {
+    BeforeAll {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net
+        $one = New-McastSession 'lookup-one' @net
+        $two = New-McastSession 'lookup-two' @net
+    }
+
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        $relay | Stop-McastRelay
+    }
+
+    It 'gets all sessions, by Id, and by name with wildcards' {
+        @(Get-McastSession).Count | Should -Be 2
+        (Get-McastSession -Id $two.Id).Name | Should -Be 'lookup-two'
+        @(Get-McastSession -Name 'lookup-*').Count | Should -Be 2
+        (Get-McastSession 'LOOKUP-ONE').Id | Should -Be $one.Id
+    }
+
+    It 'reports an Id or a name that matches nothing as ObjectNotFound' {
+        Get-McastSession -Id 99999 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'SessionNotFound,McastCrypto.Commands.GetMcastSessionCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].TargetObject | Should -Be 99999
+        Get-McastSession -Name 'nobody' -ErrorVariable err2 -ErrorAction SilentlyContinue
+        $err2[0].FullyQualifiedErrorId | Should -Be 'SessionNotFound,McastCrypto.Commands.GetMcastSessionCommand'
+        @(Get-McastSession -Name 'nobody*').Count | Should -Be 0
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $one | Remove-McastSession -WhatIf
+        $one.State | Should -Be 'Connected'
+        @(Get-McastSession).Count | Should -Be 2
+    }
+
+    It 'removes by name: DISCONNECT reaches the relay, and the session leaves the table' {
+        Remove-McastSession -Name 'lookup-one'
+        $one.State | Should -Be 'Closed'
+        @(Get-McastSession).Name | Should -Be @('lookup-two')
+        Wait-McastCondition { @($relay.Members).Count -eq 1 } 5 | Should -BeTrue
+    }
+
+    It 'refuses to send on a removed session, naming it' {
+        Send-McastMessage -Session $one -Message 'too late' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'SessionClosed,McastCrypto.Commands.SendMcastMessageCommand'
+        $err[0].TargetObject | Should -Be $one
+        $err[0].Exception.Message | Should -Match 'lookup-one'
+    }
+
+    It 'removes by Id, and removing twice is harmless' {
+        Remove-McastSession -Id $two.Id
+        $two | Remove-McastSession
+        $two.State | Should -Be 'Closed'
+        @(Get-McastSession).Count | Should -Be 0
+    }
+}
+
+Describe 'Send-McastMessage and Receive-McastMessage' {
+    BeforeAll {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net
+        $sender = New-McastSession 'sender' @net
+        $reader = New-McastSession 'reader' @net
+        $null = Wait-McastCondition { @(Get-McastPeer -Session $sender -ExcludeSelf).Count -eq 1 } 5
+        $null = Receive-McastMessage -Session $sender, $reader
+    }
+
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        $relay | Stop-McastRelay
+    }
+
+    It 'returns what arrived and returns at once; nothing comes twice' {
+        'a1', 'a2' | Send-McastMessage -Session $sender
+        Wait-McastCondition { $reader.Pending -ge 2 } 5 | Should -BeTrue
+        $first = @(Receive-McastMessage -Session $reader)
+        $first.Text | Should -Be @('a1', 'a2')
+        $first | ForEach-Object { $_ | Should -BeOfType ([McastCrypto.Session.McastMessage]) }
+        @(Receive-McastMessage -Session $reader).Count | Should -Be 0
+    }
+
+    It 'leaves the messages for the next call with -Keep' {
+        Send-McastMessage -Session $sender -Message 'kept'
+        Wait-McastCondition { $reader.Pending -ge 1 } 5 | Should -BeTrue
+        (Receive-McastMessage -Session $reader -Keep).Text | Should -Be 'kept'
+        (Receive-McastMessage -Session $reader).Text | Should -Be 'kept'
+        @(Receive-McastMessage -Session $reader).Count | Should -Be 0
+    }
+
+    It 'takes only -Count messages and leaves the rest for the next call' {
+        'c1', 'c2', 'c3' | Send-McastMessage -Session $sender
+        (Receive-McastMessage -Session $reader -Count 2 -Timeout 5).Text | Should -Be @('c1', 'c2')
+        (Receive-McastMessage -Session $reader -Count 1 -Timeout 5).Text | Should -Be 'c3'
+    }
+
+    It 'returns after -Timeout when nothing comes' {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        @(Receive-McastMessage -Session $reader -Timeout 0.5).Count | Should -Be 0
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.4
+    }
+
+    It 'filters with Where-Object by Kind, as the docs show' {
+        Send-McastMessage -Session $sender -Message 'pipeline'
+        (Receive-McastMessage -Session $reader -Count 1 -Timeout 5 | Where-Object Kind -eq Message | Select-Object -ExpandProperty Text) | Should -Be 'pipeline'
+    }
+
+    It 'takes sessions from the pipeline' {
+        Send-McastMessage -Session $sender -Message 'piped session'
+        ($reader | Receive-McastMessage -Count 1 -Timeout 5).Text | Should -Be 'piped session'
+    }
+
+    It 'writes what was sent with -PassThru' {
+        $sent = $sender | Send-McastMessage -Message ('x' * 500) -PassThru
+        $sent.TextBytes | Should -Be 500
+        # 500 bytes: 3 blocks of 190/190/120, each TLV 3 of 260 bytes: 780 bytes in 4 fragments of 256.
+        $sent.Fragments | Should -Be 4
+        $sent.WireBytes | Should -Be (780 + 4 * 12)
+        $sent.MessageId | Should -Match '^[0-9a-f]{8}$'
+        $null = Receive-McastMessage -Session $reader -Count 3 -Timeout 5
+    }
+
+    It 'refuses an empty message with InvalidMessage and sends the others' {
+        'before', '', 'after' | Send-McastMessage -Session $sender -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidMessage,McastCrypto.Commands.SendMcastMessageCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        (Receive-McastMessage -Session $reader -Count 2 -Timeout 5).Text | Should -Be @('before', 'after')
+    }
+
+    It 'stops a -Wait at once when the pipeline is stopped (Ctrl+C)' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$modulePath'; Get-McastSession -Id $($reader.Id) | Receive-McastMessage -Wait")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 800
+            $async.IsCompleted | Should -BeFalse
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
+
+Describe 'Get-McastPeer' {
+    BeforeAll {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net
+        $first = New-McastSession 'first' @net
+        $second = New-McastSession 'second' @net
+        $null = Wait-McastCondition { @(Get-McastPeer -Session $first -ExcludeSelf).Count -eq 1 } 5
+    }
+
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        $relay | Stop-McastRelay
+    }
+
+    It 'lists the session itself with its name and the members it heard join' {
+        $peers = @(Get-McastPeer -Session $first)
+        $peers.Count | Should -Be 2
+        ($peers | Where-Object IsSelf).Name | Should -Be 'first'
+        ($peers | Where-Object { -not $_.IsSelf }).EndPoint | Should -Be $second.LocalEndPoint
+        ($peers | Where-Object { -not $_.IsSelf }).JoinedAt | Should -Not -BeNullOrEmpty
+        ($peers | Where-Object { -not $_.IsSelf }).State | Should -Be 'Joined'
+    }
+
+    It 'marks a member that left as Left' {
+        $second | Remove-McastSession
+        Wait-McastCondition { (Get-McastPeer -Session $first -ExcludeSelf).State -eq 'Left' } 5 | Should -BeTrue
+    }
+}
+
+Describe 'A session whose relay disappears' {
+    It 'says RelayLost after three keep-alive intervals without relay traffic, and rejoins a new relay' {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net
+        try {
+            $session = New-McastSession 'orphan' @net -KeepAliveInterval 0.3
+            $relay | Stop-McastRelay
+            Wait-McastCondition { $session.State -eq 'RelayLost' } 5 | Should -BeTrue
+            Send-McastMessage -Session $session -Message 'anyone?' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -Be 'SessionNotConnected,McastCrypto.Commands.SendMcastMessageCommand'
+
+            $relay = Start-McastRelay @net
+            Wait-McastCondition { $session.State -eq 'Connected' } 10 | Should -BeTrue
+            $session.RelayKeyFingerprint | Should -Be $relay.KeyFingerprint
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+        }
+    }
+}
+
+Describe 'Removing the module' {
+    It 'closes the sessions still open, and the relay hears them leave' {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net
+        $session = New-McastSession 'left-open' @net
+        Wait-McastCondition { @($relay.Members).Count -eq 1 } 5 | Should -BeTrue
+        Remove-Module McastCrypto
+        try {
+            $session.State | Should -Be 'Closed'
+            $relay.State | Should -Be 'Stopped'
+        }
+        finally {
+            Import-Module $modulePath -Force
+        }
+        @(Get-McastSession).Count | Should -Be 0
+        @(Get-McastRelay).Count | Should -Be 0
+    }
+}
