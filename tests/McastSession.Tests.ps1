@@ -283,3 +283,34 @@ Describe 'Removing the module' {
         @(Get-McastRelay).Count | Should -Be 0
     }
 }
+
+Describe 'Exiting PowerShell' {
+    It 'closes the sessions still open: the relay hears DISCONNECT, not a time-out' {
+        $net = New-TestNet
+        $relay = Start-McastRelay @net -ClientTimeout 60
+        try {
+            # Another PowerShell like this one: 'dotnet pwsh.dll' when running as a .NET tool.
+            $exe = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+            $arguments = @()
+            if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments += [Environment]::GetCommandLineArgs()[0] }
+            $script = "Import-Module '$modulePath'; `$s = New-McastSession -Group $($net.Group) -Port $($net.Port) -Interface Loopback; exit 0"
+            $arguments += '-NoProfile', '-NonInteractive', '-Command', $script
+            $child = Start-Process -FilePath $exe -ArgumentList $arguments -PassThru -NoNewWindow
+            try {
+                $child.WaitForExit(60000) | Should -BeTrue
+                $child.ExitCode | Should -Be 0
+            }
+            finally {
+                if (-not $child.HasExited) { $child.Kill() }
+            }
+            $events = @($relay.TakeEvents())
+            $events.Kind | Should -Contain 'Joined'
+            # Left (its DISCONNECT), within moments of the exit and long before the 60 s time-out.
+            Wait-McastCondition { @($relay.Members).Count -eq 0 } 5 | Should -BeTrue
+            ($events + @($relay.TakeEvents())).Kind | Should -Contain 'Left'
+        }
+        finally {
+            $relay | Stop-McastRelay
+        }
+    }
+}
