@@ -50,10 +50,18 @@ namespace McastCrypto.Commands
                 FragmentSize = FragmentSize,
             };
 
-            WriteVerbose($"Joining {options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"} ({Protocol}).");
+            string where = $"{options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"}";
+            WriteVerbose($"Joining {where} ({Protocol}).");
+            var progress = new ProgressRecord(1, "New-McastSession", "Joining " + where);
             try
             {
-                WriteObject(McastSession.Open(options, stopping.Token));
+                McastSession session = McastSession.Open(options, stopping.Token, (state, waited) =>
+                {
+                    progress.StatusDescription = state == MemberState.AwaitingRelayKey ? "Waiting for the relay's key" : "Waiting for the relay to announce the join";
+                    progress.PercentComplete = (int)Math.Min(99, 100 * waited.TotalSeconds / Timeout);
+                    WriteProgress(progress);
+                });
+                WriteObject(session);
             }
             catch (TimeoutException e)
             {
@@ -66,6 +74,11 @@ namespace McastCrypto.Commands
             catch (ArgumentException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidSessionOption", ErrorCategory.InvalidArgument, options));
+            }
+            finally
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
             }
         }
 

@@ -128,7 +128,15 @@ namespace McastCrypto.Session
         /// loops. Returns once the relay announced the join; throws TimeoutException when no relay
         /// answers in time, OperationCanceledException when cancelled.
         /// </summary>
-        public static McastSession Open(McastSessionOptions options, CancellationToken cancellationToken)
+        public static McastSession Open(McastSessionOptions options, CancellationToken cancellationToken) =>
+            Open(options, cancellationToken, null);
+
+        /// <summary>
+        /// Opens a session as <see cref="Open(McastSessionOptions, CancellationToken)"/> does, calling
+        /// <paramref name="waiting"/> on the calling thread about five times a second with the
+        /// state and the time waited, while the handshake goes on.
+        /// </summary>
+        public static McastSession Open(McastSessionOptions options, CancellationToken cancellationToken, Action<MemberState, TimeSpan>? waiting)
         {
             if (options is null)
             {
@@ -153,7 +161,7 @@ namespace McastCrypto.Session
                     member.Start(now, output);
                     return true;
                 });
-                session.WaitForJoin(options.Timeout, cancellationToken);
+                session.WaitForJoin(options.Timeout, cancellationToken, waiting);
                 return session;
             }
             catch
@@ -224,9 +232,10 @@ namespace McastCrypto.Session
 
         public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2}:{3})", Name, State, Group, Port);
 
-        private void WaitForJoin(TimeSpan timeout, CancellationToken cancellationToken)
+        private void WaitForJoin(TimeSpan timeout, CancellationToken cancellationToken, Action<MemberState, TimeSpan>? waiting)
         {
-            DateTime deadline = DateTime.UtcNow + timeout;
+            DateTime started = DateTime.UtcNow;
+            DateTime deadline = started + timeout;
             while (true)
             {
                 MemberState state = State;
@@ -256,6 +265,8 @@ namespace McastCrypto.Session
                 {
                     return;
                 }
+
+                waiting?.Invoke(state, DateTime.UtcNow - started);
 
                 WaitHandle.WaitAny(new[] { stateChanged.WaitHandle, cancellationToken.WaitHandle }, left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
                 cancellationToken.ThrowIfCancellationRequested();

@@ -4,7 +4,7 @@ using McastCrypto.Transport;
 
 namespace McastCrypto.Session
 {
-    /// <summary>Everything <see cref="McastSession.Open"/> needs.</summary>
+    /// <summary>Everything <see cref="McastSession.Open(McastSessionOptions, System.Threading.CancellationToken)"/> needs.</summary>
     public sealed class McastSessionOptions
     {
         public string? Name { get; set; }
