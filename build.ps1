@@ -10,13 +10,14 @@
            the netstandard2.0 build in a process of its own) and ends with one line
            'Tests: N passed, N failed, N skipped'. Exits non-zero on any failure.
     Demo   builds and runs demo/Demo.ps1.
+    Bench  runs the benchmarks (src/McastCrypto.Bench) and writes out/bench.json.
     Clean  removes out/ and the build's bin/obj folders.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -197,10 +198,17 @@ function Invoke-Demo {
     & (Join-Path $Root 'demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'McastCrypto.psd1')
 }
 
+function Invoke-Bench {
+    Write-Step 'Benchmarks (Release; close other work for steadier numbers)'
+    $project = Join-Path $Root 'src/McastCrypto.Bench/McastCrypto.Bench.csproj'
+    Invoke-Native dotnet @('run', '--project', $project, '-c', 'Release', '--', (Join-Path $Out 'bench.json'))
+}
+
 function Invoke-Clean {
     Write-Step 'Clean'
     foreach ($path in @($Out, (Join-Path $Root 'src/McastCrypto/bin'), (Join-Path $Root 'src/McastCrypto/obj'),
-            (Join-Path $Root 'tests/McastCrypto.Tests/bin'), (Join-Path $Root 'tests/McastCrypto.Tests/obj'))) {
+            (Join-Path $Root 'tests/McastCrypto.Tests/bin'), (Join-Path $Root 'tests/McastCrypto.Tests/obj'),
+            (Join-Path $Root 'src/McastCrypto.Bench/bin'), (Join-Path $Root 'src/McastCrypto.Bench/obj'))) {
         if (Test-Path $path) { Remove-Item $path -Recurse -Force }
     }
 }
@@ -211,6 +219,7 @@ foreach ($t in $Task) {
         'Docs' { Invoke-Docs }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
         'Clean' { Invoke-Clean }
     }
 }
