@@ -3,11 +3,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-McastTestModulePath) -Force
     $script:modulePath = Get-McastTestModulePath
-
-    function New-TestNet {
-        $endpoint = Get-McastTestEndpoint
-        @{ Group = $endpoint.Group; Port = $endpoint.Port; Interface = 'Loopback' }
-    }
 }
 
 Describe 'Start-McastRelay' {
@@ -17,7 +12,7 @@ Describe 'Start-McastRelay' {
     }
 
     It 'returns a running relay with its settings and a key fingerprint' {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay 'settings' @net -ClientTimeout 30
         $relay | Should -BeOfType ([McastCrypto.Relay.McastRelay])
         $relay.State | Should -Be 'Running'
@@ -34,7 +29,7 @@ Describe 'Start-McastRelay' {
     }
 
     It 'counts datagrams in and out and messages relayed' {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net
         $a = New-McastSession @net
         $b = New-McastSession @net
@@ -46,7 +41,7 @@ Describe 'Start-McastRelay' {
     }
 
     It 'streams its events with -Wait until the pipeline is stopped (Ctrl+C), then stops' {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $ps = [powershell]::Create()
         try {
             $null = $ps.AddScript("Import-Module '$modulePath'; Start-McastRelay -Name waiting -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Wait")
@@ -71,9 +66,9 @@ Describe 'Start-McastRelay' {
 
 Describe 'Get-McastRelay and Stop-McastRelay' {
     BeforeAll {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $first = Start-McastRelay 'relay-a' @net
-        $otherNet = New-TestNet
+        $otherNet = New-McastTestNet
         $second = Start-McastRelay 'relay-b' @otherNet
     }
 

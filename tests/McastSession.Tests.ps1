@@ -3,17 +3,12 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-McastTestModulePath) -Force
     $script:modulePath = Get-McastTestModulePath
-
-    function New-TestNet {
-        $endpoint = Get-McastTestEndpoint
-        @{ Group = $endpoint.Group; Port = $endpoint.Port; Interface = 'Loopback' }
-    }
 }
 
 Describe 'New-McastSession' {
     Context 'with no relay on the group' {
         It 'stops with RelayNotFound naming the group, port and interface' {
-            $net = New-TestNet
+            $net = New-McastTestNet
             $err = { New-McastSession @net -Timeout 1 } | Should -Throw -PassThru -ErrorId 'RelayNotFound,McastCrypto.Commands.NewMcastSessionCommand'
             $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
             $err.Exception.Message | Should -Match ([regex]::Escape($net.Group))
@@ -37,7 +32,7 @@ Describe 'New-McastSession' {
 
     Context 'with a relay' {
         BeforeAll {
-            $net = New-TestNet
+            $net = New-McastTestNet
             $relay = Start-McastRelay @net
         }
 
@@ -69,7 +64,7 @@ Describe 'New-McastSession' {
 
 Describe 'Get-McastSession and Remove-McastSession' {
     BeforeAll {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net
         $one = New-McastSession 'lookup-one' @net
         $two = New-McastSession 'lookup-two' @net
@@ -127,7 +122,7 @@ Describe 'Get-McastSession and Remove-McastSession' {
 
 Describe 'Send-McastMessage and Receive-McastMessage' {
     BeforeAll {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net
         $sender = New-McastSession 'sender' @net
         $reader = New-McastSession 'reader' @net
@@ -216,7 +211,7 @@ Describe 'Send-McastMessage and Receive-McastMessage' {
 
 Describe 'Get-McastPeer' {
     BeforeAll {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net
         $first = New-McastSession 'first' @net
         $second = New-McastSession 'second' @net
@@ -245,7 +240,7 @@ Describe 'Get-McastPeer' {
 
 Describe 'A session whose relay disappears' {
     It 'says RelayLost after three keep-alive intervals without relay traffic, and rejoins a new relay' {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net
         try {
             $session = New-McastSession 'orphan' @net -KeepAliveInterval 0.3
@@ -267,7 +262,7 @@ Describe 'A session whose relay disappears' {
 
 Describe 'Removing the module' {
     It 'closes the sessions still open, and the relay hears them leave' {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net
         $session = New-McastSession 'left-open' @net
         Wait-McastCondition { @($relay.Members).Count -eq 1 } 5 | Should -BeTrue
@@ -286,7 +281,7 @@ Describe 'Removing the module' {
 
 Describe 'Exiting PowerShell' {
     It 'closes the sessions still open: the relay hears DISCONNECT, not a time-out' {
-        $net = New-TestNet
+        $net = New-McastTestNet
         $relay = Start-McastRelay @net -ClientTimeout 60
         try {
             # Another PowerShell like this one: 'dotnet pwsh.dll' when running as a .NET tool.

@@ -15,6 +15,12 @@ function Get-McastTestEndpoint {
 }
 
 
+function New-McastTestNet {
+    # The network parameters of New-McastSession and Start-McastRelay for a fresh loopback group.
+    $endpoint = Get-McastTestEndpoint
+    @{ Group = $endpoint.Group; Port = $endpoint.Port; Interface = 'Loopback' }
+}
+
 function Wait-McastCondition {
     # Polls a condition until it holds or the time runs out; returns whether it held.
     param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSeconds = 10)
@@ -72,4 +78,4 @@ function Connect-McastTestMember {
     return $key
 }
 
-Export-ModuleMember -Function Get-McastTestModulePath, Get-McastTestEndpoint, Wait-McastCondition, New-McastTestChannel, Send-McastTestDatagram, Connect-McastTestMember
+Export-ModuleMember -Function Get-McastTestModulePath, Get-McastTestEndpoint, New-McastTestNet, Wait-McastCondition, New-McastTestChannel, Send-McastTestDatagram, Connect-McastTestMember

@@ -112,6 +112,58 @@ namespace McastCrypto.Hosting
             return result;
         }
 
+        /// <summary>
+        /// Everything dropped, by reason: the protocol's drops, this runner's failures, and
+        /// <paramref name="extra"/> counts of the owner (only those above zero).
+        /// </summary>
+        public IReadOnlyDictionary<string, long> Drops(DropCounter protocolDrops, params KeyValuePair<string, long>[] extra)
+        {
+            var all = new SortedDictionary<string, long>();
+            foreach (var pair in protocolDrops.Snapshot())
+            {
+                all[pair.Key] = pair.Value;
+            }
+
+            foreach (var pair in Errors.Snapshot())
+            {
+                all[pair.Key] = pair.Value;
+            }
+
+            foreach (var pair in extra)
+            {
+                if (pair.Value > 0)
+                {
+                    all[pair.Key] = pair.Value;
+                }
+            }
+
+            return all;
+        }
+
+        /// <summary>
+        /// Runs a last protocol step (a goodbye), then stops the loops and closes the channel. A
+        /// goodbye that cannot go out is not an error: the others notice the silence.
+        /// </summary>
+        public void Shutdown(Action<DateTimeOffset, ProtocolOutput<TEvent>> farewell)
+        {
+            try
+            {
+                Invoke((now, output) =>
+                {
+                    farewell(now, output);
+                    return true;
+                });
+            }
+            catch (Exception e) when (e is McastTransportException || e is ObjectDisposedException || e is OperationCanceledException)
+            {
+                Fail("SendError", e);
+            }
+            finally
+            {
+                Dispose();
+            }
+        }
+
         /// <summary>Reads protocol state under the lock.</summary>
         public T Read<T>(Func<T> read)
         {

@@ -83,30 +83,8 @@ namespace McastCrypto.Relay
         public long MessagesRelayed => runner.Read(() => protocol.MessagesRelayed);
 
         /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>
-        public IReadOnlyDictionary<string, long> Drops
-        {
-            get
-            {
-                var all = new SortedDictionary<string, long>();
-                foreach (var pair in protocol.Drops.Snapshot())
-                {
-                    all[pair.Key] = pair.Value;
-                }
-
-                foreach (var pair in runner.Errors.Snapshot())
-                {
-                    all[pair.Key] = pair.Value;
-                }
-
-                long lost = Interlocked.Read(ref eventsDropped);
-                if (lost > 0)
-                {
-                    all["EventLogOverflow"] = lost;
-                }
-
-                return all;
-            }
-        }
+        public IReadOnlyDictionary<string, long> Drops =>
+            runner.Drops(protocol.Drops, new KeyValuePair<string, long>("EventLogOverflow", Interlocked.Read(ref eventsDropped)));
 
         /// <summary>The last failure of a background loop, if any.</summary>
         public Exception? LastError => runner.LastError;
@@ -164,19 +142,10 @@ namespace McastCrypto.Relay
 
             try
             {
-                runner.Invoke((now, output) =>
-                {
-                    protocol.Stop(now, output);
-                    return true;
-                });
-            }
-            catch (Exception e) when (e is McastTransportException || e is ObjectDisposedException || e is OperationCanceledException)
-            {
-                // The notices could not go out; members notice the silence.
+                runner.Shutdown(protocol.Stop);
             }
             finally
             {
-                runner.Dispose();
                 protocol.Dispose();
                 Table.Remove(Id);
                 eventArrived.Set();

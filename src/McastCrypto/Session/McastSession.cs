@@ -89,34 +89,10 @@ namespace McastCrypto.Session
         public int Pending => inbox.Count;
 
         /// <summary>Everything dropped, by reason: the protocol's drops, the inbox's and the loops' failures.</summary>
-        public IReadOnlyDictionary<string, long> Drops
-        {
-            get
-            {
-                var all = new SortedDictionary<string, long>();
-                foreach (var pair in protocol.Drops.Snapshot())
-                {
-                    all[pair.Key] = pair.Value;
-                }
-
-                foreach (var pair in runner.Errors.Snapshot())
-                {
-                    all[pair.Key] = pair.Value;
-                }
-
-                if (inbox.Overflow > 0)
-                {
-                    all["InboxOverflow"] = inbox.Overflow;
-                }
-
-                if (peers.Overflow > 0)
-                {
-                    all["PeerTableFull"] = peers.Overflow;
-                }
-
-                return all;
-            }
-        }
+        public IReadOnlyDictionary<string, long> Drops => runner.Drops(
+            protocol.Drops,
+            new KeyValuePair<string, long>("InboxOverflow", inbox.Overflow),
+            new KeyValuePair<string, long>("PeerTableFull", peers.Overflow));
 
         /// <summary>The last failure of a background loop, if any.</summary>
         public Exception? LastError => runner.LastError;
@@ -209,19 +185,10 @@ namespace McastCrypto.Session
 
             try
             {
-                runner.Invoke((now, output) =>
-                {
-                    protocol.Leave(now, output);
-                    return true;
-                });
-            }
-            catch (Exception e) when (e is McastTransportException || e is ObjectDisposedException || e is OperationCanceledException)
-            {
-                // The goodbye could not go out; the relay will time the member out.
+                runner.Shutdown(protocol.Leave);
             }
             finally
             {
-                runner.Dispose();
                 protocol.Dispose();
                 Table.Remove(Id);
                 stateChanged.Set();
