@@ -260,6 +260,25 @@ Describe 'A session whose relay disappears' {
     }
 }
 
+Describe 'A session whose relay restarts' {
+    It 'joins the new relay, with its new key, within moments' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        try {
+            $session = New-McastSession 'restarted' @net
+            $relay | Stop-McastRelay
+            $relay = Start-McastRelay @net
+            Wait-McastCondition { $session.State -eq 'Connected' -and $session.RelayKeyFingerprint -eq $relay.KeyFingerprint } 5 | Should -BeTrue
+            Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 1 } 5 | Should -BeTrue
+            $session.Drops['RelayKeyChanged'] | Should -BeNullOrEmpty
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+        }
+    }
+}
+
 Describe 'Removing the module' {
     It 'closes the sessions still open, and the relay hears them leave' {
         $net = New-McastTestNet

@@ -59,10 +59,11 @@ namespace McastCrypto.Commands
             switch (ParameterSetName)
             {
                 case HexSet:
-                    DecodeText(Hex, McastCrypto.Tlv.Hex.Decode, "InvalidHex");
+                    // Anything piped that is neither bytes nor a file arrives here as text.
+                    DecodeText(Hex, McastCrypto.Tlv.Hex.Decode, "InvalidHex", " ConvertFrom-Tlv reads bytes, a file, or hex text (-Hex, and strings from the pipeline); use -Base64 for Base64.");
                     break;
                 case Base64Set:
-                    DecodeText(Base64, Convert.FromBase64String, "InvalidBase64");
+                    DecodeText(Base64, Convert.FromBase64String, "InvalidBase64", string.Empty);
                     break;
                 case PathSet:
                 case LiteralPathSet:
@@ -93,7 +94,7 @@ namespace McastCrypto.Commands
             Decode(input);
         }
 
-        private void DecodeText(string text, Func<string, byte[]> parse, string errorId)
+        private void DecodeText(string text, Func<string, byte[]> parse, string errorId, string hint)
         {
             byte[] bytes;
             try
@@ -102,7 +103,7 @@ namespace McastCrypto.Commands
             }
             catch (FormatException e)
             {
-                WriteError(new ErrorRecord(e, errorId, ErrorCategory.InvalidArgument, text));
+                WriteError(new ErrorRecord(new FormatException(e.Message + hint, e), errorId, ErrorCategory.InvalidArgument, text));
                 return;
             }
 

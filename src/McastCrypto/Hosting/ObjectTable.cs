@@ -15,10 +15,15 @@ namespace McastCrypto.Hosting
         private readonly SortedDictionary<int, T> items = new SortedDictionary<int, T>();
         private int lastId;
 
-        public ObjectTable()
+        /// <param name="closeOrder">When <see cref="ProcessCleanup"/> closes this table: lower first
+        /// (sessions before relays, so the sessions' goodbyes reach a running relay).</param>
+        public ObjectTable(int closeOrder)
         {
+            CloseOrder = closeOrder;
             ProcessCleanup.Register(this);
         }
+
+        public int CloseOrder { get; }
 
         /// <summary>Adds an object and returns its new Id.</summary>
         public int Add(T item)

@@ -25,13 +25,14 @@ namespace McastCrypto.Hosting
             }
         }
 
-        /// <summary>Closes everything still open, sessions before relays (they were registered first).</summary>
+        /// <summary>Closes everything still open, in each table's <see cref="IClosable.CloseOrder"/>.</summary>
         public static void CloseAll()
         {
             IClosable[] tables;
             lock (Tables)
             {
                 tables = Tables.ToArray();
+                Array.Sort(tables, (a, b) => a.CloseOrder.CompareTo(b.CloseOrder));
             }
 
             foreach (IClosable table in tables)

@@ -30,5 +30,7 @@ namespace McastCrypto.Protocol
         public DateTimeOffset LastSeen { get; }
 
         public string KeyFingerprint { get; }
+
+        public override string ToString() => EndPoint + (Connected ? " (joined)" : " (registered)");
     }
 }

@@ -46,7 +46,7 @@ namespace McastCrypto.Relay
         }
 
         /// <summary>The relays running in this process.</summary>
-        internal static ObjectTable<McastRelay> Table { get; } = new ObjectTable<McastRelay>();
+        internal static ObjectTable<McastRelay> Table { get; } = new ObjectTable<McastRelay>(closeOrder: 1);
 
         public int Id { get; }
 
@@ -83,8 +83,13 @@ namespace McastCrypto.Relay
         public long MessagesRelayed => runner.Read(() => protocol.MessagesRelayed);
 
         /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>
-        public IReadOnlyDictionary<string, long> Drops =>
-            runner.Drops(protocol.Drops, new KeyValuePair<string, long>("EventLogOverflow", Interlocked.Read(ref eventsDropped)));
+        public IReadOnlyDictionary<string, long> Drops => runner.Drops(protocol.Drops);
+
+        /// <summary>
+        /// Events that left the event log unread because it was full (it keeps the latest
+        /// ones). Not a drop: no traffic was lost, only the record of it.
+        /// </summary>
+        public long EventsOverwritten => Interlocked.Read(ref eventsDropped);
 
         /// <summary>The last failure of a background loop, if any.</summary>
         public Exception? LastError => runner.LastError;

@@ -48,7 +48,7 @@ namespace McastCrypto.Session
         }
 
         /// <summary>The sessions open in this process.</summary>
-        internal static ObjectTable<McastSession> Table { get; } = new ObjectTable<McastSession>();
+        internal static ObjectTable<McastSession> Table { get; } = new ObjectTable<McastSession>(closeOrder: 0);
 
         /// <summary>A number unique in this process.</summary>
         public int Id { get; }

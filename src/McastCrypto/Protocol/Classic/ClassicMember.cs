@@ -158,8 +158,9 @@ namespace McastCrypto.Protocol.Classic
 
                     if (now >= nextRetry)
                     {
-                        // The relay may have missed the registration or the CONNECT: both again.
-                        Register(output, requestKey: false);
+                        // The relay may have missed the registration or the CONNECT, or be a new relay
+                        // with another key: all three again (the key request costs one answer a second).
+                        Register(output, requestKey: true);
                         output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
                         nextRetry = now + options.RetryInterval;
                     }
@@ -258,25 +259,33 @@ namespace McastCrypto.Protocol.Classic
                 return;
             }
 
-            if (relayKey is not null && !relayKey.SubjectPublicKeyInfo.SequenceEqual(offered.SubjectPublicKeyInfo))
+            bool first = relayKey is null;
+            bool changed = !first && !relayKey!.SubjectPublicKeyInfo.SequenceEqual(offered.SubjectPublicKeyInfo);
+            if (changed && State == MemberState.Connected)
             {
-                if (State != MemberState.RelayLost)
-                {
-                    // Classic cannot authenticate the relay; at least a running session never swaps keys.
-                    Drops.Add("RelayKeyChanged");
-                    return;
-                }
+                // Classic cannot authenticate the relay; at least a joined session never swaps keys.
+                Drops.Add("RelayKeyChanged");
+                return;
             }
 
-            bool first = relayKey is null;
             relayKey = offered;
             Relay = source;
-            OnRelayTraffic(now, output);
             if (first)
             {
+                LastRelayTraffic = now;
                 output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
                 nextRetry = now + options.RetryInterval;
                 ChangeState(MemberState.Joining, now, output);
+            }
+            else if (changed)
+            {
+                // Not joined (the old relay said goodbye, or fell silent) and a new relay answers: join it.
+                LastRelayTraffic = now;
+                Rejoin(now, output);
+            }
+            else
+            {
+                OnRelayTraffic(now, output);
             }
         }
 

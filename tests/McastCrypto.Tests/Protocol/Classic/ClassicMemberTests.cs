@@ -94,7 +94,7 @@ namespace McastCrypto.Tests.Protocol.Classic
 
             member.Tick(clock.Advance(1), output);
 
-            Assert.Equal(new[] { 4, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
+            Assert.Equal(new[] { 4, 7, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
         }
 
         [Fact]
@@ -182,6 +182,24 @@ namespace McastCrypto.Tests.Protocol.Classic
 
             Assert.Equal(MemberState.RelayLost, member.State);
             Assert.Contains(output.Events, e => e.Kind == MemberEventKind.StateChanged && e.State == MemberState.RelayLost);
+        }
+
+        [Fact]
+        public void AfterItsRelaySaidGoodbyeItJoinsANewRelayWithTheNewKey()
+        {
+            var member = Connected();
+            member.Receive(Wire.Tlv(12, Wire.Address(Self)), RelayAt, clock.Now, output);
+            output.Clear();
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Advance(0.2), output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(otherKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(new[] { 4, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
+            var (_, payload) = Wire.Reassemble(output.Datagrams.Skip(1));
+            Assert.True(otherKey.TryDecrypt(Assert.Single(TlvReader.ReadAll(payload)).Value, out byte[]? plain));
+            Assert.Equal("CONNECT", Encoding.UTF8.GetString(plain!));
+            Assert.Equal(0, member.Drops["RelayKeyChanged"]);
         }
 
         [Fact]
