@@ -13,6 +13,7 @@
     CmdletsToExport      = @(
         'ConvertFrom-Tlv'
         'ConvertTo-Tlv'
+        'Enter-McastChat'
         'Get-McastPeer'
         'Get-McastRelay'
         'Get-McastSession'

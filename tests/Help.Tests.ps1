@@ -30,7 +30,9 @@ BeforeDiscovery {
                         $blockInExample++
                         $label = $title
                         if ($blockInExample -gt 1) { $label = "$title (block $blockInExample)" }
-                        @{ Name = $Name; Title = $label; Code = ($code -join "`n") }
+                        # An example titled '(interactive)' waits for a person at the keyboard: it is shown
+                        # in help, and reported as skipped here instead of run.
+                        @{ Name = $Name; Title = $label; Code = ($code -join "`n"); Interactive = ($title -match '\(interactive\)') }
                     }
                     $fence = $null
                     $code = $null
@@ -172,6 +174,11 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets -AllowNullOrEmptyForEach {
 Describe 'Examples of <Name>' -ForEach $cmdlets -AllowNullOrEmptyForEach {
     # A cmdlet without examples fails 'has at least one ```powershell example' above, not discovery.
     It '<Title> runs without error' -ForEach $Examples -AllowNullOrEmptyForEach {
+        if ($Interactive) {
+            Set-ItResult -Skipped -Because 'the example waits for a person typing at the keyboard'
+            return
+        }
+
         # Each example in a fresh child scope, with errors stopping it, as a user pasting it would see.
         $example = [scriptblock]::Create($Code)
         $thrown = $null
