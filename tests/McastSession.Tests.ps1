@@ -30,6 +30,29 @@ Describe 'New-McastSession' {
         }
     }
 
+    Context 'a socket that cannot be set up' {
+        It 'stops with SocketSetupFailed saying which operation failed and why' {
+            if (-not $IsLinux) {
+                Set-ItResult -Skipped -Because "the conflict relies on Linux's rule that every socket sharing a port sets SO_REUSEADDR"
+                return
+            }
+            $net = New-McastTestNet
+            $exclusive = [Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp')
+            try {
+                $exclusive.Bind([Net.IPEndPoint]::new([ipaddress]$net.Group, $net.Port))
+                $err = { New-McastSession @net -Timeout 1 } | Should -Throw -PassThru -ErrorId 'SocketSetupFailed,McastCrypto.Commands.NewMcastSessionCommand'
+                $err.CategoryInfo.Category | Should -Be 'OpenError'
+                $err.Exception.Operation | Should -Be 'bind'
+                $err.Exception.Message | Should -Match ([regex]::Escape($net.Group))
+                $err.Exception.Message | Should -Match ([regex]::Escape($err.Exception.InnerException.Message))
+                @(Get-McastSession).Count | Should -Be 0
+            }
+            finally {
+                $exclusive.Dispose()
+            }
+        }
+    }
+
     Context 'with a relay' {
         BeforeAll {
             $net = New-McastTestNet
