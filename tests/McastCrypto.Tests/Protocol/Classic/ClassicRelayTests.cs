@@ -78,6 +78,15 @@ namespace McastCrypto.Tests.Protocol.Classic
             Deliver(relay, Alice, "ciao a tutti");
 
             Assert.Equal(2, output.Datagrams.Count);
+
+            // TLV(10, inet_aton('127.0.0.1') + pack('!H', 40001) + TLV(6, 256-byte ciphertext)), by hand.
+            byte[] expectedPrefix = { 0, 10, 0x01, 0x0A, 127, 0, 0, 1, 0x9C, 0x41, 0, 6, 0x01, 0x00 };
+            Assert.All(output.Datagrams, d =>
+            {
+                Assert.Equal(4 + 6 + 4 + 256, d.Length);
+                Assert.Equal(expectedPrefix, d.Take(expectedPrefix.Length).ToArray());
+            });
+
             var received = output.Datagrams.Select(d => ClassicCodec.DecodeSenderInfo(Assert.Single(TlvReader.ReadAll(d)))).ToList();
             Assert.All(received, r => Assert.Equal(Alice, r.Sender));
             Assert.All(received, r => Assert.Equal(TlvType.RelayedMessage, r.Inner.Type));
