@@ -204,3 +204,45 @@ Describe 'The Classic system through the fault-injecting channel' {
         }
     }
 }
+
+Describe 'A capture of the group' {
+    It 'decodes, datagram by datagram, with ConvertFrom-Tlv -Recurse' {
+        $endpoint = Get-McastTestEndpoint
+        $net = @{ Group = $endpoint.Group; Port = $endpoint.Port; Interface = 'Loopback' }
+        $options = [McastCrypto.Transport.MulticastOptions]::new()
+        $options.Group = [ipaddress]$endpoint.Group
+        $options.Port = $endpoint.Port
+        $options.Interface = 'Loopback'
+        $capture = [McastCrypto.Transport.GroupCapture]::new($options)
+        try {
+            $relay = Start-McastRelay @net
+            $a = New-McastSession @net
+            $b = New-McastSession @net
+            Send-McastMessage -Session $a -Message ('è' * 300)
+            $null = Receive-McastMessage -Session $b -Count 5 -Timeout 10
+            $a, $b | Remove-McastSession
+            $relay | Stop-McastRelay
+            Start-Sleep -Milliseconds 300
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+            $capture.Dispose()
+        }
+
+        $datagrams = $capture.Datagrams()
+        $datagrams.Count | Should -BeGreaterThan 10
+        $records = foreach ($datagram in $datagrams) {
+            ConvertFrom-Tlv -InputObject $datagram.Payload -Recurse -ErrorVariable +decodeErrors
+        }
+        $decodeErrors | Should -BeNullOrEmpty
+        @($records).Count | Should -Be $datagrams.Count
+        $types = $records.TypeName | Sort-Object -Unique
+        foreach ($type in 'FragmentedData', 'RegisterPublicKey', 'ServerPublicKey', 'RequestServerKey', 'SenderInfo', 'ClientConnect', 'ClientDisconnect') {
+            $types | Should -Contain $type
+        }
+        ($records | Where-Object TypeName -eq 'SenderInfo').Decoded.Inner.TypeName | Sort-Object -Unique | Should -Be 'RelayedMessage'
+        ($records | Where-Object TypeName -eq 'FragmentedData').Decoded | ForEach-Object { $_.Sequence | Should -BeLessThan $_.Total }
+        ($records | Where-Object TypeName -eq 'ClientConnect').Decoded.Port | Should -Contain $a.LocalEndPoint.Port
+    }
+}
