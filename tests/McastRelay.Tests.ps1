@@ -89,6 +89,11 @@ Describe 'Get-McastRelay and Stop-McastRelay' {
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'completes relay names on Tab' {
+        $line = 'Stop-McastRelay -Name relay-'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('relay-a', 'relay-b')
+    }
+
     It 'changes nothing with -WhatIf' {
         $first | Stop-McastRelay -WhatIf
         $first.State | Should -Be 'Running'

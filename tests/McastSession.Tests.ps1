@@ -115,6 +115,15 @@ Describe 'Get-McastSession and Remove-McastSession' {
         @(Get-McastSession -Name 'nobody*').Count | Should -Be 0
     }
 
+    It 'completes session names on Tab, and Loopback for -Interface' {
+        $line = 'Remove-McastSession -Name lookup-t'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('lookup-two')
+        $line = 'Get-McastSession LOOKUP'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('lookup-one', 'lookup-two')
+        $line = 'New-McastSession -Interface loop'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'Loopback'
+    }
+
     It 'changes nothing with -WhatIf' {
         $one | Remove-McastSession -WhatIf
         $one.State | Should -Be 'Connected'

@@ -21,6 +21,7 @@ namespace McastCrypto.Commands
         /// <summary>The interface: Loopback, an IPv4 address of this host, or an interface name; the system's choice when left out.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(InterfaceCompleter))]
         public string? Interface { get; set; }
 
         /// <summary>The multicast time-to-live: 1 keeps datagrams on the local network.</summary>

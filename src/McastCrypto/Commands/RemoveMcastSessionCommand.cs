@@ -21,6 +21,7 @@ namespace McastCrypto.Commands
         [Parameter(Mandatory = true, ParameterSetName = NameSet)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public string[]? Name { get; set; }
 
         protected override void ProcessRecord()
