@@ -18,6 +18,26 @@ Describe 'New-McastSession' {
         }
     }
 
+    Context 'stopped while it waits (Ctrl+C)' {
+        It 'stops at once, leaving no session behind' {
+            $net = New-McastTestNet
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$modulePath'; New-McastSession -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Timeout 600")
+                $async = $ps.BeginInvoke()
+                Start-Sleep -Milliseconds 1500
+                $async.IsCompleted | Should -BeFalse
+                # The bound only proves that the wait stops at all; it does not measure speed.
+                $ps.BeginStop($null, $null).AsyncWaitHandle.WaitOne(10000) | Should -BeTrue
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                @(Get-McastSession).Count | Should -Be 0
+            }
+            finally {
+                $ps.Dispose()
+            }
+        }
+    }
+
     Context 'bad settings' {
         It 'refuses a group that is not multicast' {
             $err = { New-McastSession -Group 10.1.2.3 -Interface Loopback -Timeout 1 } | Should -Throw -PassThru -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
