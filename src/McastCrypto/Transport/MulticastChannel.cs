@@ -88,7 +88,7 @@ namespace McastCrypto.Transport
             receiveSocket = receive;
             sendSocket = send;
 #if !NET
-            handoff = new ReceiveHandoff<Datagram?>(ReceiveOneAsync);
+            handoff = new ReceiveHandoff<Datagram?>(() => ReceiveOneAsync(CancellationToken.None));
 #endif
         }
 
@@ -382,43 +382,22 @@ namespace McastCrypto.Transport
             }
         }
 
-#if NET
+        // netstandard2.0 has no cancellable ReceiveMessageFromAsync: there the token is not passed, and
+        // ReceiveHandoff lets a waiter give up while the receive stays in flight for the next one.
         private async Task<Datagram?> ReceiveOneAsync(CancellationToken cancellationToken)
         {
             byte[] buffer = Interlocked.Exchange(ref spareBuffer, null) ?? new byte[ReceiveBufferLength];
             try
             {
+#if NET
                 SocketReceiveMessageFromResult result = await receiveSocket
                     .ReceiveMessageFromAsync(buffer.AsMemory(), SocketFlags.None, AnySender, cancellationToken)
                     .ConfigureAwait(false);
-                return ToDatagram(buffer, result.ReceivedBytes, result.RemoteEndPoint, result.PacketInformation.Address);
-            }
-            catch (ObjectDisposedException)
-            {
-                throw Disposed();
-            }
-            catch (SocketException) when (IsDisposed)
-            {
-                throw Disposed();
-            }
-            catch (SocketException ex)
-            {
-                throw ReceiveFailure(ex);
-            }
-            finally
-            {
-                Volatile.Write(ref spareBuffer, buffer);
-            }
-        }
 #else
-        private async Task<Datagram?> ReceiveOneAsync()
-        {
-            byte[] buffer = Interlocked.Exchange(ref spareBuffer, null) ?? new byte[ReceiveBufferLength];
-            try
-            {
                 SocketReceiveMessageFromResult result = await receiveSocket
                     .ReceiveMessageFromAsync(new ArraySegment<byte>(buffer), SocketFlags.None, AnySender)
                     .ConfigureAwait(false);
+#endif
                 return ToDatagram(buffer, result.ReceivedBytes, result.RemoteEndPoint, result.PacketInformation.Address);
             }
             catch (ObjectDisposedException)
@@ -438,7 +417,6 @@ namespace McastCrypto.Transport
                 Volatile.Write(ref spareBuffer, buffer);
             }
         }
-#endif
 
         /// <summary>Copies a received datagram out of the buffer, or returns null when it was sent to another group.</summary>
         private Datagram? ToDatagram(byte[] buffer, int length, EndPoint sender, IPAddress? destination)
