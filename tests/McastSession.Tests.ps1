@@ -98,6 +98,19 @@ Describe 'New-McastSession' {
             $session.RelayKeyFingerprint | Should -Match '^SHA256:[A-Za-z0-9+/]{43}$'
         }
 
+        It 'takes the loopback interface by IPv4 address and by name as well' {
+            $where = @{ Group = $net.Group; Port = $net.Port }
+            $byAddress = New-McastSession @where -Interface 127.0.0.1
+            $byAddress.Interface | Should -Be '127.0.0.1'
+            $byAddress.State | Should -Be 'Connected'
+            $loopbackName = [Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces() |
+                Where-Object NetworkInterfaceType -eq 'Loopback' | Select-Object -First 1 -ExpandProperty Name
+            $loopbackName | Should -Not -Be 'Loopback'
+            $byName = New-McastSession @where -Interface $loopbackName
+            $byName.Interface | Should -Be '127.0.0.1'
+            $byName.State | Should -Be 'Connected'
+        }
+
         It 'names a session Session<Id> when no name is given' {
             $session = New-McastSession @net
             $session.Name | Should -Be "Session$($session.Id)"
