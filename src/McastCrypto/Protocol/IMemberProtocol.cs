@@ -41,9 +41,6 @@ namespace McastCrypto.Protocol
         /// <summary>Handles the passing of time: keep-alives, retries, relay loss.</summary>
         void Tick(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
 
-        /// <summary>The latest time at which <see cref="Tick"/> has something to do.</summary>
-        DateTimeOffset NextTick { get; }
-
         /// <summary>Encodes a message for the group. Throws InvalidOperationException when not connected, ArgumentException for a text it cannot carry.</summary>
         SentMessage Send(string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output);
 

@@ -33,9 +33,6 @@ namespace McastCrypto.Protocol
         /// <summary>Handles the passing of time: member time-outs, incomplete messages.</summary>
         void Tick(DateTimeOffset now, ProtocolOutput<RelayEvent> output);
 
-        /// <summary>The latest time at which <see cref="Tick"/> has something to do.</summary>
-        DateTimeOffset NextTick { get; }
-
         /// <summary>Tells every member the relay is going (a leave notice each) and forgets them.</summary>
         void Stop(DateTimeOffset now, ProtocolOutput<RelayEvent> output);
     }

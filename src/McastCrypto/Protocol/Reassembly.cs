@@ -32,9 +32,6 @@ namespace McastCrypto.Protocol
         /// <summary>Bytes held now.</summary>
         public long PendingBytes => totalBytes;
 
-        /// <summary>The earliest time an incomplete message expires, or null when none is held.</summary>
-        public DateTimeOffset? NextExpiry => pending.Count == 0 ? (DateTimeOffset?)null : pending.Values.Min(p => p.Started) + limits.Timeout;
-
         /// <summary>
         /// Adds one fragment (0-based <paramref name="sequence"/> of <paramref name="total"/>).
         /// Returns the whole message once its last missing fragment arrives, else null.

@@ -22,6 +22,7 @@ namespace McastCrypto.Protocol.Classic
         private readonly Func<uint> messageIds;
         private readonly byte[] registration;
         private RsaPublicKey? relayKey;
+        private byte[]? relayKeyPem;
         private DateTimeOffset nextRetry;
         private DateTimeOffset nextKeepAlive;
 
@@ -57,26 +58,6 @@ namespace McastCrypto.Protocol.Classic
 
         /// <summary>The member's own key fingerprint.</summary>
         public string KeyFingerprint => key.PublicKey.Fingerprint;
-
-        public DateTimeOffset NextTick
-        {
-            get
-            {
-                switch (State)
-                {
-                    case MemberState.AwaitingRelayKey:
-                        return nextRetry;
-                    case MemberState.Joining:
-                        return Min(Min(nextRetry, nextKeepAlive), RelayLostAt);
-                    case MemberState.Connected:
-                        return Min(nextKeepAlive, RelayLostAt);
-                    case MemberState.RelayLost:
-                        return nextKeepAlive;
-                    default:
-                        return DateTimeOffset.MaxValue;
-                }
-            }
-        }
 
         private DateTimeOffset RelayLostAt => (LastRelayTraffic ?? DateTimeOffset.MinValue) + RelaySilenceLimit;
 
@@ -248,6 +229,15 @@ namespace McastCrypto.Protocol.Classic
 
         private void OnRelayKey(TlvRecord record, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
+            if (relayKeyPem is not null && record.Value.SequenceEqual(relayKeyPem))
+            {
+                // The key this member has, as the relay answers every key request: importing a key
+                // costs milliseconds, and every member hears every answer.
+                Relay = source;
+                OnRelayTraffic(now, output);
+                return;
+            }
+
             RsaPublicKey offered;
             try
             {
@@ -269,6 +259,7 @@ namespace McastCrypto.Protocol.Classic
             }
 
             relayKey = offered;
+            relayKeyPem = record.Value;
             Relay = source;
             if (first)
             {
@@ -416,7 +407,5 @@ namespace McastCrypto.Protocol.Classic
             State = state;
             output.Events.Add(MemberEvent.StateChange(now, state));
         }
-
-        private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
     }
 }

@@ -53,25 +53,6 @@ namespace McastCrypto.Protocol.Classic
         public IReadOnlyList<RelayMember> Members =>
             clients.Values.Select(c => new RelayMember(c.EndPoint, null, c.Connected, c.RegisteredAt, c.LastSeen, c.Key.Fingerprint)).ToList();
 
-        public DateTimeOffset NextTick
-        {
-            get
-            {
-                DateTimeOffset next = DateTimeOffset.MaxValue;
-                foreach (Client client in clients.Values)
-                {
-                    DateTimeOffset expiry = client.LastSeen + options.ClientTimeout;
-                    if (expiry < next)
-                    {
-                        next = expiry;
-                    }
-                }
-
-                DateTimeOffset? fragments = reassembly.NextExpiry;
-                return fragments.HasValue && fragments.Value < next ? fragments.Value : next;
-            }
-        }
-
         public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
             if (source.Equals(Self))
@@ -156,6 +137,15 @@ namespace McastCrypto.Protocol.Classic
 
         private void OnRegister(TlvRecord record, IPEndPoint source, Client? client, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
+            if (client is not null && record.Value.SequenceEqual(client.KeyPem))
+            {
+                // The same key again (a joining member repeats its registration): importing a key
+                // costs milliseconds, comparing the bytes does not.
+                client.LastSeen = now;
+                output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, source));
+                return;
+            }
+
             RsaPublicKey memberKey;
             try
             {
@@ -175,12 +165,13 @@ namespace McastCrypto.Protocol.Classic
                     return;
                 }
 
-                client = new Client(source, memberKey, now);
+                client = new Client(source, memberKey, record.Value, now);
                 clients.Add(source, client);
             }
             else
             {
                 client.Key = memberKey;
+                client.KeyPem = record.Value;
             }
 
             client.LastSeen = now;
@@ -297,10 +288,11 @@ namespace McastCrypto.Protocol.Classic
 
         private sealed class Client
         {
-            public Client(IPEndPoint endPoint, RsaPublicKey key, DateTimeOffset now)
+            public Client(IPEndPoint endPoint, RsaPublicKey key, byte[] keyPem, DateTimeOffset now)
             {
                 EndPoint = endPoint;
                 Key = key;
+                KeyPem = keyPem;
                 RegisteredAt = now;
                 LastSeen = now;
             }
@@ -308,6 +300,9 @@ namespace McastCrypto.Protocol.Classic
             public IPEndPoint EndPoint { get; }
 
             public RsaPublicKey Key { get; set; }
+
+            /// <summary>The registration's PEM bytes as received, to recognise a repeat without importing it.</summary>
+            public byte[] KeyPem { get; set; }
 
             public bool Connected { get; set; }
 
