@@ -59,10 +59,6 @@ namespace McastCrypto.Hosting
         /// <summary>The last failure a loop met, for a user to see.</summary>
         public Exception? LastError { get; private set; }
 
-        public bool IsRunning => receiveLoop is not null && !stopping.IsCancellationRequested;
-
-        public DateTimeOffset Now => clock();
-
         /// <summary>Starts the receive and tick loops.</summary>
         public void Start()
         {

@@ -107,20 +107,31 @@ namespace McastCrypto.Relay
             options.Validate();
             var relayOptions = new ClassicRelayOptions { ClientTimeout = options.ClientTimeout, MaxClients = options.MaxClients };
             relayOptions.Validate();
-            RsaPrivateKey key = RsaOaep.Generate();
             IDatagramChannel? channel = null;
+            RsaPrivateKey? key = null;
+            McastRelay? relay = null;
             try
             {
+                // The sockets first: a group that cannot be joined should fail before the key is made.
                 var multicast = new MulticastChannel(options.Network);
                 channel = options.ChannelDecorator is null ? multicast : options.ChannelDecorator(multicast);
-                var relay = new McastRelay(options, channel, new ClassicRelay(channel.LocalEndPoint, key, relayOptions), multicast.InterfaceAddress.ToString());
+                key = RsaOaep.Generate();
+                relay = new McastRelay(options, channel, new ClassicRelay(channel.LocalEndPoint, key, relayOptions), multicast.InterfaceAddress.ToString());
                 relay.runner.Start();
                 return relay;
             }
             catch
             {
-                channel?.Dispose();
-                key.Dispose();
+                if (relay is not null)
+                {
+                    relay.Stop();
+                }
+                else
+                {
+                    channel?.Dispose();
+                    key?.Dispose();
+                }
+
                 throw;
             }
         }

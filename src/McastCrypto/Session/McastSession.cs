@@ -122,13 +122,15 @@ namespace McastCrypto.Session
             options.Validate();
             var memberOptions = new ClassicMemberOptions { KeepAliveInterval = options.KeepAliveInterval, FragmentSize = options.FragmentSize };
             memberOptions.Validate();
-            RsaPrivateKey key = RsaOaep.Generate();
             IDatagramChannel? channel = null;
+            RsaPrivateKey? key = null;
             McastSession? session = null;
             try
             {
+                // The sockets first: a group that cannot be joined should fail before the key is made.
                 var multicast = new MulticastChannel(options.Network);
                 channel = options.ChannelDecorator is null ? multicast : options.ChannelDecorator(multicast);
+                key = RsaOaep.Generate();
                 var member = new ClassicMember(channel.LocalEndPoint, key, memberOptions);
                 session = new McastSession(options, channel, member, multicast.InterfaceAddress.ToString());
                 session.runner.Start();
@@ -149,7 +151,7 @@ namespace McastCrypto.Session
                 else
                 {
                     channel?.Dispose();
-                    key.Dispose();
+                    key?.Dispose();
                 }
 
                 throw;

@@ -29,9 +29,6 @@ namespace McastCrypto.Session
         /// <summary>Messages dropped because nobody took them before the inbox was full.</summary>
         public long Overflow { get; private set; }
 
-        /// <summary>Messages that ever arrived.</summary>
-        public long Received => Interlocked.Read(ref nextSequence) - 1;
-
         public int Count
         {
             get
