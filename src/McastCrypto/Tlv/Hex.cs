@@ -9,18 +9,27 @@ namespace McastCrypto.Tlv
         private const string Digits = "0123456789abcdef";
 
         /// <summary>Lower-case hex, two digits a byte, no separators.</summary>
-        public static string Encode(byte[] bytes)
+        public static string Encode(byte[] bytes) => Encode(bytes, 0, bytes?.Length ?? 0);
+
+        /// <summary>Lower-case hex of <paramref name="count"/> bytes from <paramref name="index"/>.</summary>
+        public static string Encode(byte[] bytes, int index, int count)
         {
             if (bytes is null)
             {
                 throw new ArgumentNullException(nameof(bytes));
             }
 
-            var chars = new char[bytes.Length * 2];
-            for (int i = 0; i < bytes.Length; i++)
+            if (index < 0 || count < 0 || index > bytes.Length - count)
             {
-                chars[2 * i] = Digits[bytes[i] >> 4];
-                chars[2 * i + 1] = Digits[bytes[i] & 0xF];
+                throw new ArgumentOutOfRangeException(nameof(count), "The region lies outside the buffer.");
+            }
+
+            var chars = new char[count * 2];
+            for (int i = 0; i < count; i++)
+            {
+                byte b = bytes[index + i];
+                chars[2 * i] = Digits[b >> 4];
+                chars[2 * i + 1] = Digits[b & 0xF];
             }
 
             return new string(chars);

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.Text;
 
 namespace McastCrypto.Tlv
 {
@@ -97,18 +96,8 @@ namespace McastCrypto.Tlv
             }
 
             int shown = Math.Min(maxBytes, value.Length);
-            var text = new StringBuilder(shown * 2 + 1);
-            for (int i = 0; i < shown; i++)
-            {
-                text.Append(value[i].ToString("x2", CultureInfo.InvariantCulture));
-            }
-
-            if (shown < value.Length)
-            {
-                text.Append('\u2026');
-            }
-
-            return text.ToString();
+            string hex = Hex.Encode(value, 0, shown);
+            return shown < value.Length ? hex + "\u2026" : hex;
         }
 
         public override string ToString() =>
