@@ -26,6 +26,9 @@ namespace McastCrypto.Protocol
         /// <summary>The last time anything from the relay arrived.</summary>
         DateTimeOffset? LastRelayTraffic { get; }
 
+        /// <summary>Why the member is <see cref="MemberState.Failed"/>; null in every other state.</summary>
+        MemberFailure? Failure { get; }
+
         /// <summary>Drops by reason.</summary>
         DropCounter Drops { get; }
 

@@ -20,5 +20,8 @@ namespace McastCrypto.Protocol
 
         /// <summary>Left the group (DISCONNECT sent) or closed.</summary>
         Closed,
+
+        /// <summary>Ended for good, for the reason in <see cref="IMemberProtocol.Failure"/>: no retry leaves this state.</summary>
+        Failed,
     }
 }

@@ -52,6 +52,8 @@ namespace McastCrypto.Protocol.Classic
 
         public DateTimeOffset? LastRelayTraffic { get; private set; }
 
+        public MemberFailure? Failure { get; private set; }
+
         public DropCounter Drops { get; } = new DropCounter();
 
         public int MaxMessageBytes => options.MaxMessageBytes;
