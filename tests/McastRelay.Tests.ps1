@@ -53,7 +53,7 @@ Describe 'Start-McastRelay' {
             # An open PSDataCollection blocks whoever enumerates it: read it by index.
             $events = foreach ($i in 0..($output.Count - 1)) { $output[$i] }
             $events[0].Kind | Should -Be 'Registered'
-            ($events | Where-Object Kind -eq 'Joined').Member | Should -Be $session.LocalEndPoint
+            ($events | Where-Object Kind -eq 'Joined').Member.EndPoint | Should -Be $session.LocalEndPoint
             $ps.Stop()
             $async.IsCompleted | Should -BeTrue
             @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count | Should -Be 0

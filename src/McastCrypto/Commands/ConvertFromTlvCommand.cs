@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
-using McastCrypto.Protocol.Classic;
+using McastCrypto.Protocol;
 using McastCrypto.Tlv;
 
 namespace McastCrypto.Commands
@@ -186,7 +186,7 @@ namespace McastCrypto.Commands
         {
             try
             {
-                object? decoded = ClassicCodec.Decode(record);
+                object? decoded = RecordDecoders.Decode(record);
                 return decoded is null ? record : record.WithDecoded(decoded);
             }
             catch (TlvFormatException e)

@@ -90,7 +90,7 @@ namespace McastCrypto.Commands
                 case "/peers":
                     foreach (McastPeer peer in session.GetPeers())
                     {
-                        Say($"  {peer.Name ?? peer.EndPoint.ToString()}{(peer.IsSelf ? " (you)" : string.Empty)}: {peer.State}, last seen {peer.LastSeen.ToLocalTime():HH:mm:ss}");
+                        Say($"  {peer.Name ?? peer.Id}{(peer.IsSelf ? " (you)" : string.Empty)}: {peer.State}, last seen {peer.LastSeen.ToLocalTime():HH:mm:ss}");
                     }
 
                     return true;

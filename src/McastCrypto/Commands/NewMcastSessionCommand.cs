@@ -21,44 +21,66 @@ namespace McastCrypto.Commands
 
         /// <summary>The wire protocol.</summary>
         [Parameter]
-        public McastProtocol Protocol { get; set; } = McastProtocol.Classic;
+        public McastProtocol Protocol { get; set; }
 
-        /// <summary>Seconds between keep-alives.</summary>
+        /// <summary>Seconds between keep-alives (the protocol's default when left out).</summary>
         [Parameter]
         [ValidateRange(0.1, 3600)]
-        public double KeepAliveInterval { get; set; } = 5;
+        public double KeepAliveInterval { get; set; }
 
-        /// <summary>Seconds to wait for the relay's key and its notice of the join.</summary>
+        /// <summary>Seconds to wait for the relay to take this member in (5 when left out).</summary>
         [Parameter]
         [ValidateRange(0.1, 3600)]
-        public double Timeout { get; set; } = 5;
+        public double Timeout { get; set; }
 
-        /// <summary>The largest chunk of encrypted payload in one datagram.</summary>
+        /// <summary>The largest chunk of encrypted payload in one datagram (the protocol's default when left out).</summary>
         [Parameter]
         [ValidateRange(16, 60000)]
-        public int FragmentSize { get; set; } = 256;
+        public int FragmentSize { get; set; }
+
+        /// <summary>Join a relay with another key after the first relay was lost, instead of failing.</summary>
+        [Parameter]
+        public SwitchParameter AllowRelayKeyChange { get; set; }
 
         protected override void EndProcessing()
         {
             var options = new McastSessionOptions
             {
                 Name = Name,
-                Protocol = Protocol,
                 Network = NetworkOptions(),
-                KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval),
-                Timeout = TimeSpan.FromSeconds(Timeout),
-                FragmentSize = FragmentSize,
+                AllowRelayKeyChange = AllowRelayKeyChange,
             };
 
+            // Only what the user gave: every default is the options' or the protocol's own.
+            if (IsBound(nameof(Protocol)))
+            {
+                options.Protocol = Protocol;
+            }
+
+            if (IsBound(nameof(KeepAliveInterval)))
+            {
+                options.KeepAliveInterval = TimeSpan.FromSeconds(KeepAliveInterval);
+            }
+
+            if (IsBound(nameof(Timeout)))
+            {
+                options.Timeout = TimeSpan.FromSeconds(Timeout);
+            }
+
+            if (IsBound(nameof(FragmentSize)))
+            {
+                options.FragmentSize = FragmentSize;
+            }
+
             string where = $"{options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"}";
-            WriteVerbose($"Joining {where} ({Protocol}).");
+            WriteVerbose($"Joining {where} ({options.Protocol}).");
             var progress = new ProgressRecord(1, "New-McastSession", "Joining " + where);
             try
             {
                 McastSession session = McastSession.Open(options, stopping.Token, (state, waited) =>
                 {
                     progress.StatusDescription = state == MemberState.AwaitingRelayKey ? "Waiting for the relay's key" : "Waiting for the relay to announce the join";
-                    progress.PercentComplete = (int)Math.Min(99, 100 * waited.TotalSeconds / Timeout);
+                    progress.PercentComplete = (int)Math.Min(99, 100 * waited.TotalSeconds / options.Timeout.TotalSeconds);
                     WriteProgress(progress);
                 });
                 WriteObject(session);
@@ -66,6 +88,11 @@ namespace McastCrypto.Commands
             catch (TimeoutException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, "RelayNotFound", ErrorCategory.OperationTimeout, options.Network));
+            }
+            catch (McastSessionFailedException e)
+            {
+                // RelayKeyChanged, RelayNotTrusted, AdmissionRefused: the id says which.
+                ThrowTerminatingError(new ErrorRecord(e, e.Failure.Reason.ToString(), ErrorCategory.SecurityError, options.Network));
             }
             catch (McastTransportException e)
             {
@@ -83,5 +110,7 @@ namespace McastCrypto.Commands
         }
 
         protected override void StopProcessing() => stopping.Cancel();
+
+        private bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
     }
 }

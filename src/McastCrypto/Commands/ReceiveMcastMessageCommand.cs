@@ -87,8 +87,7 @@ namespace McastCrypto.Commands
                     return;
                 }
 
-                var handles = readers.Select(s => s.MessageArrived).Append(stopping.Token.WaitHandle).ToArray();
-                WaitHandle.WaitAny(handles, remaining < Poll ? remaining : Poll);
+                McastSession.WaitForArrivals(after, remaining < Poll ? remaining : Poll, stopping.Token);
                 if (readers.All(s => s.State == Protocol.MemberState.Closed))
                 {
                     // Every session was closed meanwhile: take what is left, then stop waiting.

@@ -19,12 +19,12 @@ namespace McastCrypto.Commands
         public string? Name { get; set; }
 
         [Parameter]
-        public McastProtocol Protocol { get; set; } = McastProtocol.Classic;
+        public McastProtocol Protocol { get; set; }
 
-        /// <summary>Seconds of silence after which a member is forgotten and its leave announced.</summary>
+        /// <summary>Seconds of silence after which a member is forgotten and its leave announced (the protocol's default when left out).</summary>
         [Parameter]
         [ValidateRange(0.1, 86400)]
-        public double ClientTimeout { get; set; } = 15;
+        public double ClientTimeout { get; set; }
 
         /// <summary>Run in the foreground, writing the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
@@ -35,10 +35,19 @@ namespace McastCrypto.Commands
             var options = new McastRelayOptions
             {
                 Name = Name,
-                Protocol = Protocol,
                 Network = NetworkOptions(),
-                ClientTimeout = TimeSpan.FromSeconds(ClientTimeout),
             };
+
+            // Only what the user gave: every default is the options' or the protocol's own.
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)))
+            {
+                options.Protocol = Protocol;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(ClientTimeout)))
+            {
+                options.ClientTimeout = TimeSpan.FromSeconds(ClientTimeout);
+            }
 
             McastRelay? relay = null;
             try
@@ -48,6 +57,10 @@ namespace McastCrypto.Commands
             catch (McastTransportException e)
             {
                 ThrowSocketError(e, options.Network);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidRelayOption", ErrorCategory.InvalidArgument, options));
             }
 
             if (!Wait)

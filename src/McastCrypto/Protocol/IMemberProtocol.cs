@@ -17,6 +17,12 @@ namespace McastCrypto.Protocol
         /// <summary>The address:port the relay and the others know this member by.</summary>
         IPEndPoint Self { get; }
 
+        /// <summary>This member as the group knows it, once the relay does (in Classic: from the start, by its address).</summary>
+        MemberIdentity? Identity { get; }
+
+        /// <summary>The fingerprint of this member's own key (SHA256:base64).</summary>
+        string KeyFingerprint { get; }
+
         /// <summary>The relay's key fingerprint once known (SHA256:base64), else null.</summary>
         string? RelayFingerprint { get; }
 

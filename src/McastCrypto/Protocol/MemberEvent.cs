@@ -1,20 +1,23 @@
 using System;
-using System.Net;
 
 namespace McastCrypto.Protocol
 {
-    /// <summary>One thing a member's protocol observed: a message, a presence notice, or a change of state.</summary>
+    /// <summary>
+    /// One thing a member's protocol observed: a message, a presence notice, a change of state, or
+    /// the outcome of a message this member sent.
+    /// </summary>
     public sealed class MemberEvent
     {
-        private MemberEvent(MemberEventKind kind, DateTimeOffset at, IPEndPoint? member, string? memberName, string? text, string? messageId, MemberState state)
+        private MemberEvent(MemberEventKind kind, DateTimeOffset at, MemberIdentity? member, string? text, string? messageId, bool verified, MemberState state, string? reason)
         {
             Kind = kind;
             At = at;
             Member = member;
-            MemberName = memberName;
             Text = text;
             MessageId = messageId;
+            Verified = verified;
             State = state;
+            Reason = reason;
         }
 
         public MemberEventKind Kind { get; }
@@ -22,30 +25,48 @@ namespace McastCrypto.Protocol
         /// <summary>The protocol clock's time when the event happened.</summary>
         public DateTimeOffset At { get; }
 
-        /// <summary>The member the event is about: the sender of a message, the member that joined or left.</summary>
-        public IPEndPoint? Member { get; }
-
-        /// <summary>The member's name, where the protocol carries one.</summary>
-        public string? MemberName { get; }
+        /// <summary>
+        /// The member the event is about: the sender of a message, the member that joined or left;
+        /// null for a state change, for an outcome of this member's own message, or where the
+        /// protocol cannot tell the sender.
+        /// </summary>
+        public MemberIdentity? Member { get; }
 
         /// <summary>The text of a message.</summary>
         public string? Text { get; }
 
-        /// <summary>The message's id, where the protocol carries one to members.</summary>
+        /// <summary>The message's id, where the protocol carries one.</summary>
         public string? MessageId { get; }
+
+        /// <summary>True when the protocol proved who sent the message or notice (Classic proves nothing).</summary>
+        public bool Verified { get; }
 
         /// <summary>The member's state after a StateChanged event; otherwise the state when the event happened.</summary>
         public MemberState State { get; }
 
-        public static MemberEvent Message(DateTimeOffset at, IPEndPoint? sender, string? senderName, string text, string? messageId, MemberState state) =>
-            new MemberEvent(MemberEventKind.Message, at, sender, senderName, text, messageId, state);
+        /// <summary>Why a message failed, for MessageFailed.</summary>
+        public string? Reason { get; }
 
-        public static MemberEvent Presence(DateTimeOffset at, bool joined, IPEndPoint member, string? memberName, MemberState state) =>
-            new MemberEvent(joined ? MemberEventKind.Joined : MemberEventKind.Left, at, member, memberName, null, null, state);
+        public static MemberEvent Message(DateTimeOffset at, MemberIdentity? sender, string text, string? messageId, bool verified, MemberState state) =>
+            new MemberEvent(MemberEventKind.Message, at, sender, text, messageId, verified, state, null);
+
+        public static MemberEvent Presence(DateTimeOffset at, bool joined, MemberIdentity member, bool verified, MemberState state) =>
+            new MemberEvent(joined ? MemberEventKind.Joined : MemberEventKind.Left, at, member ?? throw new ArgumentNullException(nameof(member)), null, null, verified, state, null);
 
         public static MemberEvent StateChange(DateTimeOffset at, MemberState state) =>
-            new MemberEvent(MemberEventKind.StateChanged, at, null, null, null, null, state);
+            new MemberEvent(MemberEventKind.StateChanged, at, null, null, null, false, state, null);
 
-        public override string ToString() => Kind + " " + (Member?.ToString() ?? string.Empty) + (Text is null ? string.Empty : ": " + Text);
+        /// <summary>The outcome of a message this member sent: MessageSent, MessageAcknowledged or MessageFailed.</summary>
+        public static MemberEvent Outcome(DateTimeOffset at, MemberEventKind kind, string messageId, MemberState state, string? reason = null)
+        {
+            if (kind != MemberEventKind.MessageSent && kind != MemberEventKind.MessageAcknowledged && kind != MemberEventKind.MessageFailed)
+            {
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "An outcome is MessageSent, MessageAcknowledged or MessageFailed.");
+            }
+
+            return new MemberEvent(kind, at, null, null, messageId, false, state, reason);
+        }
+
+        public override string ToString() => Kind + " " + (Member?.ToString() ?? MessageId ?? string.Empty) + (Text is null ? string.Empty : ": " + Text);
     }
 }

@@ -3,7 +3,7 @@ namespace McastCrypto.Protocol
     /// <summary>What a member's protocol reports to its session.</summary>
     public enum MemberEventKind
     {
-        /// <summary>A message (or, in Classic, one block of a message) from another member.</summary>
+        /// <summary>A message from another member (in Classic: one block of a message).</summary>
         Message,
 
         /// <summary>The relay announced that a member joined (the member itself included).</summary>
@@ -14,5 +14,14 @@ namespace McastCrypto.Protocol
 
         /// <summary>The member's <see cref="MemberState"/> changed.</summary>
         StateChanged,
+
+        /// <summary>A message of this member's went out to the relay (every protocol says this).</summary>
+        MessageSent,
+
+        /// <summary>The relay confirmed it has a message of this member's (protocols with delivery reports).</summary>
+        MessageAcknowledged,
+
+        /// <summary>A message of this member's could not be delivered to the relay (protocols with delivery reports).</summary>
+        MessageFailed,
     }
 }

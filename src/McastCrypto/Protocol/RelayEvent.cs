@@ -1,16 +1,15 @@
 using System;
-using System.Net;
 
 namespace McastCrypto.Protocol
 {
     /// <summary>One thing a relay's protocol did or observed. It never carries message text.</summary>
     public sealed class RelayEvent
     {
-        public RelayEvent(RelayEventKind kind, DateTimeOffset at, IPEndPoint member, int recipients = 0, int textBytes = 0)
+        public RelayEvent(RelayEventKind kind, DateTimeOffset at, MemberIdentity member, int recipients = 0, int textBytes = 0)
         {
             Kind = kind;
             At = at;
-            Member = member;
+            Member = member ?? throw new ArgumentNullException(nameof(member));
             Recipients = recipients;
             TextBytes = textBytes;
         }
@@ -20,7 +19,7 @@ namespace McastCrypto.Protocol
         public DateTimeOffset At { get; }
 
         /// <summary>The member concerned: the sender of a relayed message, or the one that came or went.</summary>
-        public IPEndPoint Member { get; }
+        public MemberIdentity Member { get; }
 
         /// <summary>For Relayed: how many members the message went to.</summary>
         public int Recipients { get; }

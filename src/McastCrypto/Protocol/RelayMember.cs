@@ -6,31 +6,36 @@ namespace McastCrypto.Protocol
     /// <summary>A member as the relay knows it (a snapshot).</summary>
     public sealed class RelayMember
     {
-        public RelayMember(IPEndPoint endPoint, string? name, bool connected, DateTimeOffset registeredAt, DateTimeOffset lastSeen, string keyFingerprint)
+        public RelayMember(MemberIdentity identity, bool connected, DateTimeOffset registeredAt, DateTimeOffset lastSeen)
         {
-            EndPoint = endPoint;
-            Name = name;
+            Identity = identity ?? throw new ArgumentNullException(nameof(identity));
             Connected = connected;
             RegisteredAt = registeredAt;
             LastSeen = lastSeen;
-            KeyFingerprint = keyFingerprint;
         }
 
-        /// <summary>The source address:port of the member's datagrams: its name in the Classic protocol.</summary>
-        public IPEndPoint EndPoint { get; }
+        /// <summary>Who the member is: its id, name, key fingerprint and address.</summary>
+        public MemberIdentity Identity { get; }
+
+        /// <summary>The member's id in the group (in Classic its address:port).</summary>
+        public string Id => Identity.Id;
 
         /// <summary>The member's display name, where the protocol carries one.</summary>
-        public string? Name { get; }
+        public string? Name => Identity.Name;
 
-        /// <summary>True once the member joined (CONNECT); a member can be registered without having joined.</summary>
+        /// <summary>The source address:port of the member's datagrams.</summary>
+        public IPEndPoint? EndPoint => Identity.EndPoint;
+
+        /// <summary>The fingerprint of the member's key (SHA256:base64).</summary>
+        public string? KeyFingerprint => Identity.KeyFingerprint;
+
+        /// <summary>True once the member joined; a member can be registered without having joined.</summary>
         public bool Connected { get; }
 
         public DateTimeOffset RegisteredAt { get; }
 
         public DateTimeOffset LastSeen { get; }
 
-        public string KeyFingerprint { get; }
-
-        public override string ToString() => EndPoint + (Connected ? " (joined)" : " (registered)");
+        public override string ToString() => Identity + (Connected ? " (joined)" : " (registered)");
     }
 }

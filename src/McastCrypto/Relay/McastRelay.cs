@@ -1,12 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
-using System.Net;
 using System.Threading;
-using McastCrypto.Crypto;
 using McastCrypto.Hosting;
 using McastCrypto.Protocol;
-using McastCrypto.Protocol.Classic;
 using McastCrypto.Transport;
 
 namespace McastCrypto.Relay
@@ -15,56 +11,27 @@ namespace McastCrypto.Relay
     /// The relay of a group, running in the background of this process: it owns its sockets, its
     /// key, its member table and its loops, and counts everything it receives, sends and drops.
     /// </summary>
-    public sealed class McastRelay : IDisposable
+    public sealed class McastRelay : McastActor<RelayEvent>
     {
         private readonly IRelayProtocol protocol;
-        private readonly ProtocolRunner<RelayEvent> runner;
         private readonly Queue<RelayEvent> events = new Queue<RelayEvent>();
         private readonly ManualResetEventSlim eventArrived = new ManualResetEventSlim(false);
         private readonly int eventLimit;
         private long eventsDropped;
-        private int stopped;
 
         private McastRelay(McastRelayOptions options, IDatagramChannel channel, IRelayProtocol protocol, string interfaceName)
+            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.SendRate)
         {
             this.protocol = protocol;
             eventLimit = options.EventLimit;
-            Protocol = options.Protocol;
-            Group = channel.Group;
-            Port = channel.Port;
-            Interface = interfaceName;
-            LocalEndPoint = channel.LocalEndPoint;
             StartedAt = DateTimeOffset.Now;
-            runner = new ProtocolRunner<RelayEvent>(
-                channel,
-                (d, now, output) => protocol.Receive(d.Payload, d.Source, now, output),
-                protocol.Tick,
-                OnEvent,
-                new SendPacer(options.SendRate, 256));
-            Id = Table.Add(this);
-            Name = string.IsNullOrEmpty(options.Name) ? "Relay" + Id.ToString(CultureInfo.InvariantCulture) : options.Name!;
+            Register(Table.Add(this), options.Name, "Relay");
         }
 
         /// <summary>The relays running in this process.</summary>
         internal static ObjectTable<McastRelay> Table { get; } = new ObjectTable<McastRelay>(closeOrder: 1);
 
-        public int Id { get; }
-
-        public string Name { get; }
-
-        public McastProtocol Protocol { get; }
-
-        public IPAddress Group { get; }
-
-        public int Port { get; }
-
-        /// <summary>The interface as resolved: its IPv4 address.</summary>
-        public string Interface { get; }
-
-        /// <summary>The address:port the relay sends from.</summary>
-        public IPEndPoint LocalEndPoint { get; }
-
-        public McastRelayState State => stopped != 0 ? McastRelayState.Stopped : McastRelayState.Running;
+        public McastRelayState State => IsClosed ? McastRelayState.Stopped : McastRelayState.Running;
 
         /// <summary>The relay key's fingerprint (SHA256:base64), for members to check.</summary>
         public string KeyFingerprint => protocol.KeyFingerprint;
@@ -72,18 +39,14 @@ namespace McastCrypto.Relay
         public DateTimeOffset StartedAt { get; }
 
         /// <summary>The members now known, registered or joined.</summary>
-        public IReadOnlyList<RelayMember> Members => runner.Read(() => protocol.Members);
+        public IReadOnlyList<RelayMember> Members => Runner.Read(() => protocol.Members);
 
         public int MemberCount => Members.Count;
 
-        public long DatagramsIn => runner.DatagramsIn;
-
-        public long DatagramsOut => runner.DatagramsOut;
-
-        public long MessagesRelayed => runner.Read(() => protocol.MessagesRelayed);
+        public long MessagesRelayed => Runner.Read(() => protocol.MessagesRelayed);
 
         /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>
-        public IReadOnlyDictionary<string, long> Drops => runner.Drops(protocol.Drops);
+        public override IReadOnlyDictionary<string, long> Drops => Runner.Drops(protocol.Drops);
 
         /// <summary>
         /// Events that left the event log unread because it was full (it keeps the latest
@@ -91,10 +54,9 @@ namespace McastCrypto.Relay
         /// </summary>
         public long EventsOverwritten => Interlocked.Read(ref eventsDropped);
 
-        /// <summary>The last failure of a background loop, if any.</summary>
-        public Exception? LastError => runner.LastError;
-
         internal WaitHandle EventArrived => eventArrived.WaitHandle;
+
+        private protected override string StateText => State.ToString();
 
         /// <summary>Opens the sockets, makes the relay's key, and starts serving the group.</summary>
         public static McastRelay Start(McastRelayOptions options)
@@ -105,35 +67,24 @@ namespace McastCrypto.Relay
             }
 
             options.Validate();
-            var relayOptions = new ClassicRelayOptions { ClientTimeout = options.ClientTimeout, MaxClients = options.MaxClients };
-            relayOptions.Validate();
-            IDatagramChannel? channel = null;
-            RsaPrivateKey? key = null;
-            McastRelay? relay = null;
-            try
-            {
-                // The sockets first: a group that cannot be joined should fail before the key is made.
-                var multicast = new MulticastChannel(options.Network);
-                channel = options.ChannelDecorator is null ? multicast : options.ChannelDecorator(multicast);
-                key = RsaOaep.Generate();
-                relay = new McastRelay(options, channel, new ClassicRelay(channel.LocalEndPoint, key, relayOptions), multicast.InterfaceAddress.ToString());
-                relay.runner.Start();
-                return relay;
-            }
-            catch
-            {
-                if (relay is not null)
+            Func<System.Net.IPEndPoint, IRelayProtocol> makeProtocol = RelayProtocolFactory.Prepare(options);
+            return Open<McastRelay>(
+                options.Network,
+                options.ChannelDecorator,
+                (channel, interfaceName) =>
                 {
-                    relay.Stop();
-                }
-                else
-                {
-                    channel?.Dispose();
-                    key?.Dispose();
-                }
-
-                throw;
-            }
+                    IRelayProtocol protocol = makeProtocol(channel.LocalEndPoint);
+                    try
+                    {
+                        return new McastRelay(options, channel, protocol, interfaceName);
+                    }
+                    catch
+                    {
+                        protocol.Dispose();
+                        throw;
+                    }
+                },
+                relay => relay.Runner.Start());
         }
 
         /// <summary>The events since the last call (joins, leaves, time-outs, relayed messages), oldest first.</summary>
@@ -149,30 +100,18 @@ namespace McastCrypto.Relay
         }
 
         /// <summary>Tells every member the relay is going (a leave notice each), stops the loops and closes the sockets. Idempotent.</summary>
-        public void Stop()
-        {
-            if (Interlocked.Exchange(ref stopped, 1) != 0)
-            {
-                return;
-            }
+        public void Stop() => CloseOnce();
 
-            try
-            {
-                runner.Shutdown(protocol.Stop);
-            }
-            finally
-            {
-                protocol.Dispose();
-                Table.Remove(Id);
-                eventArrived.Set();
-            }
+        private protected override void Farewell(DateTimeOffset now, ProtocolOutput<RelayEvent> output) => protocol.Stop(now, output);
+
+        private protected override void OnClosed()
+        {
+            protocol.Dispose();
+            Table.Remove(Id);
+            eventArrived.Set();
         }
 
-        public void Dispose() => Stop();
-
-        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2}:{3})", Name, State, Group, Port);
-
-        private void OnEvent(RelayEvent e)
+        private protected override void OnEvent(RelayEvent e)
         {
             lock (events)
             {

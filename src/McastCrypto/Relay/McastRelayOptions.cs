@@ -4,7 +4,10 @@ using McastCrypto.Transport;
 
 namespace McastCrypto.Relay
 {
-    /// <summary>Everything <see cref="McastRelay.Start"/> needs.</summary>
+    /// <summary>
+    /// Everything <see cref="McastRelay.Start"/> needs. The protocol's own settings are nullable:
+    /// left null, the protocol's default applies (each default is written once, in the protocol's options).
+    /// </summary>
     public sealed class McastRelayOptions
     {
         public string? Name { get; set; }
@@ -13,11 +16,11 @@ namespace McastCrypto.Relay
 
         public MulticastOptions Network { get; set; } = new MulticastOptions();
 
-        /// <summary>A member silent this long is forgotten and its leave announced.</summary>
-        public TimeSpan ClientTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        /// <summary>A member silent this long is forgotten and its leave announced; null for the protocol's default.</summary>
+        public TimeSpan? ClientTimeout { get; set; }
 
-        /// <summary>The most members served.</summary>
-        public int MaxClients { get; set; } = 1024;
+        /// <summary>The most members served; null for the protocol's default.</summary>
+        public int? MaxClients { get; set; }
 
         /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
         public int SendRate { get; set; } = 2000;
@@ -28,17 +31,18 @@ namespace McastCrypto.Relay
         /// <summary>Wraps the channel the relay opens, for tests.</summary>
         public Func<IDatagramChannel, IDatagramChannel>? ChannelDecorator { get; set; }
 
+        /// <summary>Checks the settings that are the relay's own; the protocol checks its own.</summary>
         public void Validate()
         {
-            Network.Validate();
-            if (ClientTimeout < TimeSpan.FromMilliseconds(100) || ClientTimeout > TimeSpan.FromDays(1))
+            if (Network is null)
             {
-                throw new ArgumentException("The client time-out must be between 0.1 s and 1 day; it is " + ClientTimeout + ".", nameof(ClientTimeout));
+                throw new ArgumentException("The network settings must be given.", nameof(Network));
             }
 
-            if (MaxClients < 1 || SendRate < 1 || EventLimit < 1)
+            Network.Validate();
+            if (SendRate < 1 || EventLimit < 1)
             {
-                throw new ArgumentException("The member limit, send rate and event limit must be positive.");
+                throw new ArgumentException("The send rate and event limit must be positive.");
             }
         }
     }

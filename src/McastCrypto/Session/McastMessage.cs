@@ -1,20 +1,21 @@
 using System;
 using System.Net;
+using McastCrypto.Protocol;
 
 namespace McastCrypto.Session
 {
     /// <summary>One thing a session received: a message, or a join or leave notice.</summary>
     public sealed class McastMessage
     {
-        public McastMessage(McastSession session, long sequence, McastMessageKind kind, IPEndPoint? senderAddress, string? senderName, string? text, string? messageId, DateTimeOffset receivedAt)
+        public McastMessage(McastSession session, long sequence, McastMessageKind kind, MemberIdentity? sender, string? text, string? messageId, bool verified, DateTimeOffset receivedAt)
         {
             Session = session;
             Sequence = sequence;
             Kind = kind;
-            SenderAddress = senderAddress;
-            SenderName = senderName;
+            Sender = sender;
             Text = text;
             MessageId = messageId;
+            Verified = verified;
             ReceivedAt = receivedAt;
         }
 
@@ -28,11 +29,20 @@ namespace McastCrypto.Session
 
         public McastMessageKind Kind { get; }
 
-        /// <summary>The member it is from (for Joined and Left: the member that came or went).</summary>
-        public IPEndPoint? SenderAddress { get; }
+        /// <summary>The member it is from (for Joined and Left: the member that came or went), as the protocol knows it.</summary>
+        public MemberIdentity? Sender { get; }
 
-        /// <summary>The member's name, where the protocol carries one.</summary>
-        public string? SenderName { get; }
+        /// <summary>The sender's id in the group (in Classic its address:port).</summary>
+        public string? SenderId => Sender?.Id;
+
+        /// <summary>The sender's display name, where the protocol carries one.</summary>
+        public string? SenderName => Sender?.Name;
+
+        /// <summary>The fingerprint of the sender's key (SHA256:base64), where the protocol tells it.</summary>
+        public string? SenderFingerprint => Sender?.KeyFingerprint;
+
+        /// <summary>The address:port the sender's datagrams come from, where known.</summary>
+        public IPEndPoint? SenderAddress => Sender?.EndPoint;
 
         /// <summary>
         /// The text of a Message. In the Classic protocol a text longer than one block (190 bytes)
@@ -43,9 +53,15 @@ namespace McastCrypto.Session
         /// <summary>The message id, where the protocol carries it to members (Classic does not).</summary>
         public string? MessageId { get; }
 
+        /// <summary>
+        /// True when the protocol proved who sent it. Always false in Classic: anyone on the network
+        /// can forge a Classic message, join or leave.
+        /// </summary>
+        public bool Verified { get; }
+
         public DateTimeOffset ReceivedAt { get; }
 
         public override string ToString() =>
-            Kind == McastMessageKind.Message ? (SenderName ?? SenderAddress?.ToString()) + ": " + Text : Kind + ": " + (SenderName ?? SenderAddress?.ToString());
+            Kind == McastMessageKind.Message ? (SenderName ?? SenderId) + ": " + Text : Kind + ": " + (SenderName ?? SenderId);
     }
 }

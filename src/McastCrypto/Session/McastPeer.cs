@@ -1,15 +1,16 @@
 using System;
 using System.Net;
+using McastCrypto.Protocol;
 
 namespace McastCrypto.Session
 {
     /// <summary>A member of the group as one session knows it (a snapshot).</summary>
     public sealed class McastPeer
     {
-        public McastPeer(McastSession session, IPEndPoint endPoint, string? name, bool isSelf, DateTimeOffset? joinedAt, DateTimeOffset lastSeen, McastPeerState state, long messages)
+        public McastPeer(McastSession session, MemberIdentity identity, string? name, bool isSelf, DateTimeOffset? joinedAt, DateTimeOffset lastSeen, McastPeerState state, long messages)
         {
             Session = session;
-            EndPoint = endPoint;
+            Identity = identity;
             Name = name;
             IsSelf = isSelf;
             JoinedAt = joinedAt;
@@ -20,14 +21,23 @@ namespace McastCrypto.Session
 
         public McastSession Session { get; }
 
+        /// <summary>Who the member is, as the protocol knows it.</summary>
+        public MemberIdentity Identity { get; }
+
+        /// <summary>The member's id in the group (in Classic its address:port).</summary>
+        public string Id => Identity.Id;
+
         /// <summary>
-        /// The member's address:port: its name on the wire in the Classic protocol. (Not called
-        /// Address: arrays have an Address method that would hide it from (Get-McastPeer).Address.)
+        /// The member's address:port, where known: its only name on the wire in the Classic protocol.
+        /// (Not called Address: arrays have an Address method that would hide it from (Get-McastPeer).Address.)
         /// </summary>
-        public IPEndPoint EndPoint { get; }
+        public IPEndPoint? EndPoint => Identity.EndPoint;
 
         /// <summary>Its name where known (Classic carries none; this session's own is known).</summary>
         public string? Name { get; }
+
+        /// <summary>The fingerprint of its key (SHA256:base64), where the protocol tells it.</summary>
+        public string? KeyFingerprint => Identity.KeyFingerprint;
 
         /// <summary>True for this session itself.</summary>
         public bool IsSelf { get; }

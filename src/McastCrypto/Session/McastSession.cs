@@ -1,12 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Net;
+using System.Linq;
 using System.Threading;
-using McastCrypto.Crypto;
 using McastCrypto.Hosting;
 using McastCrypto.Protocol;
-using McastCrypto.Protocol.Classic;
 using McastCrypto.Transport;
 
 namespace McastCrypto.Session
@@ -15,71 +13,46 @@ namespace McastCrypto.Session
     /// A member of a group: it owns the sockets, the keys, and the background receive and
     /// keep-alive loops; it keeps what arrives until taken, and the members it has heard of.
     /// </summary>
-    public sealed class McastSession : IDisposable
+    public sealed class McastSession : McastActor<MemberEvent>
     {
         private readonly IMemberProtocol protocol;
-        private readonly ProtocolRunner<MemberEvent> runner;
         private readonly MessageInbox inbox;
         private readonly PeerTable peers;
         private readonly ManualResetEventSlim stateChanged = new ManualResetEventSlim(false);
         private long messagesSent;
         private long messagesReceived;
-        private int closed;
 
         private McastSession(McastSessionOptions options, IDatagramChannel channel, IMemberProtocol protocol, string interfaceName)
+            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.SendRate)
         {
             this.protocol = protocol;
-            Protocol = options.Protocol;
-            Group = channel.Group;
-            Port = channel.Port;
-            Interface = interfaceName;
-            LocalEndPoint = channel.LocalEndPoint;
             CreatedAt = DateTimeOffset.Now;
             inbox = new MessageInbox(options.InboxLimit);
             peers = new PeerTable(options.PeerLimit);
-            runner = new ProtocolRunner<MemberEvent>(
-                channel,
-                (d, now, output) => protocol.Receive(d.Payload, d.Source, now, output),
-                protocol.Tick,
-                OnEvent,
-                new SendPacer(options.SendRate, 256));
-            Id = Table.Add(this);
-            Name = string.IsNullOrEmpty(options.Name) ? "Session" + Id.ToString(CultureInfo.InvariantCulture) : options.Name!;
+            Register(Table.Add(this), options.Name, "Session");
         }
 
         /// <summary>The sessions open in this process.</summary>
         internal static ObjectTable<McastSession> Table { get; } = new ObjectTable<McastSession>(closeOrder: 0);
 
-        /// <summary>A number unique in this process.</summary>
-        public int Id { get; }
+        public MemberState State => IsClosed ? MemberState.Closed : Runner.Read(() => protocol.State);
 
-        public string Name { get; }
+        /// <summary>Why the session is Failed (the reason, and the relay keys concerned); null otherwise.</summary>
+        public MemberFailure? Failure => Runner.Read(() => protocol.Failure);
 
-        public McastProtocol Protocol { get; }
+        /// <summary>This session's id in the group, once the relay knows it (in Classic its address:port).</summary>
+        public string? MemberId => Runner.Read(() => protocol.Identity?.Id);
 
-        public IPAddress Group { get; }
-
-        public int Port { get; }
-
-        /// <summary>The interface as resolved: its IPv4 address.</summary>
-        public string Interface { get; }
-
-        /// <summary>The address:port the relay and the other members know this session by.</summary>
-        public IPEndPoint LocalEndPoint { get; }
-
-        public MemberState State => closed != 0 ? MemberState.Closed : runner.Read(() => protocol.State);
+        /// <summary>The fingerprint of this session's own key (SHA256:base64).</summary>
+        public string KeyFingerprint => protocol.KeyFingerprint;
 
         /// <summary>The relay's key fingerprint (SHA256:base64), once known.</summary>
-        public string? RelayKeyFingerprint => runner.Read(() => protocol.RelayFingerprint);
+        public string? RelayKeyFingerprint => Runner.Read(() => protocol.RelayFingerprint);
 
         public DateTimeOffset CreatedAt { get; }
 
-        /// <summary>The last time anything came from the relay.</summary>
-        public DateTimeOffset? LastRelayTraffic => runner.Read(() => protocol.LastRelayTraffic);
-
-        public long DatagramsIn => runner.DatagramsIn;
-
-        public long DatagramsOut => runner.DatagramsOut;
+        /// <summary>The last time the relay gave a sign of life that this session could check.</summary>
+        public DateTimeOffset? LastRelayTraffic => Runner.Read(() => protocol.LastRelayTraffic);
 
         public long MessagesSent => Interlocked.Read(ref messagesSent);
 
@@ -89,20 +62,20 @@ namespace McastCrypto.Session
         public int Pending => inbox.Count;
 
         /// <summary>Everything dropped, by reason: the protocol's drops, the inbox's and the loops' failures.</summary>
-        public IReadOnlyDictionary<string, long> Drops => runner.Drops(
+        public override IReadOnlyDictionary<string, long> Drops => Runner.Drops(
             protocol.Drops,
             new KeyValuePair<string, long>("InboxOverflow", inbox.Overflow),
             new KeyValuePair<string, long>("PeerTableFull", peers.Overflow));
 
-        /// <summary>The last failure of a background loop, if any.</summary>
-        public Exception? LastError => runner.LastError;
-
         internal WaitHandle MessageArrived => inbox.Arrived;
+
+        private protected override string StateText => State.ToString();
 
         /// <summary>
         /// Opens a session: sockets, a new key, the handshake with the relay, and the background
         /// loops. Returns once the relay announced the join; throws TimeoutException when no relay
-        /// answers in time, OperationCanceledException when cancelled.
+        /// answers in time, McastSessionFailedException when the join ends for good (a changed relay
+        /// key, a refusal), OperationCanceledException when cancelled.
         /// </summary>
         public static McastSession Open(McastSessionOptions options, CancellationToken cancellationToken) =>
             Open(options, cancellationToken, null);
@@ -120,49 +93,90 @@ namespace McastCrypto.Session
             }
 
             options.Validate();
-            var memberOptions = new ClassicMemberOptions { KeepAliveInterval = options.KeepAliveInterval, FragmentSize = options.FragmentSize };
-            memberOptions.Validate();
-            IDatagramChannel? channel = null;
-            RsaPrivateKey? key = null;
-            McastSession? session = null;
-            try
-            {
-                // The sockets first: a group that cannot be joined should fail before the key is made.
-                var multicast = new MulticastChannel(options.Network);
-                channel = options.ChannelDecorator is null ? multicast : options.ChannelDecorator(multicast);
-                key = RsaOaep.Generate();
-                var member = new ClassicMember(channel.LocalEndPoint, key, memberOptions);
-                session = new McastSession(options, channel, member, multicast.InterfaceAddress.ToString());
-                session.runner.Start();
-                session.runner.Invoke((now, output) =>
+            Func<System.Net.IPEndPoint, IMemberProtocol> makeProtocol = MemberProtocolFactory.Prepare(options);
+            return Open<McastSession>(
+                options.Network,
+                options.ChannelDecorator,
+                (channel, interfaceName) =>
                 {
-                    member.Start(now, output);
-                    return true;
+                    IMemberProtocol protocol = makeProtocol(channel.LocalEndPoint);
+                    try
+                    {
+                        return new McastSession(options, channel, protocol, interfaceName);
+                    }
+                    catch
+                    {
+                        protocol.Dispose();
+                        throw;
+                    }
+                },
+                session =>
+                {
+                    session.Runner.Start();
+                    session.Runner.Invoke((now, output) =>
+                    {
+                        session.protocol.Start(now, output);
+                        return true;
+                    });
+                    session.WaitForJoin(options.Timeout, cancellationToken, waiting);
                 });
-                session.WaitForJoin(options.Timeout, cancellationToken, waiting);
-                return session;
-            }
-            catch
+        }
+
+        /// <summary>
+        /// Waits until one of the sessions in <paramref name="after"/> has a message after the sequence number
+        /// given there (0 for any), or one of them closes, or the time-out passes, or
+        /// the token is cancelled. Works for any number of sessions. True when there is news.
+        /// </summary>
+        public static bool WaitForArrivals(IReadOnlyDictionary<McastSession, long> after, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            if (after is null)
             {
-                if (session is not null)
+                throw new ArgumentNullException(nameof(after));
+            }
+
+            using (var news = new ManualResetEventSlim(false))
+            {
+                var sessions = after.Keys.ToList();
+                foreach (McastSession session in sessions)
                 {
-                    session.Close();
-                }
-                else
-                {
-                    channel?.Dispose();
-                    key?.Dispose();
+                    session.inbox.AddWatcher(news);
                 }
 
-                throw;
+                try
+                {
+                    // Registered first, checked second: nothing that arrives in between is missed.
+                    if (sessions.Any(s => s.IsClosed || s.inbox.LastSequence > after[s]))
+                    {
+                        return true;
+                    }
+
+                    try
+                    {
+                        return news.Wait(timeout, cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return false;
+                    }
+                }
+                finally
+                {
+                    foreach (McastSession session in sessions)
+                    {
+                        session.inbox.RemoveWatcher(news);
+                    }
+                }
             }
         }
 
-        /// <summary>Sends one message to the group. Throws ObjectDisposedException once closed, InvalidOperationException when not connected.</summary>
+        /// <summary>
+        /// Sends one message to the group. Throws ObjectDisposedException once closed,
+        /// InvalidOperationException when not connected (the message says why).
+        /// </summary>
         public SentMessage Send(string text)
         {
             ThrowIfClosed();
-            SentMessage sent = runner.Invoke((now, output) => protocol.Send(text, now, output));
+            SentMessage sent = Runner.Invoke((now, output) => protocol.Send(text, now, output));
             Interlocked.Increment(ref messagesSent);
             return sent;
         }
@@ -175,31 +189,24 @@ namespace McastCrypto.Session
         public IReadOnlyList<McastMessage> Receive(long after = 0, bool keep = false, int max = int.MaxValue) => inbox.Take(after, !keep, max);
 
         /// <summary>The members this session knows, itself included.</summary>
-        public IReadOnlyList<McastPeer> GetPeers() => peers.Snapshot(this, LocalEndPoint, Name);
-
-        /// <summary>Says goodbye to the relay (DISCONNECT), stops the loops and closes the sockets. Idempotent.</summary>
-        public void Close()
+        public IReadOnlyList<McastPeer> GetPeers()
         {
-            if (Interlocked.Exchange(ref closed, 1) != 0)
-            {
-                return;
-            }
-
-            try
-            {
-                runner.Shutdown(protocol.Leave);
-            }
-            finally
-            {
-                protocol.Dispose();
-                Table.Remove(Id);
-                stateChanged.Set();
-            }
+            MemberIdentity? self = Runner.Read(() => protocol.Identity);
+            return peers.Snapshot(this, self, Name);
         }
 
-        public void Dispose() => Close();
+        /// <summary>Says goodbye to the relay, stops the loops and closes the sockets. Idempotent.</summary>
+        public void Close() => CloseOnce();
 
-        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2}:{3})", Name, State, Group, Port);
+        private protected override void Farewell(DateTimeOffset now, ProtocolOutput<MemberEvent> output) => protocol.Leave(now, output);
+
+        private protected override void OnClosed()
+        {
+            protocol.Dispose();
+            Table.Remove(Id);
+            stateChanged.Set();
+            inbox.WakeWatchers();
+        }
 
         private void WaitForJoin(TimeSpan timeout, CancellationToken cancellationToken, Action<MemberState, TimeSpan>? waiting)
         {
@@ -207,10 +214,16 @@ namespace McastCrypto.Session
             DateTime deadline = started + timeout;
             while (true)
             {
+                stateChanged.Reset();
                 MemberState state = State;
                 if (state == MemberState.Connected)
                 {
                     return;
+                }
+
+                if (state == MemberState.Failed)
+                {
+                    throw new McastSessionFailedException(Failure!);
                 }
 
                 TimeSpan left = deadline - DateTime.UtcNow;
@@ -229,20 +242,13 @@ namespace McastCrypto.Session
                         timeout.TotalSeconds));
                 }
 
-                stateChanged.Reset();
-                if (State == MemberState.Connected)
-                {
-                    return;
-                }
-
                 waiting?.Invoke(state, DateTime.UtcNow - started);
-
                 WaitHandle.WaitAny(new[] { stateChanged.WaitHandle, cancellationToken.WaitHandle }, left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
 
-        private void OnEvent(MemberEvent e)
+        private protected override void OnEvent(MemberEvent e)
         {
             switch (e.Kind)
             {
@@ -256,7 +262,7 @@ namespace McastCrypto.Session
                     }
 
                     Interlocked.Increment(ref messagesReceived);
-                    inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.MemberName, e.Text, e.MessageId, e.At.ToLocalTime()));
+                    inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now));
                     return;
                 case MemberEventKind.Joined:
                 case MemberEventKind.Left:
@@ -270,16 +276,18 @@ namespace McastCrypto.Session
                         peers.Left(e.Member!, e.At);
                     }
 
-                    inbox.Add(seq => new McastMessage(this, seq, joined ? McastMessageKind.Joined : McastMessageKind.Left, e.Member, e.Member!.Equals(LocalEndPoint) ? Name : e.MemberName, null, null, e.At.ToLocalTime()));
-                    return;
-            }
-        }
+                    MemberIdentity member = e.Member!;
+                    if (member.Name is null && member.Equals(protocol.Identity))
+                    {
+                        // This session's own join or leave: it knows its own name.
+                        member = new MemberIdentity(member.Id, Name, member.KeyFingerprint, member.EndPoint);
+                    }
 
-        private void ThrowIfClosed()
-        {
-            if (closed != 0)
-            {
-                throw new ObjectDisposedException(Name, "The session " + Name + " (Id " + Id.ToString(CultureInfo.InvariantCulture) + ") is closed.");
+                    inbox.Add(seq => new McastMessage(this, seq, joined ? McastMessageKind.Joined : McastMessageKind.Left, member, null, null, e.Verified, DateTimeOffset.Now));
+                    return;
+                default:
+                    // Outcomes of this session's own messages: Send reports them to its caller.
+                    return;
             }
         }
     }

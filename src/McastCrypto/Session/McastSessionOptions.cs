@@ -4,7 +4,11 @@ using McastCrypto.Transport;
 
 namespace McastCrypto.Session
 {
-    /// <summary>Everything <see cref="McastSession.Open(McastSessionOptions, System.Threading.CancellationToken)"/> needs.</summary>
+    /// <summary>
+    /// Everything <see cref="McastSession.Open(McastSessionOptions, System.Threading.CancellationToken)"/> needs.
+    /// The protocol's own settings are nullable: left null, the protocol's default applies (each
+    /// default is written once, in the protocol's options).
+    /// </summary>
     public sealed class McastSessionOptions
     {
         public string? Name { get; set; }
@@ -13,12 +17,20 @@ namespace McastCrypto.Session
 
         public MulticastOptions Network { get; set; } = new MulticastOptions();
 
-        public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
+        /// <summary>How often the member tells the relay it is there; null for the protocol's default.</summary>
+        public TimeSpan? KeepAliveInterval { get; set; }
 
-        /// <summary>How long the handshake may take: the relay's key and its notice of the join.</summary>
+        /// <summary>The largest chunk of encrypted payload in one datagram; null for the protocol's default.</summary>
+        public int? FragmentSize { get; set; }
+
+        /// <summary>
+        /// Join a relay that answers with another key than the one this session joined with, after
+        /// the first relay was lost. Off by default: a changed key ends the session (state Failed).
+        /// </summary>
+        public bool AllowRelayKeyChange { get; set; }
+
+        /// <summary>How long the join may take.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
-
-        public int FragmentSize { get; set; } = 256;
 
         /// <summary>The most received messages kept until taken; past it the oldest are dropped and counted.</summary>
         public int InboxLimit { get; set; } = 100000;
@@ -32,14 +44,15 @@ namespace McastCrypto.Session
         /// <summary>Wraps the channel the session opens, for tests (for example a FaultInjectingChannel).</summary>
         public Func<IDatagramChannel, IDatagramChannel>? ChannelDecorator { get; set; }
 
+        /// <summary>Checks the settings that are the session's own; the protocol checks its own.</summary>
         public void Validate()
         {
-            Network.Validate();
-            if (KeepAliveInterval < TimeSpan.FromMilliseconds(100) || KeepAliveInterval > TimeSpan.FromHours(1))
+            if (Network is null)
             {
-                throw new ArgumentException("The keep-alive interval must be between 0.1 s and 1 hour; it is " + KeepAliveInterval + ".", nameof(KeepAliveInterval));
+                throw new ArgumentException("The network settings must be given.", nameof(Network));
             }
 
+            Network.Validate();
             if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromHours(1))
             {
                 throw new ArgumentException("The time-out must be positive and at most 1 hour; it is " + Timeout + ".", nameof(Timeout));

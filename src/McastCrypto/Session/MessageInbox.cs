@@ -13,6 +13,7 @@ namespace McastCrypto.Session
     {
         private readonly LinkedList<McastMessage> messages = new LinkedList<McastMessage>();
         private readonly ManualResetEventSlim arrived = new ManualResetEventSlim(false);
+        private readonly List<ManualResetEventSlim> watchers = new List<ManualResetEventSlim>();
         private readonly int limit;
         private long nextSequence = 1;
 
@@ -42,6 +43,48 @@ namespace McastCrypto.Session
 
         public WaitHandle Arrived => arrived.WaitHandle;
 
+        /// <summary>The sequence number of the latest message added (0 before the first).</summary>
+        public long LastSequence
+        {
+            get
+            {
+                lock (messages)
+                {
+                    return nextSequence - 1;
+                }
+            }
+        }
+
+        /// <summary>Sets <paramref name="watcher"/> on every arrival until it is removed: one signal can watch any number of inboxes.</summary>
+        public void AddWatcher(ManualResetEventSlim watcher)
+        {
+            lock (messages)
+            {
+                watchers.Add(watcher);
+            }
+        }
+
+        public void RemoveWatcher(ManualResetEventSlim watcher)
+        {
+            lock (messages)
+            {
+                watchers.Remove(watcher);
+            }
+        }
+
+        /// <summary>Sets every watcher (the session closed: waiting for it is over).</summary>
+        public void WakeWatchers()
+        {
+            lock (messages)
+            {
+                arrived.Set();
+                foreach (ManualResetEventSlim watcher in watchers)
+                {
+                    watcher.Set();
+                }
+            }
+        }
+
         /// <summary>Adds a message made with the next sequence number.</summary>
         public void Add(Func<long, McastMessage> make)
         {
@@ -55,6 +98,10 @@ namespace McastCrypto.Session
                 }
 
                 arrived.Set();
+                foreach (ManualResetEventSlim watcher in watchers)
+                {
+                    watcher.Set();
+                }
             }
         }
 

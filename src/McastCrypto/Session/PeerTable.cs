@@ -1,14 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
+using McastCrypto.Protocol;
 
 namespace McastCrypto.Session
 {
     /// <summary>The members a session knows, from the relay's notices and relayed messages. Bounded; thread-safe.</summary>
     internal sealed class PeerTable
     {
-        private readonly Dictionary<IPEndPoint, Entry> entries = new Dictionary<IPEndPoint, Entry>();
+        private readonly Dictionary<MemberIdentity, Entry> entries = new Dictionary<MemberIdentity, Entry>();
         private readonly int limit;
 
         public PeerTable(int limit)
@@ -19,32 +19,32 @@ namespace McastCrypto.Session
         /// <summary>Peers not kept because the table was full.</summary>
         public long Overflow { get; private set; }
 
-        public void Joined(IPEndPoint member, DateTimeOffset at) => Touch(member, at, e =>
+        public void Joined(MemberIdentity member, DateTimeOffset at) => Touch(member, at, e =>
         {
             e.JoinedAt = at;
             e.State = McastPeerState.Joined;
         });
 
-        public void Left(IPEndPoint member, DateTimeOffset at) => Touch(member, at, e => e.State = McastPeerState.Left);
+        public void Left(MemberIdentity member, DateTimeOffset at) => Touch(member, at, e => e.State = McastPeerState.Left);
 
-        public void Message(IPEndPoint member, DateTimeOffset at) => Touch(member, at, e =>
+        public void Message(MemberIdentity member, DateTimeOffset at) => Touch(member, at, e =>
         {
             e.Messages++;
             e.State = McastPeerState.Joined;
         });
 
-        public IReadOnlyList<McastPeer> Snapshot(McastSession session, IPEndPoint self, string selfName)
+        public IReadOnlyList<McastPeer> Snapshot(McastSession session, MemberIdentity? self, string selfName)
         {
             lock (entries)
             {
                 return entries.Values
                     .OrderBy(e => e.FirstSeen)
-                    .Select(e => new McastPeer(session, e.EndPoint, e.EndPoint.Equals(self) ? selfName : null, e.EndPoint.Equals(self), e.JoinedAt, e.LastSeen, e.State, e.Messages))
+                    .Select(e => new McastPeer(session, e.Identity, e.Identity.Equals(self) ? selfName : e.Identity.Name, e.Identity.Equals(self), e.JoinedAt, e.LastSeen, e.State, e.Messages))
                     .ToList();
             }
         }
 
-        private void Touch(IPEndPoint member, DateTimeOffset at, Action<Entry> change)
+        private void Touch(MemberIdentity member, DateTimeOffset at, Action<Entry> change)
         {
             lock (entries)
             {
@@ -60,13 +60,15 @@ namespace McastCrypto.Session
                             return;
                         }
 
-                        entries.Remove(gone.EndPoint);
+                        entries.Remove(gone.Identity);
                     }
 
                     entry = new Entry(member, at);
                     entries.Add(member, entry);
                 }
 
+                // The latest word on a member (a name or fingerprint learnt later) replaces the earlier one.
+                entry.Identity = member;
                 entry.LastSeen = at;
                 change(entry);
             }
@@ -74,14 +76,14 @@ namespace McastCrypto.Session
 
         private sealed class Entry
         {
-            public Entry(IPEndPoint endPoint, DateTimeOffset at)
+            public Entry(MemberIdentity identity, DateTimeOffset at)
             {
-                EndPoint = endPoint;
+                Identity = identity;
                 FirstSeen = at;
                 LastSeen = at;
             }
 
-            public IPEndPoint EndPoint { get; }
+            public MemberIdentity Identity { get; set; }
 
             public DateTimeOffset FirstSeen { get; }
 

@@ -21,6 +21,7 @@ namespace McastCrypto.Protocol.Classic
         private readonly ClassicMemberOptions options;
         private readonly Func<uint> messageIds;
         private readonly byte[] registration;
+        private MemberIdentity? identity;
         private RsaPublicKey? relayKey;
         private byte[]? relayKeyPem;
         private DateTimeOffset nextRetry;
@@ -45,6 +46,9 @@ namespace McastCrypto.Protocol.Classic
         public MemberState State { get; private set; } = MemberState.New;
 
         public IPEndPoint Self { get; }
+
+        /// <summary>The member by its address: the only name Classic has for it.</summary>
+        public MemberIdentity Identity => identity ??= MemberIdentity.FromEndPoint(Self, KeyFingerprint);
 
         public string? RelayFingerprint => relayKey?.Fingerprint;
 
@@ -206,7 +210,11 @@ namespace McastCrypto.Protocol.Classic
             uint id = messageIds();
             var datagrams = ClassicMessages.Encode(data, relayKey!, id, options.FragmentSize);
             output.Datagrams.AddRange(datagrams);
-            return new SentMessage(id.ToString("x8", CultureInfo.InvariantCulture), text, data.Length, datagrams.Sum(d => d.Length), datagrams.Count);
+            string messageId = id.ToString("x8", CultureInfo.InvariantCulture);
+
+            // Classic has no delivery report: "sent" is all it can ever say.
+            output.Events.Add(MemberEvent.Outcome(now, MemberEventKind.MessageSent, messageId, State));
+            return new SentMessage(messageId, text, data.Length, datagrams.Sum(d => d.Length), datagrams.Count);
         }
 
         public void Leave(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
@@ -330,7 +338,7 @@ namespace McastCrypto.Protocol.Classic
                 return;
             }
 
-            output.Events.Add(MemberEvent.Message(now, sender, null, text, null, State));
+            output.Events.Add(MemberEvent.Message(now, sender is null ? null : MemberIdentity.FromEndPoint(sender), text, null, verified: false, State));
         }
 
         private void OnPresence(TlvRecord record, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
@@ -366,7 +374,7 @@ namespace McastCrypto.Protocol.Classic
                 }
             }
 
-            output.Events.Add(MemberEvent.Presence(now, notice.Joined, notice.Member, null, State));
+            output.Events.Add(MemberEvent.Presence(now, notice.Joined, MemberIdentity.FromEndPoint(notice.Member), verified: false, State));
         }
 
         private void OnRelayTraffic(DateTimeOffset now, ProtocolOutput<MemberEvent> output)

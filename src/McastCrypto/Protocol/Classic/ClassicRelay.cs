@@ -51,7 +51,7 @@ namespace McastCrypto.Protocol.Classic
         public int PendingMessages => reassembly.PendingMessages;
 
         public IReadOnlyList<RelayMember> Members =>
-            clients.Values.Select(c => new RelayMember(c.EndPoint, null, c.Connected, c.RegisteredAt, c.LastSeen, c.Key.Fingerprint)).ToList();
+            clients.Values.Select(c => new RelayMember(c.Identity, c.Connected, c.RegisteredAt, c.LastSeen)).ToList();
 
         public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
@@ -114,7 +114,7 @@ namespace McastCrypto.Protocol.Classic
             {
                 Forget(client);
                 output.Datagrams.Add(Notice(TlvType.ClientDisconnect, client.EndPoint));
-                output.Events.Add(new RelayEvent(RelayEventKind.TimedOut, now, client.EndPoint));
+                output.Events.Add(new RelayEvent(RelayEventKind.TimedOut, now, client.Identity));
             }
 
             reassembly.Expire(now);
@@ -126,7 +126,7 @@ namespace McastCrypto.Protocol.Classic
             {
                 Forget(client);
                 output.Datagrams.Add(Notice(TlvType.ClientDisconnect, client.EndPoint));
-                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, client.EndPoint));
+                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, client.Identity));
             }
         }
 
@@ -142,7 +142,7 @@ namespace McastCrypto.Protocol.Classic
                 // The same key again (a joining member repeats its registration): importing a key
                 // costs milliseconds, comparing the bytes does not.
                 client.LastSeen = now;
-                output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, source));
+                output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, client.Identity));
                 return;
             }
 
@@ -175,7 +175,7 @@ namespace McastCrypto.Protocol.Classic
             }
 
             client.LastSeen = now;
-            output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, source));
+            output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, client.Identity));
         }
 
         private void OnKeyRequest(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
@@ -241,7 +241,7 @@ namespace McastCrypto.Protocol.Classic
                 output.Datagrams.Add(Notice(TlvType.ClientConnect, sender.EndPoint));
                 if (first)
                 {
-                    output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, sender.EndPoint));
+                    output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, sender.Identity));
                 }
 
                 return;
@@ -251,7 +251,7 @@ namespace McastCrypto.Protocol.Classic
             {
                 Forget(sender);
                 output.Datagrams.Add(Notice(TlvType.ClientDisconnect, sender.EndPoint));
-                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, sender.EndPoint));
+                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, sender.Identity));
                 return;
             }
 
@@ -267,7 +267,7 @@ namespace McastCrypto.Protocol.Classic
             }
 
             MessagesRelayed++;
-            output.Events.Add(new RelayEvent(RelayEventKind.Relayed, now, sender.EndPoint, recipients.Count, utf8.Length));
+            output.Events.Add(new RelayEvent(RelayEventKind.Relayed, now, sender.Identity, recipients.Count, utf8.Length));
         }
 
         private void Forget(Client client)
@@ -300,6 +300,9 @@ namespace McastCrypto.Protocol.Classic
             public IPEndPoint EndPoint { get; }
 
             public RsaPublicKey Key { get; set; }
+
+            /// <summary>The member as events and snapshots name it: its address, and its key's fingerprint.</summary>
+            public MemberIdentity Identity => MemberIdentity.FromEndPoint(EndPoint, Key.Fingerprint);
 
             /// <summary>The registration's PEM bytes as received, to recognise a repeat without importing it.</summary>
             public byte[] KeyPem { get; set; }

@@ -84,7 +84,7 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(MemberState.Connected, member.State);
             Assert.Contains(output.Events, e => e.Kind == MemberEventKind.StateChanged && e.State == MemberState.Connected);
             var joined = Assert.Single(output.Events, e => e.Kind == MemberEventKind.Joined);
-            Assert.Equal(Self, joined.Member);
+            Assert.Equal(Self, joined.Member!.EndPoint);
         }
 
         [Fact]
@@ -108,7 +108,7 @@ namespace McastCrypto.Tests.Protocol.Classic
             var message = Assert.Single(output.Events);
             Assert.Equal(MemberEventKind.Message, message.Kind);
             Assert.Equal("ciao è", message.Text);
-            Assert.Equal(Other, message.Member);
+            Assert.Equal(Other, message.Member!.EndPoint);
         }
 
         [Fact]
@@ -132,7 +132,7 @@ namespace McastCrypto.Tests.Protocol.Classic
             member.Receive(Wire.Tlv(12, Wire.Address(Other)), RelayAt, clock.Now, output);
 
             Assert.Equal(new[] { MemberEventKind.Joined, MemberEventKind.Left }, output.Events.Select(e => e.Kind));
-            Assert.All(output.Events, e => Assert.Equal(Other, e.Member));
+            Assert.All(output.Events, e => Assert.Equal(Other, e.Member!.EndPoint));
             Assert.Equal(MemberState.Connected, member.State);
         }
 

@@ -66,7 +66,7 @@ namespace McastCrypto.Tests.Protocol.Classic
             Deliver(relay, Alice, "CONNECT");
 
             Assert.Equal(new byte[] { 0, 11, 0, 6, 127, 0, 0, 1, 0x9C, 0x41 }, Assert.Single(output.Datagrams));
-            Assert.Contains(output.Events, e => e.Kind == RelayEventKind.Joined && e.Member.Equals(Alice));
+            Assert.Contains(output.Events, e => e.Kind == RelayEventKind.Joined && Alice.Equals(e.Member.EndPoint));
             Assert.True(Assert.Single(relay.Members).Connected);
         }
 

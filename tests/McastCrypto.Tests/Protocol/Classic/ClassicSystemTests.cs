@@ -40,7 +40,7 @@ namespace McastCrypto.Tests.Protocol.Classic
             {
                 var blocks = members[i].Events.Where(e => e.Kind == MemberEventKind.Message).ToList();
                 Assert.True(blocks.Count > 1);
-                Assert.All(blocks, b => Assert.Equal(members[0].Member.Self, b.Member));
+                Assert.All(blocks, b => Assert.Equal(members[0].Member.Self, b.Member!.EndPoint));
                 Assert.Equal(text, string.Concat(blocks.Select(b => b.Text)));
             }
 
@@ -54,7 +54,7 @@ namespace McastCrypto.Tests.Protocol.Classic
 
             Step(m => m.Leave(clock.Now, Collect(1)), 1);
             Pump();
-            Assert.Contains(members[0].Events, e => e.Kind == MemberEventKind.Left && e.Member!.Equals(members[1].Member.Self));
+            Assert.Contains(members[0].Events, e => e.Kind == MemberEventKind.Left && e.Member!.EndPoint!.Equals(members[1].Member.Self));
 
             // Member 2's process dies: it neither ticks nor hears any more.
             dead.Add(2);
@@ -74,7 +74,7 @@ namespace McastCrypto.Tests.Protocol.Classic
                 Pump();
             }
 
-            Assert.Contains(members[0].Events, e => e.Kind == MemberEventKind.Left && e.Member!.Equals(members[2].Member.Self));
+            Assert.Contains(members[0].Events, e => e.Kind == MemberEventKind.Left && e.Member!.EndPoint!.Equals(members[2].Member.Self));
             Assert.Equal(MemberState.Connected, members[0].Member.State);
             Assert.Equal(new[] { members[0].Member.Self }, relay.Members.Select(m => m.EndPoint));
         }

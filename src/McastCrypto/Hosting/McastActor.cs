@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+using System.Threading;
+using McastCrypto.Protocol;
+using McastCrypto.Transport;
+
+namespace McastCrypto.Hosting
+{
+    /// <summary>
+    /// What a session and a relay have in common: a protocol state machine run on a channel by a
+    /// <see cref="ProtocolRunner{TEvent}"/>, an Id and a name in a per-process table, where it is
+    /// on the network, its counters, opening with clean-up on failure, and closing once.
+    /// </summary>
+    /// <typeparam name="TEvent">What the protocol reports: MemberEvent or RelayEvent.</typeparam>
+    public abstract class McastActor<TEvent> : IDisposable
+    {
+        private int closed;
+
+        /// <param name="protocol">The protocol the actor speaks.</param>
+        /// <param name="channel">The channel, opened; the actor owns it from here on.</param>
+        /// <param name="interfaceName">The interface as resolved, for people to read.</param>
+        /// <param name="receive">The protocol's receive step.</param>
+        /// <param name="tick">The protocol's tick step.</param>
+        /// <param name="sendRate">Datagrams per second past a burst.</param>
+        private protected McastActor(
+            McastProtocol protocol,
+            IDatagramChannel channel,
+            string interfaceName,
+            Action<byte[], IPEndPoint, DateTimeOffset, ProtocolOutput<TEvent>> receive,
+            Action<DateTimeOffset, ProtocolOutput<TEvent>> tick,
+            int sendRate)
+        {
+            Protocol = protocol;
+            Group = channel.Group;
+            Port = channel.Port;
+            Interface = interfaceName;
+            LocalEndPoint = channel.LocalEndPoint;
+            Runner = new ProtocolRunner<TEvent>(
+                channel,
+                (d, now, output) => receive(d.Payload, d.Source, now, output),
+                tick,
+                OnEvent,
+                new SendPacer(sendRate, 256));
+        }
+
+        /// <summary>A number unique among the objects of its kind in this process.</summary>
+        public int Id { get; private set; }
+
+        public string Name { get; private set; } = string.Empty;
+
+        public McastProtocol Protocol { get; }
+
+        public IPAddress Group { get; }
+
+        public int Port { get; }
+
+        /// <summary>The interface as resolved: its IPv4 address.</summary>
+        public string Interface { get; }
+
+        /// <summary>The address:port this actor's datagrams come from.</summary>
+        public IPEndPoint LocalEndPoint { get; }
+
+        public long DatagramsIn => Runner.DatagramsIn;
+
+        public long DatagramsOut => Runner.DatagramsOut;
+
+        /// <summary>The last failure of a background loop, if any.</summary>
+        public Exception? LastError => Runner.LastError;
+
+        /// <summary>Everything dropped, by reason.</summary>
+        public abstract IReadOnlyDictionary<string, long> Drops { get; }
+
+        private protected ProtocolRunner<TEvent> Runner { get; }
+
+        private protected bool IsClosed => Volatile.Read(ref closed) != 0;
+
+        /// <summary>Closes the actor: a last protocol step, loops stopped, sockets closed. Idempotent.</summary>
+        public void Dispose() => CloseOnce();
+
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2}:{3})", Name, StateText, Group, Port);
+
+        /// <summary>
+        /// Opens the channel, makes the actor and starts it; anything that fails on the way leaves
+        /// nothing open behind: the actor is closed, or the channel disposed when there is no actor yet.
+        /// </summary>
+        private protected static TActor Open<TActor>(
+            MulticastOptions network,
+            Func<IDatagramChannel, IDatagramChannel>? decorator,
+            Func<IDatagramChannel, string, TActor> create,
+            Action<TActor> start)
+            where TActor : McastActor<TEvent>
+        {
+            IDatagramChannel? channel = null;
+            TActor? actor = null;
+            try
+            {
+                // The sockets first: a group that cannot be joined fails before a key is made.
+                var multicast = new MulticastChannel(network);
+                channel = decorator is null ? multicast : decorator(multicast);
+                actor = create(channel, multicast.InterfaceAddress.ToString());
+                start(actor);
+                return actor;
+            }
+            catch
+            {
+                if (actor is not null)
+                {
+                    actor.CloseOnce();
+                }
+                else
+                {
+                    channel?.Dispose();
+                }
+
+                throw;
+            }
+        }
+
+        /// <summary>Takes an Id from the actor's table, and a name: the one given, or the prefix and the Id.</summary>
+        private protected void Register(int id, string? name, string defaultPrefix)
+        {
+            Id = id;
+            Name = string.IsNullOrEmpty(name) ? defaultPrefix + id.ToString(CultureInfo.InvariantCulture) : name!;
+        }
+
+        /// <summary>Runs the close only the first time it is asked for.</summary>
+        private protected void CloseOnce()
+        {
+            if (Interlocked.Exchange(ref closed, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                Runner.Shutdown(Farewell);
+            }
+            finally
+            {
+                OnClosed();
+            }
+        }
+
+        private protected void ThrowIfClosed()
+        {
+            if (IsClosed)
+            {
+                throw new ObjectDisposedException(Name, Name + " (Id " + Id.ToString(CultureInfo.InvariantCulture) + ") is closed.");
+            }
+        }
+
+        /// <summary>The state for <see cref="ToString"/>.</summary>
+        private protected abstract string StateText { get; }
+
+        /// <summary>Handles one event of the protocol, in order, on the runner's thread.</summary>
+        private protected abstract void OnEvent(TEvent e);
+
+        /// <summary>The protocol's last step before closing: a goodbye.</summary>
+        private protected abstract void Farewell(DateTimeOffset now, ProtocolOutput<TEvent> output);
+
+        /// <summary>After the loops stopped: dispose the protocol, leave the table, wake waiters.</summary>
+        private protected abstract void OnClosed();
+    }
+}
