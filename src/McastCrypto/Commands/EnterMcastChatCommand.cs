@@ -18,7 +18,12 @@ namespace McastCrypto.Commands
     public sealed class EnterMcastChatCommand : PSCmdlet
     {
         private const string Prompt = "> ";
+
+        // Classic splits a long text into blocks that may straddle two reads; a sender's last run
+        // is held this long for the rest of its blocks, so the text shows as one line.
+        private static readonly TimeSpan BlockHold = TimeSpan.FromMilliseconds(150);
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        private readonly List<McastMessage> held = new List<McastMessage>();
 
         /// <summary>The session to chat in.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -60,7 +65,7 @@ namespace McastCrypto.Commands
                     }
                 }
 
-                ShowArrivals(session, input);
+                ShowArrivals(session, input, flush: true);
             }
             finally
             {
@@ -109,10 +114,25 @@ namespace McastCrypto.Commands
         }
 
         /// <summary>Prints what arrived above the line being typed, joining a sender's consecutive blocks.</summary>
-        private void ShowArrivals(McastSession session, ChatInput input)
+        private void ShowArrivals(McastSession session, ChatInput input, bool flush = false)
         {
-            IReadOnlyList<McastMessage> arrived = session.Receive();
-            if (arrived.Count == 0)
+            held.AddRange(session.Receive());
+            if (held.Count == 0)
+            {
+                return;
+            }
+
+            var runs = Runs(held, session.Protocol == McastProtocol.Classic).ToList();
+            held.Clear();
+            List<McastMessage> last = runs[runs.Count - 1];
+            if (!flush && session.Protocol == McastProtocol.Classic && last[0].Kind == McastMessageKind.Message
+                && DateTimeOffset.Now - last[last.Count - 1].ReceivedAt < BlockHold)
+            {
+                held.AddRange(last);
+                runs.RemoveAt(runs.Count - 1);
+            }
+
+            if (runs.Count == 0)
             {
                 return;
             }
@@ -120,10 +140,10 @@ namespace McastCrypto.Commands
             // Clear the prompt and what is typed so far, print, then put them back.
             string typed = input.Partial;
             Host.UI.Write("\r" + new string(' ', Prompt.Length + typed.Length) + "\r");
-            foreach (var run in Runs(arrived))
+            foreach (List<McastMessage> run in runs)
             {
                 McastMessage first = run[0];
-                string who = first.SenderName ?? first.SenderAddress?.ToString() ?? "?";
+                string who = first.SenderName ?? first.SenderId ?? "?";
                 string time = first.ReceivedAt.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
                 switch (first.Kind)
                 {
@@ -142,14 +162,14 @@ namespace McastCrypto.Commands
             Host.UI.Write(Prompt + typed);
         }
 
-        /// <summary>Consecutive messages of one sender (Classic blocks of one text) grouped; notices alone.</summary>
-        private static IEnumerable<List<McastMessage>> Runs(IReadOnlyList<McastMessage> messages)
+        /// <summary>With <paramref name="joinBlocks"/>, consecutive messages of one sender (Classic blocks of one text) grouped; otherwise each alone.</summary>
+        private static IEnumerable<List<McastMessage>> Runs(IReadOnlyList<McastMessage> messages, bool joinBlocks)
         {
             var run = new List<McastMessage>();
             foreach (McastMessage message in messages)
             {
-                bool continues = run.Count > 0 && message.Kind == McastMessageKind.Message && run[0].Kind == McastMessageKind.Message
-                    && Equals(message.SenderAddress, run[0].SenderAddress);
+                bool continues = joinBlocks && run.Count > 0 && message.Kind == McastMessageKind.Message && run[0].Kind == McastMessageKind.Message
+                    && Equals(message.Sender, run[0].Sender);
                 if (run.Count > 0 && !continues)
                 {
                     yield return run;
