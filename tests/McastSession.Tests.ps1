@@ -48,6 +48,19 @@ Describe 'New-McastSession' {
         It 'refuses an interface that does not exist' {
             { New-McastSession -Group 239.255.1.1 -Interface 'no-such-interface-xyz' -Timeout 1 } | Should -Throw -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
         }
+
+        It 'refuses a protocol it does not speak instead of running another one' {
+            $net = New-McastTestNet
+            $options = [McastCrypto.Session.McastSessionOptions]::new()
+            $options.Protocol = [McastCrypto.Protocol.McastProtocol]99
+            $options.Network.Group = [ipaddress]$net.Group
+            $options.Network.Port = $net.Port
+            $options.Network.Interface = 'Loopback'
+            $err = { [McastCrypto.Session.McastSession]::Open($options, [Threading.CancellationToken]::None) } | Should -Throw -PassThru
+            $err.Exception.InnerException | Should -BeOfType [ArgumentException]
+            $err.Exception.InnerException.Message | Should -Match "'99' is not a protocol"
+            @(Get-McastSession).Count | Should -Be 0
+        }
     }
 
     Context 'a socket that cannot be set up' {
@@ -271,6 +284,31 @@ Describe 'Send-McastMessage and Receive-McastMessage' {
         }
         finally {
             $ps.Dispose()
+        }
+    }
+}
+
+Describe 'Receive-McastMessage over many sessions' {
+    It 'waits over 65 sessions at once (more than one wait can watch) and returns what arrives' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        try {
+            $sessions = @(1..65 | ForEach-Object { New-McastSession "many$_" @net })
+            $null = Receive-McastMessage -Session $sessions
+            Send-McastMessage -Session $sessions[0] -Message 'to all 64 others'
+            # Joins of the last sessions may still be arriving: keep only the messages, in rounds that each wait over all 65.
+            $heard = [Collections.Generic.List[object]]::new()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ($heard.Count -lt 64 -and [DateTime]::UtcNow -lt $deadline) {
+                Receive-McastMessage -Session $sessions -Timeout 1 | Where-Object Kind -eq Message | ForEach-Object { $heard.Add($_) }
+            }
+            $heard.Count | Should -Be 64
+            @($heard.SessionName | Sort-Object -Unique).Count | Should -Be 64
+            $heard.SessionName | Should -Not -Contain 'many1'
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            $relay | Stop-McastRelay
         }
     }
 }
