@@ -1,4 +1,4 @@
-# McastCrypto against a Classic client written independently from classic-wire.md, in Python with
+# McastCrypto against a Classic client written independently from docs/protocol.md, in Python with
 # the 'cryptography' package, as the seed article's author would have written it.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force

@@ -1,4 +1,4 @@
-"""A Classic client written from shared/protocol/classic-wire.md alone, the way the seed article's
+"""A Classic client written from docs/protocol.md alone, the way the seed article's
 Python author would (struct, socket, cryptography), to run against McastCrypto's relay and sessions.
 
 Usage: classic_client.py GROUP PORT TEXT SECONDS

@@ -1,4 +1,4 @@
-"""A Classic relay written from shared/protocol/classic-wire.md alone, in the seed article's Python
+"""A Classic relay written from docs/protocol.md alone, in the seed article's Python
 style (struct, socket, cryptography), to run McastCrypto's sessions against.
 
 Usage: classic_relay.py GROUP PORT SECONDS

@@ -9,7 +9,7 @@ using System.Threading.Tasks;
 namespace McastCrypto.Transport
 {
     /// <summary>
-    /// A UDP/IPv4 multicast channel as classic-wire.md "Transport" describes it: a receive socket
+    /// A UDP/IPv4 multicast channel as docs/protocol.md, "Transport", describes it: a receive socket
     /// bound to the group port (shared with other sockets on the host) and joined to the group on one
     /// interface, and a send socket on an ephemeral port of that interface, so that several members on
     /// one host have distinct source addresses. It hears only its own group.

@@ -10,7 +10,7 @@ namespace McastCrypto.Transport
 {
     /// <summary>
     /// Where a <see cref="MulticastChannel"/> sends and listens: group, port, interface, TTL, loopback
-    /// and receive buffer. The defaults are the Classic protocol's (classic-wire.md "Transport").
+    /// and receive buffer. The defaults are the Classic protocol's (docs/protocol.md, "Transport").
     /// </summary>
     public sealed class MulticastOptions
     {

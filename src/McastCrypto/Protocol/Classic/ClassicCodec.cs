@@ -6,7 +6,7 @@ using McastCrypto.Tlv;
 namespace McastCrypto.Protocol.Classic
 {
     /// <summary>
-    /// Encodes and decodes the values of the Classic protocol's structured records (classic-wire.md):
+    /// Encodes and decodes the values of the Classic protocol's structured records (docs/protocol.md):
     /// FragmentedData, SenderInfo, ClientConnect and ClientDisconnect. Pure: bytes in, values out.
     /// Every decoder checks lengths first and reports a malformed value as <see cref="TlvFormatException"/>.
     /// </summary>

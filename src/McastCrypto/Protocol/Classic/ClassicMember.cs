@@ -10,10 +10,10 @@ using McastCrypto.Tlv;
 namespace McastCrypto.Protocol.Classic
 {
     /// <summary>
-    /// The member's half of the Classic protocol (classic-wire.md "Session life cycle" and "Client
-    /// receive loop"), as a pure state machine. Where the page leaves room, it adds only what the
-    /// page's relay already answers: the registration and CONNECT are repeated until the relay
-    /// confirms them, and a Request Server Key (TLV 7) asks a silent relay for a sign of life.
+    /// The member's half of the Classic protocol (docs/protocol.md, "The member"), as a pure state
+    /// machine. Where the seed article leaves room, it adds only what the article's relay already
+    /// answers: the registration and CONNECT are repeated until the relay confirms them, and a
+    /// Request Server Key (TLV 7) asks a silent relay for a sign of life.
     /// </summary>
     public sealed class ClassicMember : IMemberProtocol
     {

@@ -2,7 +2,7 @@ using System;
 
 namespace McastCrypto.Protocol.Classic
 {
-    /// <summary>The settings of a Classic member (classic-wire.md gives the defaults).</summary>
+    /// <summary>The settings of a Classic member (docs/protocol.md gives the defaults).</summary>
     public sealed class ClassicMemberOptions
     {
         /// <summary>How often a keep-alive (TLV 9) goes to the relay.</summary>

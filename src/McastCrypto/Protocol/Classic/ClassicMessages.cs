@@ -8,8 +8,8 @@ using McastCrypto.Tlv;
 namespace McastCrypto.Protocol.Classic
 {
     /// <summary>
-    /// The Classic protocol's message encoding, both directions (classic-wire.md "Client → relay: a
-    /// message" and "Relay behaviour"): text to encrypted, fragmented datagrams; payloads back to text.
+    /// The Classic protocol's message encoding, both directions (docs/protocol.md, "Member
+    /// to relay" and "Relay to members"): text to encrypted, fragmented datagrams; payloads back to text.
     /// </summary>
     public static class ClassicMessages
     {

@@ -10,7 +10,7 @@ using McastCrypto.Tlv;
 namespace McastCrypto.Protocol.Classic
 {
     /// <summary>
-    /// The relay of the Classic protocol (classic-wire.md "Relay behaviour"), as a pure state machine:
+    /// The relay of the Classic protocol (docs/protocol.md, "The relay"), as a pure state machine:
     /// it registers members' keys, answers key requests, reassembles and decrypts messages, announces
     /// joins and leaves, and re-encrypts every message for every other registered member.
     /// </summary>

@@ -2,7 +2,7 @@ using System;
 
 namespace McastCrypto.Protocol.Classic
 {
-    /// <summary>The settings of a Classic relay (classic-wire.md gives the defaults).</summary>
+    /// <summary>The settings of a Classic relay (docs/protocol.md gives the defaults).</summary>
     public sealed class ClassicRelayOptions
     {
         /// <summary>A member silent this long is forgotten and its leave announced (3 keep-alive intervals).</summary>

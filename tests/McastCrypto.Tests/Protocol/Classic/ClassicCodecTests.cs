@@ -11,7 +11,7 @@ namespace McastCrypto.Tests.Protocol.Classic
         [Fact]
         public void SenderInfoDecodesAddressPortAndInnerRecordWithItsDatagramOffset()
         {
-            // classic-wire.md: TLV(10, inet_aton(ip) + pack('!H', port) + TLV(6, ciphertext))
+            // docs/protocol.md, TLV 10: TLV(10, inet_aton(ip) + pack('!H', port) + TLV(6, ciphertext))
             byte[] datagram = { 0, 10, 0, 12, 192, 168, 1, 7, 0xC3, 0x50, 0, 6, 0, 2, 0xAA, 0xBB };
             var outer = Assert.Single(TlvReader.ReadAll(datagram));
 

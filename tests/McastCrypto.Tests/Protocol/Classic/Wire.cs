@@ -7,7 +7,7 @@ using Xunit;
 
 namespace McastCrypto.Tests.Protocol.Classic
 {
-    /// <summary>Hand-built datagrams of classic-wire.md, written without the code under test's encoders.</summary>
+    /// <summary>Hand-built datagrams of docs/protocol.md, written without the code under test's encoders.</summary>
     internal static class Wire
     {
         public static byte[] Tlv(int type, params byte[][] parts)
