@@ -4,7 +4,7 @@ using Xunit;
 
 namespace McastCrypto.Tests.Crypto
 {
-    /// <summary>Finds the shared test vectors, which live beside the repository and are not copied into it.</summary>
+    /// <summary>Finds the test vectors kept in the repository under tests/vectors/ (see tests/vectors/README.md).</summary>
     internal static class TestVectorFiles
     {
         private const string RootMarker = "McastCrypto.psd1";
@@ -25,16 +25,16 @@ namespace McastCrypto.Tests.Crypto
         }
 
         /// <summary>
-        /// The full path of a Wycheproof file in ../shared/testvectors/wycheproof/ relative to the
-        /// repository root. Fails the test when the file is missing: a vector test that cannot
-        /// read its vectors must not pass.
+        /// The full path of a Wycheproof file in tests/vectors/wycheproof/ under the repository root.
+        /// Fails the test when the file is missing: a vector test that cannot read its vectors must
+        /// not pass.
         /// </summary>
         internal static string Wycheproof(string fileName)
         {
-            string path = Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "testvectors", "wycheproof", fileName));
+            string path = Path.Combine(RepositoryRoot(), "tests", "vectors", "wycheproof", fileName);
             if (!File.Exists(path))
             {
-                Assert.Fail($"The Wycheproof test vector file '{path}' is missing. The shared folder must sit beside the repository (../shared/testvectors/wycheproof/).");
+                Assert.Fail($"The Wycheproof test vector file '{path}' is missing. The repository keeps the vectors in tests/vectors/wycheproof/ (see tests/vectors/README.md).");
             }
 
             return path;
