@@ -35,6 +35,9 @@ namespace McastCrypto.Protocol
         /// <summary>Why the member is <see cref="MemberState.Failed"/>; null in every other state.</summary>
         MemberFailure? Failure { get; }
 
+        /// <summary>The group key's epoch now, where the protocol has epochs (null in Classic).</summary>
+        long? Epoch { get; }
+
         /// <summary>Drops by reason.</summary>
         DropCounter Drops { get; }
 

@@ -18,6 +18,9 @@ namespace McastCrypto.Protocol
         /// <summary>The relay's key fingerprint (SHA256:base64).</summary>
         string KeyFingerprint { get; }
 
+        /// <summary>The group key's epoch now, where the protocol has epochs (null in Classic).</summary>
+        long? Epoch { get; }
+
         /// <summary>Drops by reason.</summary>
         DropCounter Drops { get; }
 
@@ -29,6 +32,12 @@ namespace McastCrypto.Protocol
 
         /// <summary>Handles one datagram heard on the group. Never throws for anything in it.</summary>
         void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output);
+
+        /// <summary>
+        /// Sends what the protocol holds back to pack into fewer datagrams. The runner calls it when
+        /// no datagram waits to be handled, so a relay packs only under load and never waits to.
+        /// </summary>
+        void Flush(DateTimeOffset now, ProtocolOutput<RelayEvent> output);
 
         /// <summary>Handles the passing of time: member time-outs, incomplete messages.</summary>
         void Tick(DateTimeOffset now, ProtocolOutput<RelayEvent> output);

@@ -53,6 +53,10 @@ namespace McastCrypto.Protocol
         public static MemberEvent Presence(DateTimeOffset at, bool joined, MemberIdentity member, bool verified, MemberState state) =>
             new MemberEvent(joined ? MemberEventKind.Joined : MemberEventKind.Left, at, member ?? throw new ArgumentNullException(nameof(member)), null, null, verified, state, null);
 
+        /// <summary>A member the relay lists as present (Kind Present).</summary>
+        public static MemberEvent Present(DateTimeOffset at, MemberIdentity member, MemberState state) =>
+            new MemberEvent(MemberEventKind.Present, at, member ?? throw new ArgumentNullException(nameof(member)), null, null, true, state, null);
+
         public static MemberEvent StateChange(DateTimeOffset at, MemberState state) =>
             new MemberEvent(MemberEventKind.StateChanged, at, null, null, null, false, state, null);
 

@@ -12,6 +12,9 @@ namespace McastCrypto.Protocol
         /// <summary>The relay announced that a member left or timed out (the member itself included).</summary>
         Left,
 
+        /// <summary>The relay listed a member as present (its roster): for the peer table, not a notice of its own.</summary>
+        Present,
+
         /// <summary>The member's <see cref="MemberState"/> changed.</summary>
         StateChanged,
 

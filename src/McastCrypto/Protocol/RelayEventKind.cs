@@ -15,6 +15,12 @@ namespace McastCrypto.Protocol
         /// <summary>A member fell silent for longer than the client time-out and was forgotten.</summary>
         TimedOut,
 
+        /// <summary>A join was refused: the member's key is not on the relay's list of authorized keys.</summary>
+        Refused,
+
+        /// <summary>The group key changed: a new epoch.</summary>
+        Rekeyed,
+
         /// <summary>A message was relayed to the other members.</summary>
         Relayed,
     }

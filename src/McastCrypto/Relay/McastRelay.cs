@@ -38,6 +38,9 @@ namespace McastCrypto.Relay
 
         public DateTimeOffset StartedAt { get; }
 
+        /// <summary>The group key's epoch now, where the protocol has epochs (null in Classic).</summary>
+        public long? Epoch => Runner.Read(() => protocol.Epoch);
+
         /// <summary>The members now known, registered or joined.</summary>
         public IReadOnlyList<RelayMember> Members => Runner.Read(() => protocol.Members);
 

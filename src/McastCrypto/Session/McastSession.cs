@@ -46,6 +46,9 @@ namespace McastCrypto.Session
         /// <summary>The fingerprint of this session's own key (SHA256:base64).</summary>
         public string KeyFingerprint => protocol.KeyFingerprint;
 
+        /// <summary>The group key's epoch now, where the protocol has epochs (null in Classic).</summary>
+        public long? Epoch => Runner.Read(() => protocol.Epoch);
+
         /// <summary>The relay's key fingerprint (SHA256:base64), once known.</summary>
         public string? RelayKeyFingerprint => Runner.Read(() => protocol.RelayFingerprint);
 
@@ -263,6 +266,9 @@ namespace McastCrypto.Session
 
                     Interlocked.Increment(ref messagesReceived);
                     inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now));
+                    return;
+                case MemberEventKind.Present:
+                    peers.Joined(e.Member!, e.At);
                     return;
                 case MemberEventKind.Joined:
                 case MemberEventKind.Left:

@@ -58,6 +58,9 @@ namespace McastCrypto.Protocol.Classic
 
         public MemberFailure? Failure { get; private set; }
 
+        /// <summary>Classic has one key for the relay's life and no group key: no epochs.</summary>
+        public long? Epoch => null;
+
         public DropCounter Drops { get; } = new DropCounter();
 
         public int MaxMessageBytes => options.MaxMessageBytes;

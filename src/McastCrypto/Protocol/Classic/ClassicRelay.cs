@@ -43,6 +43,9 @@ namespace McastCrypto.Protocol.Classic
 
         public string KeyFingerprint => key.PublicKey.Fingerprint;
 
+        /// <summary>Classic has no group key: no epochs.</summary>
+        public long? Epoch => null;
+
         public DropCounter Drops { get; } = new DropCounter();
 
         public long MessagesRelayed { get; private set; }
@@ -118,6 +121,11 @@ namespace McastCrypto.Protocol.Classic
             }
 
             reassembly.Expire(now);
+        }
+
+        /// <summary>Classic sends one datagram per block per recipient as it goes: nothing is held back.</summary>
+        public void Flush(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
         }
 
         public void Stop(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
