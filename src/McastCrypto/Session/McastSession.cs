@@ -268,7 +268,7 @@ namespace McastCrypto.Session
                     inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now));
                     return;
                 case MemberEventKind.Present:
-                    peers.Joined(e.Member!, e.At);
+                    peers.Present(e.Member!, e.At);
                     return;
                 case MemberEventKind.Joined:
                 case MemberEventKind.Left:

@@ -25,6 +25,9 @@ namespace McastCrypto.Session
             e.State = McastPeerState.Joined;
         });
 
+        /// <summary>A member the relay lists as present: joined at a time this session did not see.</summary>
+        public void Present(MemberIdentity member, DateTimeOffset at) => Touch(member, at, e => e.State = McastPeerState.Joined);
+
         public void Left(MemberIdentity member, DateTimeOffset at) => Touch(member, at, e => e.State = McastPeerState.Left);
 
         public void Message(MemberIdentity member, DateTimeOffset at) => Touch(member, at, e =>
