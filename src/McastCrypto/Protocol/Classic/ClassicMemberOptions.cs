@@ -2,20 +2,20 @@ using System;
 
 namespace McastCrypto.Protocol.Classic
 {
-    /// <summary>The settings of a Classic member (classic-wire.md gives the defaults).</summary>
+    /// <summary>The settings of a Classic member (the defaults are in <see cref="ClassicDefaults"/>).</summary>
     public sealed class ClassicMemberOptions
     {
         /// <summary>How often a keep-alive (TLV 9) goes to the relay.</summary>
-        public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
+        public TimeSpan KeepAliveInterval { get; set; } = ClassicDefaults.KeepAliveInterval;
 
         /// <summary>The largest chunk of the encrypted payload in one FragmentedData datagram.</summary>
-        public int FragmentSize { get; set; } = 256;
+        public int FragmentSize { get; set; } = ClassicDefaults.FragmentSize;
 
         /// <summary>How long to wait for the relay's key, or for the relay's notice of the own join, before asking again.</summary>
-        public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+        public TimeSpan RetryInterval { get; set; } = ClassicDefaults.RetryInterval;
 
         /// <summary>The longest message, in UTF-8 bytes.</summary>
-        public int MaxMessageBytes { get; set; } = 64 * 1024;
+        public int MaxMessageBytes { get; set; } = ClassicDefaults.MaxMessageBytes;
 
         /// <summary>Checks the settings; ArgumentException names the bad one.</summary>
         public void Validate()

@@ -2,17 +2,17 @@ using System;
 
 namespace McastCrypto.Protocol.Classic
 {
-    /// <summary>The settings of a Classic relay (classic-wire.md gives the defaults).</summary>
+    /// <summary>The settings of a Classic relay (the defaults are in <see cref="ClassicDefaults"/>).</summary>
     public sealed class ClassicRelayOptions
     {
         /// <summary>A member silent this long is forgotten and its leave announced (3 keep-alive intervals).</summary>
-        public TimeSpan ClientTimeout { get; set; } = TimeSpan.FromSeconds(15);
+        public TimeSpan ClientTimeout { get; set; } = ClassicDefaults.ClientTimeout;
 
         /// <summary>The most members the relay keeps; registrations past it are dropped and counted.</summary>
-        public int MaxClients { get; set; } = 1024;
+        public int MaxClients { get; set; } = ClassicDefaults.MaxClients;
 
         /// <summary>The most key answers (TLV 5) per second; requests past it are dropped and counted.</summary>
-        public int MaxKeyAnswersPerSecond { get; set; } = 20;
+        public int MaxKeyAnswersPerSecond { get; set; } = ClassicDefaults.MaxKeyAnswersPerSecond;
 
         /// <summary>The limits of the relay's reassembly of fragmented messages.</summary>
         public ReassemblyLimits Reassembly { get; set; } = new ReassemblyLimits();
