@@ -34,7 +34,8 @@ namespace McastCrypto.Protocol.Classic
             this.options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();
             keyAnswer = TlvWriter.Encode(TlvType.ServerPublicKey, Encoding.ASCII.GetBytes(key.PublicKey.ToPem()));
-            reassembly = new Reassembly<IPEndPoint>(options.Reassembly, Drops);
+            MaxPayloadBytes = ClassicMessages.MaxPayloadBytes(options.MaxMessageBytes, key.PublicKey);
+            reassembly = new Reassembly<IPEndPoint>(options.Reassembly, Drops, MaxPayloadBytes);
         }
 
         public McastProtocol Protocol => McastProtocol.Classic;
@@ -49,6 +50,16 @@ namespace McastCrypto.Protocol.Classic
 
         /// <summary>Incomplete messages held for reassembly now.</summary>
         public int PendingMessages => reassembly.PendingMessages;
+
+        /// <summary>Bytes held for reassembly now, slots and overhead included.</summary>
+        public long PendingBytes => reassembly.PendingBytes;
+
+        /// <summary>
+        /// The longest reassembled payload the relay takes: the ciphertext of
+        /// <see cref="ClassicRelayOptions.MaxMessageBytes"/> of text under the relay's key (89,700 bytes
+        /// for 64 KiB and RSA-2048).
+        /// </summary>
+        public long MaxPayloadBytes { get; }
 
         public IReadOnlyList<RelayMember> Members =>
             clients.Values.Select(c => new RelayMember(c.EndPoint, null, c.Connected, c.RegisteredAt, c.LastSeen, c.Key.Fingerprint)).ToList();
@@ -219,6 +230,14 @@ namespace McastCrypto.Protocol.Classic
             if (plain is null)
             {
                 Drops.Add(reason!);
+                return;
+            }
+
+            if (plain.Length > options.MaxMessageBytes)
+            {
+                // The payload limit rounds up to whole blocks (345 x 190 = 65,550 bytes under RSA-2048),
+                // and a larger relay key lets a sender fill blocks past 190 bytes: the text is checked too.
+                Drops.Add("MessageTooLarge");
                 return;
             }
 

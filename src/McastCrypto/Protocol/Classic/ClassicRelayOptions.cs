@@ -14,6 +14,14 @@ namespace McastCrypto.Protocol.Classic
         /// <summary>The most key answers (TLV 5) per second; requests past it are dropped and counted.</summary>
         public int MaxKeyAnswersPerSecond { get; set; } = ClassicDefaults.MaxKeyAnswersPerSecond;
 
+        /// <summary>
+        /// The longest message the relay relays, in UTF-8 bytes: the limit a member enforces on what it
+        /// sends. A message whose ciphertext must be longer than this much text takes is refused at its
+        /// first fragment that shows it; one that decrypts to more is refused before it is relayed.
+        /// Both are counted MessageTooLarge.
+        /// </summary>
+        public int MaxMessageBytes { get; set; } = ClassicDefaults.MaxMessageBytes;
+
         /// <summary>The limits of the relay's reassembly of fragmented messages.</summary>
         public ReassemblyLimits Reassembly { get; set; } = new ReassemblyLimits();
 
@@ -33,6 +41,11 @@ namespace McastCrypto.Protocol.Classic
             if (MaxKeyAnswersPerSecond < 1)
             {
                 throw new ArgumentException("The relay must answer at least one key request a second.", nameof(MaxKeyAnswersPerSecond));
+            }
+
+            if (MaxMessageBytes < 1)
+            {
+                throw new ArgumentException("The largest message must be at least 1 byte.", nameof(MaxMessageBytes));
             }
 
             if (Reassembly is null || Reassembly.Timeout <= TimeSpan.Zero || Reassembly.MaxFragmentsPerMessage < 1)

@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Text;
+using McastCrypto.Crypto;
+using McastCrypto.Protocol;
+using McastCrypto.Protocol.Classic;
+using McastCrypto.Tlv;
+using Xunit;
+
+namespace McastCrypto.Tests.Protocol.Classic
+{
+    /// <summary>
+    /// The attacks on a Classic member and relay that were reproduced on loopback, sent as an attacker
+    /// on the LAN would send them: hand-built datagrams, any source address, the public keys everyone hears.
+    /// </summary>
+    public class ClassicAttackTests
+    {
+        private static readonly IPEndPoint RelayAt = new IPEndPoint(IPAddress.Loopback, 40000);
+        private static readonly IPEndPoint Alice = new IPEndPoint(IPAddress.Loopback, 40001);
+        private static readonly IPEndPoint Bob = new IPEndPoint(IPAddress.Loopback, 40002);
+        private static readonly IPEndPoint Mallory = new IPEndPoint(IPAddress.Parse("127.0.0.66"), 40666);
+
+        private readonly FakeClock clock = new FakeClock();
+        private readonly RsaPrivateKey aliceKey = TestKeys.Get(0);
+        private readonly RsaPrivateKey relayKey = TestKeys.Get(1);
+        private readonly RsaPrivateKey malloryKey = TestKeys.Get(2);
+        private readonly RsaPrivateKey bobKey = TestKeys.Get(3);
+        private readonly ProtocolOutput<RelayEvent> relayOutput = new ProtocolOutput<RelayEvent>();
+        private readonly ProtocolOutput<MemberEvent> memberOutput = new ProtocolOutput<MemberEvent>();
+        private uint nextId = 0xB0000000;
+
+        [Fact]
+        public void FirstFragmentsDeclaring4096ChunksCostTheRelayTheirSlotsAndStopAtItsByteLimit()
+        {
+            var relay = Relay(new ClassicRelayOptions { Reassembly = new ReassemblyLimits { MaxBytesTotal = 256 * 1024 } });
+            Register(relay, Alice, aliceKey);
+            Register(relay, Bob, bobKey);
+
+            // The 12-byte datagram of the report: message id, sequence 0, total 4096, no chunk.
+            for (uint id = 0; id < 16; id++)
+            {
+                foreach (IPEndPoint from in new[] { Alice, Bob })
+                {
+                    relay.Receive(Wire.Tlv(1, BigEndian(id), Wire.U16(0), Wire.U16(4096)), from, clock.Now, relayOutput);
+                }
+            }
+
+            Assert.InRange(relay.PendingMessages, 1, 256 * 1024 / (4096 * IntPtr.Size));
+            Assert.Equal(32 - relay.PendingMessages, relay.Drops["ReassemblyLimit"]);
+            Assert.Equal(relay.PendingMessages * (Reassembly<IPEndPoint>.MessageOverheadBytes + (4096L * IntPtr.Size)), relay.PendingBytes);
+            Assert.Empty(relayOutput.Datagrams);
+        }
+
+        [Fact]
+        public void TheRelayRefusesAMessageDeclaredLargerThan64KiBAtItsFirstFragment()
+        {
+            var relay = Relay(new ClassicRelayOptions());
+            Register(relay, Alice, aliceKey);
+
+            // 400 fragments of 256 bytes: over 100 KB of ciphertext, more than 64 KiB of text ever takes
+            // (345 blocks of 260 bytes, 89,700 bytes, with the relay's RSA-2048 key).
+            relay.Receive(Wire.Tlv(1, BigEndian(1), Wire.U16(0), Wire.U16(400), new byte[256]), Alice, clock.Now, relayOutput);
+
+            Assert.Equal(0, relay.PendingMessages);
+            Assert.Equal(1, relay.Drops["MessageTooLarge"]);
+        }
+
+        [Fact]
+        public void TheRelayDoesNotRelayMoreThan64KiBOfText()
+        {
+            var relay = Relay(new ClassicRelayOptions());
+            Register(relay, Alice, aliceKey);
+            Register(relay, Bob, bobKey);
+
+            // 65,537 bytes fill 345 blocks, the most the limit allows, and decrypt to one byte too many.
+            foreach (byte[] datagram in ClassicMessages.Encode(new byte[64 * 1024 + 1].Select(_ => (byte)'a').ToArray(), relayKey.PublicKey, nextId++, 256))
+            {
+                relay.Receive(datagram, Alice, clock.Now, relayOutput);
+            }
+
+            Assert.Equal(0, relay.MessagesRelayed);
+            Assert.Empty(relayOutput.Datagrams);
+            Assert.Equal(1, relay.Drops["MessageTooLarge"]);
+            Assert.Equal(0, relay.PendingMessages);
+        }
+
+        private ClassicRelay Relay(ClassicRelayOptions options) => new ClassicRelay(RelayAt, relayKey, options);
+
+        private void Register(ClassicRelay relay, IPEndPoint member, RsaPrivateKey key)
+        {
+            relay.Receive(Wire.Tlv(4, Pem(key)), member, clock.Now, relayOutput);
+            relayOutput.Clear();
+        }
+
+        private static byte[] Pem(RsaPrivateKey key) => Encoding.ASCII.GetBytes(key.PublicKey.ToPem());
+
+        private static byte[] BigEndian(uint value) => new[] { (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value };
+    }
+}
