@@ -21,6 +21,7 @@ namespace McastCrypto.Protocol.Classic
         private readonly ClassicMemberOptions options;
         private readonly Func<uint> messageIds;
         private readonly byte[] registration;
+        private readonly PerSecondBudget keyImports;
         private RsaPublicKey? relayKey;
         private byte[]? relayKeyPem;
         private DateTimeOffset nextRetry;
@@ -37,6 +38,7 @@ namespace McastCrypto.Protocol.Classic
             this.options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();
             this.messageIds = messageIds ?? ClassicMessages.RandomMessageId;
+            keyImports = new PerSecondBudget(options.MaxKeyImportsPerSecond);
             registration = TlvWriter.Encode(TlvType.RegisterPublicKey, Encoding.ASCII.GetBytes(key.PublicKey.ToPem()));
         }
 
@@ -240,6 +242,21 @@ namespace McastCrypto.Protocol.Classic
                 return;
             }
 
+            if (relayKey is not null && State == MemberState.Connected)
+            {
+                // Classic cannot authenticate the relay; at least a joined session never swaps keys,
+                // and it need not import a key to know it is not the one it has.
+                Drops.Add("RelayKeyChanged");
+                return;
+            }
+
+            if (!keyImports.TrySpend(now))
+            {
+                // An import costs milliseconds; a flood of keys must not take the member's time.
+                Drops.Add("KeyImportRateLimited");
+                return;
+            }
+
             RsaPublicKey offered;
             try
             {
@@ -253,12 +270,6 @@ namespace McastCrypto.Protocol.Classic
 
             bool first = relayKey is null;
             bool changed = !first && !relayKey!.SubjectPublicKeyInfo.SequenceEqual(offered.SubjectPublicKeyInfo);
-            if (changed && State == MemberState.Connected)
-            {
-                // Classic cannot authenticate the relay; at least a joined session never swaps keys.
-                Drops.Add("RelayKeyChanged");
-                return;
-            }
 
             relayKey = offered;
             relayKeyPem = record.Value;

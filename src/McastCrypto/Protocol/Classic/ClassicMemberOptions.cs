@@ -17,6 +17,13 @@ namespace McastCrypto.Protocol.Classic
         /// <summary>The longest message, in UTF-8 bytes.</summary>
         public int MaxMessageBytes { get; set; } = ClassicDefaults.MaxMessageBytes;
 
+        /// <summary>
+        /// The most relay keys (TLV 5) imported per second, while the member has no relay key yet or its
+        /// relay was lost; keys past it are dropped and counted KeyImportRateLimited. A joined member
+        /// never imports one: it compares the bytes with the key it joined with.
+        /// </summary>
+        public int MaxKeyImportsPerSecond { get; set; } = ClassicDefaults.MemberMaxKeyImportsPerSecond;
+
         /// <summary>Checks the settings; ArgumentException names the bad one.</summary>
         public void Validate()
         {
@@ -38,6 +45,11 @@ namespace McastCrypto.Protocol.Classic
             if (MaxMessageBytes < 1)
             {
                 throw new ArgumentException("The largest message must be at least 1 byte.", nameof(MaxMessageBytes));
+            }
+
+            if (MaxKeyImportsPerSecond < 1)
+            {
+                throw new ArgumentException("The member must import at least one relay key a second.", nameof(MaxKeyImportsPerSecond));
             }
         }
     }

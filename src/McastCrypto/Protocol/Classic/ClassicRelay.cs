@@ -21,8 +21,8 @@ namespace McastCrypto.Protocol.Classic
         private readonly byte[] keyAnswer;
         private readonly Dictionary<IPEndPoint, Client> clients = new Dictionary<IPEndPoint, Client>();
         private readonly Reassembly<IPEndPoint> reassembly;
-        private DateTimeOffset keyAnswerWindow = DateTimeOffset.MinValue;
-        private int keyAnswersInWindow;
+        private readonly PerSecondBudget keyAnswers;
+        private readonly PerSecondBudget keyImports;
 
         /// <param name="self">The relay's send address:port; what it hears from there is its own.</param>
         /// <param name="key">The relay's key pair; the relay owns and disposes it.</param>
@@ -33,6 +33,8 @@ namespace McastCrypto.Protocol.Classic
             this.key = key ?? throw new ArgumentNullException(nameof(key));
             this.options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();
+            keyAnswers = new PerSecondBudget(options.MaxKeyAnswersPerSecond);
+            keyImports = new PerSecondBudget(options.MaxKeyImportsPerSecond);
             keyAnswer = TlvWriter.Encode(TlvType.ServerPublicKey, Encoding.ASCII.GetBytes(key.PublicKey.ToPem()));
             MaxPayloadBytes = ClassicMessages.MaxPayloadBytes(options.MaxMessageBytes, key.PublicKey);
             reassembly = new Reassembly<IPEndPoint>(options.Reassembly, Drops, MaxPayloadBytes);
@@ -148,12 +150,25 @@ namespace McastCrypto.Protocol.Classic
 
         private void OnRegister(TlvRecord record, IPEndPoint source, Client? client, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
+            // Everything that can refuse a registration without importing the key comes first: an
+            // import costs 20 ms (RSA-2048) to 110 ms (RSA-4096) on BouncyCastle.
             if (client is not null && record.Value.SequenceEqual(client.KeyPem))
             {
-                // The same key again (a joining member repeats its registration): importing a key
-                // costs milliseconds, comparing the bytes does not.
+                // The same key again (a joining member repeats its registration).
                 client.LastSeen = now;
                 output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, source));
+                return;
+            }
+
+            if (client is null && clients.Count >= options.MaxClients)
+            {
+                Drops.Add("TooManyClients");
+                return;
+            }
+
+            if (!keyImports.TrySpend(now))
+            {
+                Drops.Add("KeyImportRateLimited");
                 return;
             }
 
@@ -170,12 +185,6 @@ namespace McastCrypto.Protocol.Classic
 
             if (client is null)
             {
-                if (clients.Count >= options.MaxClients)
-                {
-                    Drops.Add("TooManyClients");
-                    return;
-                }
-
                 client = new Client(source, memberKey, record.Value, now);
                 clients.Add(source, client);
             }
@@ -191,19 +200,12 @@ namespace McastCrypto.Protocol.Classic
 
         private void OnKeyRequest(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            if (now - keyAnswerWindow >= TimeSpan.FromSeconds(1))
-            {
-                keyAnswerWindow = now;
-                keyAnswersInWindow = 0;
-            }
-
-            if (keyAnswersInWindow >= options.MaxKeyAnswersPerSecond)
+            if (!keyAnswers.TrySpend(now))
             {
                 Drops.Add("KeyRequestRateLimited");
                 return;
             }
 
-            keyAnswersInWindow++;
             output.Datagrams.Add(keyAnswer);
         }
 

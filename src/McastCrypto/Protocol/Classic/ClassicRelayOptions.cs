@@ -15,6 +15,13 @@ namespace McastCrypto.Protocol.Classic
         public int MaxKeyAnswersPerSecond { get; set; } = ClassicDefaults.MaxKeyAnswersPerSecond;
 
         /// <summary>
+        /// The most member keys (TLV 4) imported per second; registrations past it are dropped and counted
+        /// KeyImportRateLimited. A registration repeated with the same bytes, and one the member limit
+        /// refuses, costs no import.
+        /// </summary>
+        public int MaxKeyImportsPerSecond { get; set; } = ClassicDefaults.RelayMaxKeyImportsPerSecond;
+
+        /// <summary>
         /// The longest message the relay relays, in UTF-8 bytes: the limit a member enforces on what it
         /// sends. A message whose ciphertext must be longer than this much text takes is refused at its
         /// first fragment that shows it; one that decrypts to more is refused before it is relayed.
@@ -41,6 +48,11 @@ namespace McastCrypto.Protocol.Classic
             if (MaxKeyAnswersPerSecond < 1)
             {
                 throw new ArgumentException("The relay must answer at least one key request a second.", nameof(MaxKeyAnswersPerSecond));
+            }
+
+            if (MaxKeyImportsPerSecond < 1)
+            {
+                throw new ArgumentException("The relay must import at least one key a second.", nameof(MaxKeyImportsPerSecond));
             }
 
             if (MaxMessageBytes < 1)

@@ -86,6 +86,108 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(0, relay.PendingMessages);
         }
 
+        [Fact]
+        public void AFullRelayRefusesNewKeysBeforeImportingThem()
+        {
+            var relay = Relay(new ClassicRelayOptions { MaxClients = 1 });
+            Register(relay, Alice, aliceKey);
+
+            // Keys that would cost an import each (these are not even keys): the limit answers first.
+            for (int port = 1; port <= 20; port++)
+            {
+                relay.Receive(Wire.Tlv(4, Encoding.ASCII.GetBytes("-----BEGIN PUBLIC KEY-----\nAAAA" + port + "\n-----END PUBLIC KEY-----\n")), new IPEndPoint(Mallory.Address, port), clock.Now, relayOutput);
+            }
+
+            Assert.Equal(20, relay.Drops["TooManyClients"]);
+            Assert.Equal(0, relay.Drops["BadPublicKey"]);
+            Assert.Single(relay.Members);
+        }
+
+        [Fact]
+        public void AFloodOfRegistrationsImportsAtMostTheBudgetPerSecond()
+        {
+            var relay = Relay(new ClassicRelayOptions());
+
+            for (int port = 1; port <= 15; port++)
+            {
+                relay.Receive(Wire.Tlv(4, Pem(malloryKey)), new IPEndPoint(Mallory.Address, port), clock.Now, relayOutput);
+            }
+
+            Assert.Equal(10, relay.Members.Count);
+            Assert.Equal(5, relay.Drops["KeyImportRateLimited"]);
+
+            // A registration repeated with the same bytes costs no import, so no budget either.
+            relay.Receive(Wire.Tlv(4, Pem(malloryKey)), new IPEndPoint(Mallory.Address, 1), clock.Now, relayOutput);
+            Assert.Equal(5, relay.Drops["KeyImportRateLimited"]);
+
+            relay.Receive(Wire.Tlv(4, Pem(aliceKey)), Alice, clock.Advance(1), relayOutput);
+            Assert.Equal(11, relay.Members.Count);
+        }
+
+        [Fact]
+        public void AMemberWaitingForTheRelaysKeyImportsAtMostTwoAsecond()
+        {
+            var member = Started();
+
+            for (int i = 0; i < 5; i++)
+            {
+                member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes("-----BEGIN PUBLIC KEY-----\nAAAA" + i + "\n-----END PUBLIC KEY-----\n")), Mallory, clock.Now, memberOutput);
+            }
+
+            Assert.Equal(2, member.Drops["BadRelayKey"]);
+            Assert.Equal(3, member.Drops["KeyImportRateLimited"]);
+
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, memberOutput);
+            Assert.Equal(MemberState.AwaitingRelayKey, member.State);
+            Assert.Equal(4, member.Drops["KeyImportRateLimited"]);
+
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Advance(1), memberOutput);
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+        }
+
+        [Fact]
+        public void AJoinedMemberComparesRelayKeysWithoutImportingThem()
+        {
+            var member = Connected();
+
+            for (int i = 0; i < 10; i++)
+            {
+                // Garbage would fail an import (BadRelayKey); a joined member does not get that far.
+                member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes("-----BEGIN PUBLIC KEY-----\nAAAA" + i + "\n-----END PUBLIC KEY-----\n")), Mallory, clock.Now, memberOutput);
+                member.Receive(Wire.Tlv(5, Pem(malloryKey)), Mallory, clock.Now, memberOutput);
+            }
+
+            Assert.Equal(20, member.Drops["RelayKeyChanged"]);
+            Assert.Equal(0, member.Drops["BadRelayKey"]);
+            Assert.Equal(0, member.Drops["KeyImportRateLimited"]);
+            Assert.Equal(MemberState.Connected, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+        }
+
+        private ClassicMember Member(ClassicMemberOptions? options = null) =>
+            new ClassicMember(Alice, aliceKey, options ?? new ClassicMemberOptions(), () => nextId++);
+
+        private ClassicMember Started(ClassicMemberOptions? options = null)
+        {
+            var member = Member(options);
+            member.Start(clock.Now, memberOutput);
+            memberOutput.Clear();
+            return member;
+        }
+
+        private ClassicMember Connected(ClassicMemberOptions? options = null)
+        {
+            var member = Started(options);
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(11, Wire.Address(Alice)), RelayAt, clock.Now, memberOutput);
+            Assert.Equal(MemberState.Connected, member.State);
+            memberOutput.Clear();
+            return member;
+        }
+
+        private byte[] RelayKeyDatagram() => Wire.Tlv(5, Pem(relayKey));
+
         private ClassicRelay Relay(ClassicRelayOptions options) => new ClassicRelay(RelayAt, relayKey, options);
 
         private void Register(ClassicRelay relay, IPEndPoint member, RsaPrivateKey key)

@@ -14,6 +14,8 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(256, ClassicDefaults.FragmentSize);
             Assert.Equal(TimeSpan.FromSeconds(15), ClassicDefaults.ClientTimeout);
             Assert.Equal(65536, ClassicDefaults.MaxMessageBytes);
+            Assert.Equal(10, ClassicDefaults.RelayMaxKeyImportsPerSecond);
+            Assert.Equal(2, ClassicDefaults.MemberMaxKeyImportsPerSecond);
         }
 
         [Fact]
@@ -29,6 +31,9 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(ClassicDefaults.ClientTimeout, relay.ClientTimeout);
             Assert.Equal(ClassicDefaults.MaxClients, relay.MaxClients);
             Assert.Equal(ClassicDefaults.MaxKeyAnswersPerSecond, relay.MaxKeyAnswersPerSecond);
+            Assert.Equal(ClassicDefaults.MaxMessageBytes, relay.MaxMessageBytes);
+            Assert.Equal(ClassicDefaults.RelayMaxKeyImportsPerSecond, relay.MaxKeyImportsPerSecond);
+            Assert.Equal(ClassicDefaults.MemberMaxKeyImportsPerSecond, member.MaxKeyImportsPerSecond);
         }
     }
 }

@@ -299,6 +299,8 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(new ClassicMemberOptions().MaxMessageBytes, new ClassicRelayOptions().MaxMessageBytes);
             Assert.Equal(345 * 260, relay.MaxPayloadBytes);
             Assert.Throws<ArgumentException>(() => new ClassicRelayOptions { MaxMessageBytes = 0 }.Validate());
+            Assert.Throws<ArgumentException>(() => new ClassicRelayOptions { MaxKeyImportsPerSecond = 0 }.Validate());
+            Assert.Throws<ArgumentException>(() => new ClassicMemberOptions { MaxKeyImportsPerSecond = 0 }.Validate());
         }
 
         [Fact]
