@@ -10,10 +10,32 @@ using McastCrypto.Tlv;
 namespace McastCrypto.Protocol.Classic
 {
     /// <summary>
+    /// <para>
     /// The member's half of the Classic protocol (classic-wire.md "Session life cycle" and "Client
     /// receive loop"), as a pure state machine. Where the page leaves room, it adds only what the
     /// page's relay already answers: the registration and CONNECT are repeated until the relay
     /// confirms them, and a Request Server Key (TLV 7) asks a silent relay for a sign of life.
+    /// </para>
+    /// <para>
+    /// What counts as the relay's life (<see cref="LastRelayTraffic"/>, and the return of a lost relay)
+    /// is only what a forger cannot make for free: a relayed block (TLV 6, bare or in a TLV 10) that
+    /// decrypts with this member's key, or a key answer (TLV 5) whose bytes are exactly the relay key
+    /// this member holds. Blocks that do not decrypt (other members' copies, or forgeries) and presence
+    /// notices (TLV 11, 12: no cryptography at all) are reported or counted but prove nothing, so they
+    /// neither keep a dead relay alive nor bring a lost one back.
+    /// </para>
+    /// <para>
+    /// Neither sign is proof, and nothing in the Classic wire format is: the relay's key and this
+    /// member's key both cross the group in the clear (TLV 5, TLV 4), so anyone on the LAN can echo the
+    /// one or encrypt a block to the other. The key answer is kept as a sign of life all the same,
+    /// because it is the only one a quiet group has: when nobody talks, the relay sends nothing but its
+    /// answers to the member's key requests, and the page gives a member no way to make the relay
+    /// encrypt anything for it alone (a message it sends goes to every other member; a CONNECT is
+    /// answered by a TLV 11, which is no better than a TLV 5 and is announced to everyone). Without it a
+    /// joined member in a quiet group would be declared lost every three keep-alive intervals. What an
+    /// attacker gains by echoing the key is to hide a relay that really died; it learns nothing, since
+    /// the member still encrypts only to the key it holds.
+    /// </para>
     /// </summary>
     public sealed class ClassicMember : IMemberProtocol
     {
@@ -238,7 +260,7 @@ namespace McastCrypto.Protocol.Classic
                 // The key this member has, as the relay answers every key request: importing a key
                 // costs milliseconds, and every member hears every answer.
                 Relay = source;
-                OnRelayTraffic(now, output);
+                OnSignOfLife(now, output);
                 return;
             }
 
@@ -289,7 +311,7 @@ namespace McastCrypto.Protocol.Classic
             }
             else
             {
-                OnRelayTraffic(now, output);
+                OnSignOfLife(now, output);
             }
         }
 
@@ -326,14 +348,15 @@ namespace McastCrypto.Protocol.Classic
                 return;
             }
 
-            OnRelayTraffic(now, output);
             if (!key.TryDecrypt(block.Value, out byte[]? plain))
             {
                 // The relay sends one copy per member; the others' copies do not decrypt with our key.
+                // Nor does a forgery, so neither is a sign of the relay's life.
                 Drops.Add("NotForUs");
                 return;
             }
 
+            OnSignOfLife(now, output);
             string? text = ClassicMessages.TryDecodeText(plain!);
             if (text is null)
             {
@@ -363,16 +386,18 @@ namespace McastCrypto.Protocol.Classic
                 return;
             }
 
-            OnRelayTraffic(now, output);
+            // A presence notice carries no cryptography: anyone can send one, from any address. It is
+            // reported, and drives the member's own join, but it is no sign of the relay's life.
             if (notice.Member.Equals(Self))
             {
                 if (notice.Joined && State == MemberState.Joining)
                 {
                     ChangeState(MemberState.Connected, now, output);
                 }
-                else if (!notice.Joined)
+                else if (!notice.Joined && (State == MemberState.Connected || State == MemberState.Joining))
                 {
-                    // The relay forgot this member (its keep-alives were lost, or the relay restarted): join again.
+                    // The relay forgot this member (its keep-alives were lost, or the relay restarted): join
+                    // again. A lost member waits for a sign of the relay's life instead.
                     Rejoin(now, output);
                 }
             }
@@ -380,7 +405,11 @@ namespace McastCrypto.Protocol.Classic
             output.Events.Add(MemberEvent.Presence(now, notice.Joined, notice.Member, null, State));
         }
 
-        private void OnRelayTraffic(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        /// <summary>
+        /// A relayed block that decrypted with the member's key, or the relay's key as pinned, arrived:
+        /// the relay counts as alive (see the class comment for what that proves), and a lost relay as back.
+        /// </summary>
+        private void OnSignOfLife(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             LastRelayTraffic = now;
             if (State == MemberState.RelayLost)

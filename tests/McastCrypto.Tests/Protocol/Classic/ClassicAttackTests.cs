@@ -165,6 +165,72 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
         }
 
+        [Fact]
+        public void ForgedRelayTrafficDoesNotHideALostRelay()
+        {
+            var member = Connected();
+            DateTimeOffset? joined = member.LastRelayTraffic;
+
+            // The relay is gone; every second the attacker sends what a relay would, without its keys:
+            // a wrapped block and a bare block that do not decrypt, presence notices, a key request's echo.
+            for (int second = 0; second < 20 && member.State == MemberState.Connected; second++)
+            {
+                clock.Advance(1);
+                member.Receive(Wire.Tlv(10, Wire.Address(Bob), Wire.Tlv(6, new byte[256])), Mallory, clock.Now, memberOutput);
+                member.Receive(Wire.Tlv(6, new byte[256]), Mallory, clock.Now, memberOutput);
+                member.Receive(Wire.Tlv(11, Wire.Address(Bob)), Mallory, clock.Now, memberOutput);
+                member.Receive(Wire.Tlv(12, Wire.Address(Bob)), Mallory, clock.Now, memberOutput);
+                member.Tick(clock.Now, memberOutput);
+            }
+
+            Assert.Equal(MemberState.RelayLost, member.State);
+            Assert.Equal(joined, member.LastRelayTraffic);
+        }
+
+        [Fact]
+        public void ForgedPresenceNoticesDoNotBringBackALostRelay()
+        {
+            var member = Lost();
+            memberOutput.Clear();
+
+            member.Receive(Wire.Tlv(11, Wire.Address(Bob)), Mallory, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(12, Wire.Address(Alice)), Mallory, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(11, Wire.Address(Alice)), Mallory, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(10, Wire.Address(Bob), Wire.Tlv(6, new byte[256])), Mallory, clock.Now, memberOutput);
+
+            Assert.Equal(MemberState.RelayLost, member.State);
+            Assert.Empty(memberOutput.Datagrams);
+
+            // The notices still tell what they say (nothing checks them, in Classic).
+            Assert.Equal(new[] { MemberEventKind.Joined, MemberEventKind.Left, MemberEventKind.Joined }, memberOutput.Events.Select(e => e.Kind));
+        }
+
+        [Fact]
+        public void ABlockThatDecryptsBringsBackALostRelay()
+        {
+            var member = Lost();
+            memberOutput.Clear();
+
+            member.Receive(Wire.Tlv(10, Wire.Address(Bob), Wire.Tlv(6, aliceKey.PublicKey.Encrypt(Encoding.UTF8.GetBytes("back")))), RelayAt, clock.Now, memberOutput);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(clock.Now, member.LastRelayTraffic);
+            Assert.Equal(new[] { 4, 1, 1 }, memberOutput.Datagrams.Select(d => (int)d[1]));
+            Assert.Contains(memberOutput.Events, e => e.Kind == MemberEventKind.Message && e.Text == "back");
+        }
+
+        private ClassicMember Lost(ClassicMemberOptions? options = null)
+        {
+            var member = Connected(options);
+            for (int i = 0; i < 40 && member.State == MemberState.Connected; i++)
+            {
+                member.Tick(clock.Advance(0.5), memberOutput);
+            }
+
+            Assert.Equal(MemberState.RelayLost, member.State);
+            return member;
+        }
+
         private ClassicMember Member(ClassicMemberOptions? options = null) =>
             new ClassicMember(Alice, aliceKey, options ?? new ClassicMemberOptions(), () => nextId++);
 

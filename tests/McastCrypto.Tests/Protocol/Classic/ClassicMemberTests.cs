@@ -124,6 +124,66 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
+        public void OnlyABlockThatDecryptsOrTheRelaysOwnKeyIsRelayTraffic()
+        {
+            var member = Connected();
+            DateTimeOffset? joined = member.LastRelayTraffic;
+
+            member.Receive(Wire.Tlv(10, Wire.Address(Other), Wire.Tlv(6, otherKey.PublicKey.Encrypt(new byte[] { 1 }))), RelayAt, clock.Advance(1), output);
+            member.Receive(Wire.Tlv(11, Wire.Address(Other)), RelayAt, clock.Advance(1), output);
+            member.Receive(Wire.Tlv(12, Wire.Address(Other)), RelayAt, clock.Advance(1), output);
+            Assert.Equal(joined, member.LastRelayTraffic);
+
+            member.Receive(Wire.Tlv(10, Wire.Address(Other), Wire.Tlv(6, memberKey.PublicKey.Encrypt(new byte[] { 0x41 }))), RelayAt, clock.Advance(1), output);
+            Assert.Equal(clock.Now, member.LastRelayTraffic);
+
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Advance(1), output);
+            Assert.Equal(clock.Now, member.LastRelayTraffic);
+        }
+
+        [Fact]
+        public void AQuietRelayThatAnswersTheProbesStaysConnected()
+        {
+            // Nobody talks for a minute: only the member's key requests and the relay's answers keep it joined.
+            var relay = new ClassicRelay(RelayAt, relayKey, new ClassicRelayOptions());
+            var member = NewMember();
+            var relayOutput = new ProtocolOutput<RelayEvent>();
+            member.Start(clock.Now, output);
+            for (int step = 0; step < 240; step++)
+            {
+                for (int round = 0; round < 10 && output.Datagrams.Count > 0; round++)
+                {
+                    var sent = output.Datagrams.ToList();
+                    output.Clear();
+                    foreach (byte[] d in sent)
+                    {
+                        relay.Receive(d, Self, clock.Now, relayOutput);
+                    }
+
+                    foreach (byte[] d in relayOutput.Datagrams)
+                    {
+                        member.Receive(d, RelayAt, clock.Now, output);
+                    }
+
+                    relayOutput.Clear();
+                }
+
+                if (step > 0)
+                {
+                    Assert.Equal(MemberState.Connected, member.State);
+                }
+
+                clock.Advance(0.25);
+                member.Tick(clock.Now, output);
+                relay.Tick(clock.Now, relayOutput);
+            }
+
+            Assert.Equal(MemberState.Connected, member.State);
+            Assert.True(clock.Now - member.LastRelayTraffic!.Value <= TimeSpan.FromSeconds(10));
+            Assert.True(Assert.Single(relay.Members).Connected);
+        }
+
+        [Fact]
         public void OthersJoinAndLeaveBecomePresenceEvents()
         {
             var member = Connected();
