@@ -17,6 +17,19 @@ namespace McastCrypto.Protocol.Classic
     /// confirms them, and a Request Server Key (TLV 7) asks a silent relay for a sign of life.
     /// </para>
     /// <para>
+    /// The first relay key the member accepts is pinned for its whole life. While it has a relay (Joining
+    /// or Connected, before or after a rejoin), a key answer with other bytes is dropped and counted
+    /// RelayKeyChanged without even being imported, so no forged datagram, nor any sequence of them,
+    /// swaps the key the member encrypts to. Only once the relay is lost (no sign of life, below, for
+    /// three keep-alive intervals) does another key mean something: a restarted relay or an impostor,
+    /// which Classic cannot tell apart. The member then ends in <see cref="MemberState.Failed"/> with
+    /// <see cref="MemberFailureReason.RelayKeyChanged"/>, unless
+    /// <see cref="ClassicMemberOptions.AllowRelayKeyChange"/> lets it join the new relay (and pin its key).
+    /// Failed is terminal: <see cref="Receive"/> and <see cref="Tick"/> do nothing (what the group says
+    /// is not counted as dropped: the member is no longer listening), <see cref="Leave"/> sends nothing,
+    /// and <see cref="Send"/> throws InvalidOperationException with the failure's message.
+    /// </para>
+    /// <para>
     /// What counts as the relay's life (<see cref="LastRelayTraffic"/>, and the return of a lost relay)
     /// is only what a forger cannot make for free: a relayed block (TLV 6, bare or in a TLV 10) that
     /// decrypts with this member's key, or a key answer (TLV 5) whose bytes are exactly the relay key
@@ -104,8 +117,10 @@ namespace McastCrypto.Protocol.Classic
 
         public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            if (State == MemberState.New || State == MemberState.Closed || source.Equals(Self))
+            if (State == MemberState.New || State == MemberState.Closed || State == MemberState.Failed || source.Equals(Self))
             {
+                // Nothing to do, and nothing counted: a member that has not started, or has ended,
+                // is not listening, so what the group says is not dropped by it.
                 return;
             }
 
@@ -207,6 +222,11 @@ namespace McastCrypto.Protocol.Classic
                 throw new ArgumentNullException(nameof(text));
             }
 
+            if (State == MemberState.Failed)
+            {
+                throw new InvalidOperationException(Failure!.Message);
+            }
+
             if (State != MemberState.Connected)
             {
                 throw new InvalidOperationException(State == MemberState.RelayLost
@@ -233,9 +253,13 @@ namespace McastCrypto.Protocol.Classic
             return new SentMessage(id.ToString("x8", CultureInfo.InvariantCulture), text, data.Length, datagrams.Sum(d => d.Length), datagrams.Count);
         }
 
+        /// <summary>
+        /// Says goodbye (DISCONNECT) and closes. A Failed member stays Failed and sends nothing: its relay
+        /// is gone, and the key it holds is not the one now answering.
+        /// </summary>
         public void Leave(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            if (State == MemberState.Closed)
+            if (State == MemberState.Closed || State == MemberState.Failed)
             {
                 return;
             }
@@ -257,17 +281,18 @@ namespace McastCrypto.Protocol.Classic
         {
             if (relayKeyPem is not null && record.Value.SequenceEqual(relayKeyPem))
             {
-                // The key this member has, as the relay answers every key request: importing a key
-                // costs milliseconds, and every member hears every answer.
+                // The key this member holds, as the relay answers every key request (every member hears
+                // every answer). It proves only that the sender has the relay's public key, which is
+                // public: see the class comment for why it still counts as a sign of life.
                 Relay = source;
                 OnSignOfLife(now, output);
                 return;
             }
 
-            if (relayKey is not null && State == MemberState.Connected)
+            if (relayKey is not null && State != MemberState.RelayLost)
             {
-                // Classic cannot authenticate the relay; at least a joined session never swaps keys,
-                // and it need not import a key to know it is not the one it has.
+                // The member holds a relay key and its relay is not lost: another key is a forgery, or a
+                // second relay, and never replaces the one it has. Comparing bytes needs no import.
                 Drops.Add("RelayKeyChanged");
                 return;
             }
@@ -290,29 +315,54 @@ namespace McastCrypto.Protocol.Classic
                 return;
             }
 
-            bool first = relayKey is null;
-            bool changed = !first && !relayKey!.SubjectPublicKeyInfo.SequenceEqual(offered.SubjectPublicKeyInfo);
-
-            relayKey = offered;
-            relayKeyPem = record.Value;
-            Relay = source;
-            if (first)
+            if (relayKey is null)
             {
+                // The first key: trusted on first use, and pinned from now on.
+                relayKey = offered;
+                relayKeyPem = record.Value;
+                Relay = source;
                 LastRelayTraffic = now;
                 output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
                 nextRetry = now + options.RetryInterval;
                 ChangeState(MemberState.Joining, now, output);
+                return;
             }
-            else if (changed)
+
+            if (relayKey.SubjectPublicKeyInfo.SequenceEqual(offered.SubjectPublicKeyInfo))
             {
-                // Not joined (the old relay said goodbye, or fell silent) and a new relay answers: join it.
-                LastRelayTraffic = now;
-                Rejoin(now, output);
-            }
-            else
-            {
+                // The same key in other PEM bytes (line ends, say): still the relay this member joined.
+                Relay = source;
                 OnSignOfLife(now, output);
+                return;
             }
+
+            // The relay fell silent for three keep-alive intervals, and a relay with another key answers:
+            // a restarted relay, or an impostor that waited for the real one to go. Classic cannot tell.
+            if (!options.AllowRelayKeyChange)
+            {
+                Fail(relayKey.Fingerprint, offered.Fingerprint, now, output);
+                return;
+            }
+
+            relayKey = offered;
+            relayKeyPem = record.Value;
+            Relay = source;
+            LastRelayTraffic = now;
+            Rejoin(now, output);
+        }
+
+        /// <summary>Ends the member for good: the user decides whether to trust the new relay key.</summary>
+        private void Fail(string expected, string offered, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            string message = string.Format(
+                CultureInfo.InvariantCulture,
+                "The relay was lost, and a relay now answers with the key {0} instead of {1}, the key this member joined with. "
+                + "The Classic protocol cannot tell a restarted relay from an impostor, so the member stopped rather than encrypt to a key it never agreed to. "
+                + "If the relay was restarted, check its fingerprint (Get-McastRelay) and start a new session, or allow the change with New-McastSession -AllowRelayKeyChange.",
+                offered,
+                expected);
+            Failure = new MemberFailure(MemberFailureReason.RelayKeyChanged, message, expected, offered);
+            ChangeState(MemberState.Failed, now, output);
         }
 
         private void OnRelayed(TlvRecord record, DateTimeOffset now, ProtocolOutput<MemberEvent> output)

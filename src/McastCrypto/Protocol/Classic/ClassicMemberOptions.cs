@@ -24,6 +24,15 @@ namespace McastCrypto.Protocol.Classic
         /// </summary>
         public int MaxKeyImportsPerSecond { get; set; } = ClassicDefaults.MemberMaxKeyImportsPerSecond;
 
+        /// <summary>
+        /// Whether a member whose relay was lost (silent for three keep-alive intervals) joins a relay
+        /// that answers with another key. False (the default): the member ends in
+        /// <see cref="MemberState.Failed"/> with <see cref="MemberFailureReason.RelayKeyChanged"/>. True:
+        /// it joins the new relay and keeps its key from then on. Either way a relay that is not lost is
+        /// never replaced: another key is dropped and counted RelayKeyChanged.
+        /// </summary>
+        public bool AllowRelayKeyChange { get; set; }
+
         /// <summary>Checks the settings; ArgumentException names the bad one.</summary>
         public void Validate()
         {

@@ -219,6 +219,92 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Contains(memberOutput.Events, e => e.Kind == MemberEventKind.Message && e.Text == "back");
         }
 
+        [Fact]
+        public void ThreeForgedDatagramsDoNotGiveTheAttackerTheMembersNextMessage()
+        {
+            var member = Connected();
+
+            // "You left" about the member, the attacker's key as the relay's, "you joined" about the member.
+            member.Receive(Wire.Tlv(12, Wire.Address(Alice)), Mallory, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(5, Pem(malloryKey)), Mallory, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(11, Wire.Address(Alice)), Mallory, clock.Now, memberOutput);
+            memberOutput.Clear();
+
+            Assert.Equal(MemberState.Connected, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+            member.Send("the secret", clock.Now, memberOutput);
+            var (_, payload) = Wire.Reassemble(memberOutput.Datagrams);
+            byte[] block = Assert.Single(TlvReader.ReadAll(payload)).Value;
+            Assert.False(malloryKey.TryDecrypt(block, out _));
+            Assert.True(relayKey.TryDecrypt(block, out byte[]? plain));
+            Assert.Equal("the secret", Encoding.UTF8.GetString(plain!));
+        }
+
+        [Fact]
+        public void NoSingleForgedDatagramEndsAJoinedSession()
+        {
+            byte[][] forgeries =
+            {
+                Wire.Tlv(5, Pem(malloryKey)),
+                Wire.Tlv(5, Encoding.ASCII.GetBytes("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")),
+                Wire.Tlv(12, Wire.Address(Alice)),
+                Wire.Tlv(11, Wire.Address(Alice)),
+                Wire.Tlv(10, Wire.Address(Bob), Wire.Tlv(6, new byte[256])),
+            };
+
+            foreach (byte[] forgery in forgeries)
+            {
+                var member = Connected();
+                member.Receive(forgery, Mallory, clock.Now, memberOutput);
+
+                // Then the attacker's key, as often as it likes, until the relay would be lost if it said nothing.
+                for (int i = 0; i < 40; i++)
+                {
+                    member.Receive(Wire.Tlv(5, Pem(malloryKey)), Mallory, clock.Advance(0.1), memberOutput);
+                    member.Tick(clock.Now, memberOutput);
+                    member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, memberOutput);
+                }
+
+                Assert.NotEqual(MemberState.Failed, member.State);
+                Assert.Null(member.Failure);
+                Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            }
+        }
+
+        [Fact]
+        public void AnotherKeyAfterTheRelayWasReallyLostEndsTheMemberInFailed()
+        {
+            var member = Lost();
+            memberOutput.Clear();
+
+            member.Receive(Wire.Tlv(5, Pem(malloryKey)), Mallory, clock.Now, memberOutput);
+
+            Assert.Equal(MemberState.Failed, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Empty(memberOutput.Datagrams);
+            Assert.Contains(memberOutput.Events, e => e.Kind == MemberEventKind.StateChanged && e.State == MemberState.Failed);
+            MemberFailure failure = member.Failure!;
+            Assert.Equal(MemberFailureReason.RelayKeyChanged, failure.Reason);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, failure.ExpectedRelayFingerprint);
+            Assert.Equal(malloryKey.PublicKey.Fingerprint, failure.OfferedRelayFingerprint);
+            Assert.Contains(relayKey.PublicKey.Fingerprint, failure.Message);
+            Assert.Contains(malloryKey.PublicKey.Fingerprint, failure.Message);
+            Assert.Contains("New-McastSession -AllowRelayKeyChange", failure.Message);
+
+            // Failed is the end: nothing brings it back, nothing goes out, sending says why.
+            memberOutput.Clear();
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(11, Wire.Address(Alice)), RelayAt, clock.Now, memberOutput);
+            member.Tick(clock.Advance(30), memberOutput);
+            member.Leave(clock.Now, memberOutput);
+            Assert.Empty(memberOutput.Datagrams);
+            Assert.Empty(memberOutput.Events);
+            Assert.Equal(MemberState.Failed, member.State);
+            var refused = Assert.Throws<InvalidOperationException>(() => member.Send("anyone?", clock.Now, memberOutput));
+            Assert.Equal(failure.Message, refused.Message);
+        }
+
         private ClassicMember Lost(ClassicMemberOptions? options = null)
         {
             var member = Connected(options);

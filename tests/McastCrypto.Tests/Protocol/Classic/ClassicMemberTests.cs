@@ -75,6 +75,20 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
+        public void TheFirstRelayKeyIsPinnedAtOnceAndASecondAnswerDoesNotReplaceIt()
+        {
+            var member = Joining();
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Now, output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(RelayAt, member.Relay);
+            Assert.Empty(output.Datagrams);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+        }
+
+        [Fact]
         public void ItsOwnJoinNoticeConnectsIt()
         {
             var member = Joining();
@@ -245,21 +259,70 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
-        public void AfterItsRelaySaidGoodbyeItJoinsANewRelayWithTheNewKey()
+        public void AfterItsRelaySaidGoodbyeAnotherKeyIsRefusedUntilTheRelayIsReallyLost()
         {
-            var member = Connected();
+            // Even a member that allows a new relay key keeps its own while its relay may still be there:
+            // a leave notice is no proof, anyone can send one.
+            var member = Connected(new ClassicMemberOptions { AllowRelayKeyChange = true });
             member.Receive(Wire.Tlv(12, Wire.Address(Self)), RelayAt, clock.Now, output);
+            Assert.Equal(MemberState.Joining, member.State);
             output.Clear();
 
             member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Advance(0.2), output);
 
             Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Empty(output.Datagrams);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+        }
+
+        [Fact]
+        public void WhenAllowedALostMemberJoinsANewRelayWithTheNewKeyAndKeepsThatOne()
+        {
+            var member = Connected(new ClassicMemberOptions { AllowRelayKeyChange = true });
+            for (int i = 0; i < 40 && member.State != MemberState.RelayLost; i++)
+            {
+                member.Tick(clock.Advance(0.5), output);
+            }
+
+            Assert.Equal(MemberState.RelayLost, member.State);
+            output.Clear();
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Now, output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Null(member.Failure);
             Assert.Equal(otherKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(Other, member.Relay);
             Assert.Equal(new[] { 4, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
             var (_, payload) = Wire.Reassemble(output.Datagrams.Skip(1));
             Assert.True(otherKey.TryDecrypt(Assert.Single(TlvReader.ReadAll(payload)).Value, out byte[]? plain));
             Assert.Equal("CONNECT", Encoding.UTF8.GetString(plain!));
             Assert.Equal(0, member.Drops["RelayKeyChanged"]);
+
+            // The new key is the pinned one now: the old one is just another key.
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, output);
+            Assert.Equal(otherKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+        }
+
+        [Fact]
+        public void ALostRelayThatAnswersWithItsKeyInOtherPemBytesIsStillItsRelay()
+        {
+            var member = Connected();
+            for (int i = 0; i < 40 && member.State != MemberState.RelayLost; i++)
+            {
+                member.Tick(clock.Advance(0.5), output);
+            }
+
+            output.Clear();
+            string crlf = relayKey.PublicKey.ToPem().Replace("\n", "\r\n");
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(crlf)), RelayAt, clock.Now, output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Null(member.Failure);
+            Assert.Equal(new[] { 4, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
         }
 
         [Fact]
@@ -381,28 +444,28 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(0, member.Drops.Total);
         }
 
-        private ClassicMember NewMember() =>
-            new ClassicMember(Self, memberKey, new ClassicMemberOptions(), () => nextId++);
+        private ClassicMember NewMember(ClassicMemberOptions? options = null) =>
+            new ClassicMember(Self, memberKey, options ?? new ClassicMemberOptions(), () => nextId++);
 
-        private ClassicMember Started()
+        private ClassicMember Started(ClassicMemberOptions? options = null)
         {
-            var member = NewMember();
+            var member = NewMember(options);
             member.Start(clock.Now, output);
             output.Clear();
             return member;
         }
 
-        private ClassicMember Joining()
+        private ClassicMember Joining(ClassicMemberOptions? options = null)
         {
-            var member = Started();
+            var member = Started(options);
             member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, output);
             output.Clear();
             return member;
         }
 
-        private ClassicMember Connected()
+        private ClassicMember Connected(ClassicMemberOptions? options = null)
         {
-            var member = Joining();
+            var member = Joining(options);
             member.Receive(Wire.Tlv(11, Wire.Address(Self)), RelayAt, clock.Now, output);
             output.Clear();
             return member;
