@@ -30,6 +30,11 @@ namespace McastCrypto.Protocol.Classic
     /// and <see cref="Send"/> throws InvalidOperationException with the failure's message.
     /// </para>
     /// <para>
+    /// A leave notice (TLV 12) about the member makes it register and CONNECT again, at most once per
+    /// keep-alive interval (a notice inside the window is counted RejoinRateLimited and the rejoin is
+    /// done when the window ends).
+    /// </para>
+    /// <para>
     /// What counts as the relay's life (<see cref="LastRelayTraffic"/>, and the return of a lost relay)
     /// is only what a forger cannot make for free: a relayed block (TLV 6, bare or in a TLV 10) that
     /// decrypts with this member's key, or a key answer (TLV 5) whose bytes are exactly the relay key
@@ -61,6 +66,8 @@ namespace McastCrypto.Protocol.Classic
         private byte[]? relayKeyPem;
         private DateTimeOffset nextRetry;
         private DateTimeOffset nextKeepAlive;
+        private DateTimeOffset? lastRejoin;
+        private bool rejoinOwed;
 
         /// <param name="self">The address:port of this member's send socket: the relay names it by that.</param>
         /// <param name="key">The member's key pair; the member owns and disposes it.</param>
@@ -178,10 +185,14 @@ namespace McastCrypto.Protocol.Classic
                         break;
                     }
 
-                    if (now >= nextRetry)
+                    if (RejoinDue(now))
                     {
-                        // The relay may have missed the registration or the CONNECT, or be a new relay
-                        // with another key: all three again (the key request costs one answer a second).
+                        Rejoin(now, output);
+                    }
+                    else if (now >= nextRetry)
+                    {
+                        // The relay may have missed the registration or the CONNECT: both again, and a key
+                        // request, whose answer is the relay's sign of life while the member waits.
                         Register(output, requestKey: true);
                         output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
                         nextRetry = now + options.RetryInterval;
@@ -192,6 +203,10 @@ namespace McastCrypto.Protocol.Classic
                     if (now >= RelayLostAt)
                     {
                         ChangeState(MemberState.RelayLost, now, output);
+                    }
+                    else if (RejoinDue(now))
+                    {
+                        Rejoin(now, output);
                     }
 
                     break;
@@ -444,11 +459,10 @@ namespace McastCrypto.Protocol.Classic
                 {
                     ChangeState(MemberState.Connected, now, output);
                 }
-                else if (!notice.Joined && (State == MemberState.Connected || State == MemberState.Joining))
+                else if (!notice.Joined && (State == MemberState.Connected || State == MemberState.Joining) && !TryRejoin(now, output))
                 {
-                    // The relay forgot this member (its keep-alives were lost, or the relay restarted): join
-                    // again. A lost member waits for a sign of the relay's life instead.
-                    Rejoin(now, output);
+                    // Counted, and owed: Tick rejoins when the window is over. No event: it said nothing new.
+                    return;
                 }
             }
 
@@ -469,8 +483,34 @@ namespace McastCrypto.Protocol.Classic
             }
         }
 
+        /// <summary>
+        /// A leave notice about this member asks it to register and CONNECT again: the relay forgot it
+        /// (its keep-alives were lost, or the relay restarted). Anyone can send one, and each rejoin
+        /// costs the member and the relay RSA work and the group a join notice, so it happens at most
+        /// once per keep-alive interval. A notice inside the window is counted RejoinRateLimited and the
+        /// rejoin is owed: <see cref="Tick"/> pays it when the window is over, so a real notice that
+        /// follows a forged one is late, not lost. A lost member waits for a sign of life instead.
+        /// </summary>
+        private bool TryRejoin(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (lastRejoin is not null && now < lastRejoin.Value + options.KeepAliveInterval)
+            {
+                Drops.Add("RejoinRateLimited");
+                rejoinOwed = true;
+                return false;
+            }
+
+            Rejoin(now, output);
+            return true;
+        }
+
+        private bool RejoinDue(DateTimeOffset now) =>
+            rejoinOwed && lastRejoin is not null && now >= lastRejoin.Value + options.KeepAliveInterval;
+
         private void Rejoin(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
+            lastRejoin = now;
+            rejoinOwed = false;
             Register(output, requestKey: false);
             output.Datagrams.AddRange(Encode(ClassicMessages.Connect));
             nextRetry = now + options.RetryInterval;

@@ -305,6 +305,67 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(failure.Message, refused.Message);
         }
 
+        [Fact]
+        public void ForgedLeaveNoticesAboutTheMemberMakeItRejoinAtMostOncePerKeepAliveInterval()
+        {
+            var member = Connected();
+
+            // Ten "you left" notices within a second, each followed by "you joined" to make it Connected again.
+            for (int i = 0; i < 10; i++)
+            {
+                member.Receive(Wire.Tlv(12, Wire.Address(Alice)), Mallory, clock.Advance(0.1), memberOutput);
+                member.Receive(Wire.Tlv(11, Wire.Address(Alice)), Mallory, clock.Now, memberOutput);
+            }
+
+            Assert.Equal(1, memberOutput.Datagrams.Count(d => d[1] == 4));
+            Assert.Equal(9, member.Drops["RejoinRateLimited"]);
+            Assert.Equal(1, memberOutput.Events.Count(e => e.Kind == MemberEventKind.Left));
+            Assert.Equal(MemberState.Connected, member.State);
+        }
+
+        [Fact]
+        public void AFloodOfLeaveNoticesCostsOneRejoinPerKeepAliveInterval()
+        {
+            var member = Connected();
+
+            for (int step = 0; step < 600; step++)
+            {
+                member.Receive(Wire.Tlv(12, Wire.Address(Alice)), Mallory, clock.Advance(0.1), memberOutput);
+                member.Receive(Wire.Tlv(11, Wire.Address(Alice)), Mallory, clock.Now, memberOutput);
+                member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, memberOutput);
+                member.Tick(clock.Now, memberOutput);
+            }
+
+            // 60 seconds, one keep-alive interval of 5 s: 12 rejoins, give or take the edges.
+            int rejoins = memberOutput.Datagrams.Count(d => d[1] == 4);
+            Assert.InRange(rejoins, 11, 13);
+            Assert.Equal(MemberState.Connected, member.State);
+        }
+
+        [Fact]
+        public void ALeaveNoticeInsideTheWindowIsOwedNotLost()
+        {
+            // The relay really forgot the member twice within a keep-alive interval (a forged notice
+            // may have spent the budget): the second rejoin waits for the window, it is not dropped.
+            var member = Connected();
+            member.Receive(Wire.Tlv(12, Wire.Address(Alice)), RelayAt, clock.Now, memberOutput);
+            member.Receive(Wire.Tlv(11, Wire.Address(Alice)), RelayAt, clock.Advance(0.1), memberOutput);
+            member.Receive(Wire.Tlv(12, Wire.Address(Alice)), RelayAt, clock.Advance(1), memberOutput);
+            Assert.Equal(1, member.Drops["RejoinRateLimited"]);
+            memberOutput.Clear();
+
+            member.Tick(clock.Advance(3.8), memberOutput);
+            Assert.DoesNotContain(memberOutput.Datagrams, d => d[1] == 4);
+
+            member.Tick(clock.Advance(0.1), memberOutput);
+            Assert.Equal(new[] { 4, 1, 1 }, memberOutput.Datagrams.Where(d => d[1] != 9 && d[1] != 7).Select(d => (int)d[1]));
+            Assert.Equal(MemberState.Joining, member.State);
+
+            memberOutput.Clear();
+            member.Tick(clock.Advance(0.5), memberOutput);
+            Assert.DoesNotContain(memberOutput.Datagrams, d => d[1] == 4);
+        }
+
         private ClassicMember Lost(ClassicMemberOptions? options = null)
         {
             var member = Connected(options);
