@@ -70,7 +70,7 @@ namespace McastCrypto.Bench
         private static Measure.Result RelayFanOut(int members, int textBytes)
         {
             using RsaPrivateKey relayKey = RsaOaep.Generate();
-            var relay = new ClassicRelay(new IPEndPoint(IPAddress.Loopback, 1), relayKey, new ClassicRelayOptions { MaxKeyAnswersPerSecond = 1000 });
+            var relay = new ClassicRelay(new IPEndPoint(IPAddress.Loopback, 1), relayKey, new ClassicRelayOptions { MaxKeyAnswersPerSecond = 1000, MaxKeyImportsPerSecond = 1000 });
             var now = DateTimeOffset.UtcNow;
             var output = new ProtocolOutput<RelayEvent>();
             var memberKeys = new List<RsaPrivateKey>();

@@ -29,7 +29,10 @@ namespace McastCrypto.Protocol
         /// <summary>Where the relay's datagrams come from, once known.</summary>
         IPEndPoint? Relay { get; }
 
-        /// <summary>The last time anything from the relay arrived.</summary>
+        /// <summary>
+        /// The last sign of the relay's life: only datagrams a forger cannot make for free count (which
+        /// ones is the protocol's to say), so forged traffic cannot hide a lost relay.
+        /// </summary>
         DateTimeOffset? LastRelayTraffic { get; }
 
         /// <summary>Why the member is <see cref="MemberState.Failed"/>; null in every other state.</summary>

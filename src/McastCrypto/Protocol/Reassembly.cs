@@ -6,7 +6,10 @@ namespace McastCrypto.Protocol
 {
     /// <summary>
     /// Puts fragmented messages back together, per source and message id, within hard limits on
-    /// fragments, messages and bytes per source and in total, and a time-out for incomplete messages.
+    /// fragments, messages and bytes per source and in total, the size of one message, and a time-out
+    /// for incomplete messages. The byte limits count what a pending message really holds: its chunks,
+    /// its array of slots (one reference per declared fragment, allocated at its first fragment) and a
+    /// fixed overhead, so a flood of first fragments declaring thousands of chunks is bounded too.
     /// Every fragment it does not keep is counted in <see cref="DropCounter"/> by reason. Pure: the
     /// time comes in with each call.
     /// </summary>
@@ -14,23 +17,49 @@ namespace McastCrypto.Protocol
     public sealed class Reassembly<TSource>
         where TSource : notnull
     {
+        /// <summary>
+        /// What a pending message costs besides its chunks and slots: its bookkeeping objects and its
+        /// dictionary entry, rounded up.
+        /// </summary>
+        public const int MessageOverheadBytes = 64;
+
         private readonly ReassemblyLimits limits;
         private readonly DropCounter drops;
+        private readonly long maxMessageBytes;
         private readonly Dictionary<(TSource Source, uint Id), Pending> pending = new Dictionary<(TSource, uint), Pending>();
         private readonly Dictionary<TSource, SourceUse> bySource = new Dictionary<TSource, SourceUse>();
         private long totalBytes;
 
-        public Reassembly(ReassemblyLimits limits, DropCounter drops)
+        /// <param name="limits">The limits; read on every call.</param>
+        /// <param name="drops">Where refused fragments are counted.</param>
+        /// <param name="maxMessageBytes">
+        /// The largest whole message, in bytes; a message that must grow past it is refused
+        /// (MessageTooLarge) as soon as that is certain. The caller converts its own limit (on text,
+        /// say) into reassembled bytes.
+        /// </param>
+        public Reassembly(ReassemblyLimits limits, DropCounter drops, long maxMessageBytes = long.MaxValue)
         {
             this.limits = limits ?? throw new ArgumentNullException(nameof(limits));
             this.drops = drops ?? throw new ArgumentNullException(nameof(drops));
+            if (maxMessageBytes < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxMessageBytes), maxMessageBytes, "The largest message must be at least 1 byte.");
+            }
+
+            this.maxMessageBytes = maxMessageBytes;
         }
+
+        /// <summary>The bytes one slot of a pending message costs: a reference.</summary>
+        public static int SlotBytes => IntPtr.Size;
 
         /// <summary>Incomplete messages held now.</summary>
         public int PendingMessages => pending.Count;
 
-        /// <summary>Bytes held now.</summary>
+        /// <summary>Bytes held now: chunks, slot arrays and the overhead of every pending message.</summary>
         public long PendingBytes => totalBytes;
+
+        /// <summary>How many sources have something pending (for tests: a refused source leaves no entry).</summary>
+        internal int SourcesTracked => bySource.Count;
 
         /// <summary>
         /// Adds one fragment (0-based <paramref name="sequence"/> of <paramref name="total"/>).
@@ -38,6 +67,11 @@ namespace McastCrypto.Protocol
         /// </summary>
         public byte[]? Add(TSource source, uint messageId, int sequence, int total, byte[] chunk, DateTimeOffset now)
         {
+            if (chunk is null)
+            {
+                throw new ArgumentNullException(nameof(chunk));
+            }
+
             if (total < 1 || sequence < 0 || sequence >= total)
             {
                 drops.Add("MalformedFragment");
@@ -52,37 +86,68 @@ namespace McastCrypto.Protocol
 
             if (total == 1)
             {
+                if (chunk.Length > maxMessageBytes)
+                {
+                    drops.Add("MessageTooLarge");
+                    return null;
+                }
+
                 return chunk;
             }
 
             var key = (source, messageId);
-            if (!pending.TryGetValue(key, out Pending? message))
-            {
-                SourceUse use = Use(source);
-                if (use.Messages >= limits.MaxMessagesPerSource)
-                {
-                    drops.Add("ReassemblyLimit");
-                    return null;
-                }
-
-                message = new Pending(total, now);
-                pending.Add(key, message);
-                use.Messages++;
-            }
-            else if (message.Total != total)
+            pending.TryGetValue(key, out Pending? message);
+            if (message is not null && message.Total != total)
             {
                 drops.Add("InconsistentFragment");
                 return null;
             }
 
-            if (message.Chunks[sequence] is not null)
+            if (message is not null && message.Chunks[sequence] is not null)
             {
                 drops.Add("DuplicateFragment");
                 return null;
             }
 
-            SourceUse owner = Use(source);
-            if (owner.Bytes + chunk.Length > limits.MaxBytesPerSource || totalBytes + chunk.Length > limits.MaxBytesTotal)
+            if (MustExceedLimit(message, sequence, total, chunk.Length))
+            {
+                drops.Add("MessageTooLarge");
+                if (message is not null)
+                {
+                    Release(key, message);
+                }
+
+                return null;
+            }
+
+            bySource.TryGetValue(source, out SourceUse? use);
+            long sourceBytes = use?.Bytes ?? 0;
+            if (message is null)
+            {
+                // Check before allocating: the slot array is the cost a hostile first fragment imposes.
+                long cost = MessageOverheadBytes + ((long)total * SlotBytes);
+                if ((use?.Messages ?? 0) >= limits.MaxMessagesPerSource
+                    || sourceBytes + cost > limits.MaxBytesPerSource
+                    || totalBytes + cost > limits.MaxBytesTotal)
+                {
+                    drops.Add("ReassemblyLimit");
+                    return null;
+                }
+
+                if (use is null)
+                {
+                    use = new SourceUse();
+                    bySource.Add(source, use);
+                }
+
+                message = new Pending(total, now);
+                pending.Add(key, message);
+                use.Messages++;
+                Charge(use, message, cost);
+                sourceBytes = use.Bytes;
+            }
+
+            if (sourceBytes + chunk.Length > limits.MaxBytesPerSource || totalBytes + chunk.Length > limits.MaxBytesTotal)
             {
                 drops.Add("ReassemblyLimit");
                 Release(key, message);
@@ -91,15 +156,14 @@ namespace McastCrypto.Protocol
 
             message.Chunks[sequence] = chunk;
             message.Received++;
-            message.Bytes += chunk.Length;
-            owner.Bytes += chunk.Length;
-            totalBytes += chunk.Length;
+            message.ChunkBytes += chunk.Length;
+            Charge(use!, message, chunk.Length);
             if (message.Received < total)
             {
                 return null;
             }
 
-            var whole = new byte[message.Bytes];
+            var whole = new byte[message.ChunkBytes];
             int at = 0;
             foreach (byte[]? part in message.Chunks)
             {
@@ -133,17 +197,28 @@ namespace McastCrypto.Protocol
             }
         }
 
-        private SourceUse Use(TSource source)
+        /// <summary>
+        /// True when the message cannot end up within the largest size: its chunks so far and this one
+        /// are already over it, or this chunk, not the last, says how long every chunk but the last is
+        /// (senders cut the payload into equal chunks, the last one shorter and never empty).
+        /// </summary>
+        private bool MustExceedLimit(Pending? message, int sequence, int total, int chunkLength)
         {
-            if (!bySource.TryGetValue(source, out SourceUse? use))
+            long atLeast = (message?.ChunkBytes ?? 0) + chunkLength;
+            if (sequence < total - 1)
             {
-                use = new SourceUse();
-                bySource.Add(source, use);
+                atLeast = Math.Max(atLeast, ((long)(total - 1) * chunkLength) + 1);
             }
 
-            return use;
+            return atLeast > maxMessageBytes;
         }
 
+        private void Charge(SourceUse use, Pending message, long bytes)
+        {
+            message.Cost += bytes;
+            use.Bytes += bytes;
+            totalBytes += bytes;
+        }
 
         private void Release((TSource Source, uint Id) key, Pending message)
         {
@@ -151,14 +226,14 @@ namespace McastCrypto.Protocol
             if (bySource.TryGetValue(key.Source, out SourceUse? use))
             {
                 use.Messages--;
-                use.Bytes -= message.Bytes;
+                use.Bytes -= message.Cost;
                 if (use.Messages <= 0)
                 {
                     bySource.Remove(key.Source);
                 }
             }
 
-            totalBytes -= message.Bytes;
+            totalBytes -= message.Cost;
         }
 
         private sealed class Pending
@@ -178,7 +253,11 @@ namespace McastCrypto.Protocol
 
             public int Received { get; set; }
 
-            public long Bytes { get; set; }
+            /// <summary>The bytes of the chunks received.</summary>
+            public long ChunkBytes { get; set; }
+
+            /// <summary>What the message is charged against the limits: overhead, slots and chunks.</summary>
+            public long Cost { get; set; }
         }
 
         private sealed class SourceUse

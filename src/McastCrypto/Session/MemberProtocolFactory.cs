@@ -55,6 +55,7 @@ namespace McastCrypto.Session
                 classic.FragmentSize = fragmentSize;
             }
 
+            classic.AllowRelayKeyChange = options.AllowRelayKeyChange;
             classic.Validate();
             return classic;
         }

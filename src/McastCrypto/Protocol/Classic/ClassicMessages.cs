@@ -69,6 +69,29 @@ namespace McastCrypto.Protocol.Classic
         }
 
         /// <summary>
+        /// The longest payload (TLV 3 blocks joined, before fragmentation) that <see cref="Encode"/> makes
+        /// for at most <paramref name="maxMessageBytes"/> bytes of text under <paramref name="relayKey"/>:
+        /// one block of the key's size plus a TLV header for every started 190 bytes. A payload longer
+        /// than this holds more text, or was cut into smaller blocks than the page's.
+        /// </summary>
+        public static long MaxPayloadBytes(int maxMessageBytes, RsaPublicKey relayKey)
+        {
+            if (relayKey is null)
+            {
+                throw new ArgumentNullException(nameof(relayKey));
+            }
+
+            if (maxMessageBytes < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxMessageBytes), maxMessageBytes, "The largest message must be at least 1 byte.");
+            }
+
+            int block = Math.Min(MaxBlockBytes, relayKey.MaxPlaintextLength);
+            long blocks = ((long)maxMessageBytes + block - 1) / block;
+            return blocks * (TlvRecord.HeaderLength + relayKey.KeySizeBytes);
+        }
+
+        /// <summary>
         /// Reads a reassembled payload as TLV 3 blocks and decrypts each; returns the joined plaintext,
         /// or null with <paramref name="reason"/> when the payload is malformed or a block does not decrypt.
         /// </summary>

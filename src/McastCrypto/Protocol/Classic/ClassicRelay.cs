@@ -21,8 +21,8 @@ namespace McastCrypto.Protocol.Classic
         private readonly byte[] keyAnswer;
         private readonly Dictionary<IPEndPoint, Client> clients = new Dictionary<IPEndPoint, Client>();
         private readonly Reassembly<IPEndPoint> reassembly;
-        private DateTimeOffset keyAnswerWindow = DateTimeOffset.MinValue;
-        private int keyAnswersInWindow;
+        private readonly PerSecondBudget keyAnswers;
+        private readonly PerSecondBudget keyImports;
 
         /// <param name="self">The relay's send address:port; what it hears from there is its own.</param>
         /// <param name="key">The relay's key pair; the relay owns and disposes it.</param>
@@ -33,8 +33,11 @@ namespace McastCrypto.Protocol.Classic
             this.key = key ?? throw new ArgumentNullException(nameof(key));
             this.options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();
+            keyAnswers = new PerSecondBudget(options.MaxKeyAnswersPerSecond);
+            keyImports = new PerSecondBudget(options.MaxKeyImportsPerSecond);
             keyAnswer = TlvWriter.Encode(TlvType.ServerPublicKey, Encoding.ASCII.GetBytes(key.PublicKey.ToPem()));
-            reassembly = new Reassembly<IPEndPoint>(options.Reassembly, Drops);
+            MaxPayloadBytes = ClassicMessages.MaxPayloadBytes(options.MaxMessageBytes, key.PublicKey);
+            reassembly = new Reassembly<IPEndPoint>(options.Reassembly, Drops, MaxPayloadBytes);
         }
 
         public McastProtocol Protocol => McastProtocol.Classic;
@@ -52,6 +55,16 @@ namespace McastCrypto.Protocol.Classic
 
         /// <summary>Incomplete messages held for reassembly now.</summary>
         public int PendingMessages => reassembly.PendingMessages;
+
+        /// <summary>Bytes held for reassembly now, slots and overhead included.</summary>
+        public long PendingBytes => reassembly.PendingBytes;
+
+        /// <summary>
+        /// The longest reassembled payload the relay takes: the ciphertext of
+        /// <see cref="ClassicRelayOptions.MaxMessageBytes"/> of text under the relay's key (89,700 bytes
+        /// for 64 KiB and RSA-2048).
+        /// </summary>
+        public long MaxPayloadBytes { get; }
 
         public IReadOnlyList<RelayMember> Members =>
             clients.Values.Select(c => new RelayMember(c.Identity, c.Connected, c.RegisteredAt, c.LastSeen)).ToList();
@@ -145,12 +158,25 @@ namespace McastCrypto.Protocol.Classic
 
         private void OnRegister(TlvRecord record, IPEndPoint source, Client? client, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
+            // Everything that can refuse a registration without importing the key comes first: an
+            // import costs 20 ms (RSA-2048) to 110 ms (RSA-4096) on BouncyCastle.
             if (client is not null && record.Value.SequenceEqual(client.KeyPem))
             {
-                // The same key again (a joining member repeats its registration): importing a key
-                // costs milliseconds, comparing the bytes does not.
+                // The same key again (a joining member repeats its registration).
                 client.LastSeen = now;
                 output.Events.Add(new RelayEvent(RelayEventKind.Registered, now, client.Identity));
+                return;
+            }
+
+            if (client is null && clients.Count >= options.MaxClients)
+            {
+                Drops.Add("TooManyClients");
+                return;
+            }
+
+            if (!keyImports.TrySpend(now))
+            {
+                Drops.Add("KeyImportRateLimited");
                 return;
             }
 
@@ -167,12 +193,6 @@ namespace McastCrypto.Protocol.Classic
 
             if (client is null)
             {
-                if (clients.Count >= options.MaxClients)
-                {
-                    Drops.Add("TooManyClients");
-                    return;
-                }
-
                 client = new Client(source, memberKey, record.Value, now);
                 clients.Add(source, client);
             }
@@ -188,19 +208,12 @@ namespace McastCrypto.Protocol.Classic
 
         private void OnKeyRequest(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            if (now - keyAnswerWindow >= TimeSpan.FromSeconds(1))
-            {
-                keyAnswerWindow = now;
-                keyAnswersInWindow = 0;
-            }
-
-            if (keyAnswersInWindow >= options.MaxKeyAnswersPerSecond)
+            if (!keyAnswers.TrySpend(now))
             {
                 Drops.Add("KeyRequestRateLimited");
                 return;
             }
 
-            keyAnswersInWindow++;
             output.Datagrams.Add(keyAnswer);
         }
 
@@ -227,6 +240,14 @@ namespace McastCrypto.Protocol.Classic
             if (plain is null)
             {
                 Drops.Add(reason!);
+                return;
+            }
+
+            if (plain.Length > options.MaxMessageBytes)
+            {
+                // The payload limit rounds up to whole blocks (345 x 190 = 65,550 bytes under RSA-2048),
+                // and a larger relay key lets a sender fill blocks past 190 bytes: the text is checked too.
+                Drops.Add("MessageTooLarge");
                 return;
             }
 

@@ -75,6 +75,20 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
+        public void TheFirstRelayKeyIsPinnedAtOnceAndASecondAnswerDoesNotReplaceIt()
+        {
+            var member = Joining();
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Now, output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(RelayAt, member.Relay);
+            Assert.Empty(output.Datagrams);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+        }
+
+        [Fact]
         public void ItsOwnJoinNoticeConnectsIt()
         {
             var member = Joining();
@@ -121,6 +135,66 @@ namespace McastCrypto.Tests.Protocol.Classic
 
             Assert.Empty(output.Events);
             Assert.Equal(1, member.Drops["NotForUs"]);
+        }
+
+        [Fact]
+        public void OnlyABlockThatDecryptsOrTheRelaysOwnKeyIsRelayTraffic()
+        {
+            var member = Connected();
+            DateTimeOffset? joined = member.LastRelayTraffic;
+
+            member.Receive(Wire.Tlv(10, Wire.Address(Other), Wire.Tlv(6, otherKey.PublicKey.Encrypt(new byte[] { 1 }))), RelayAt, clock.Advance(1), output);
+            member.Receive(Wire.Tlv(11, Wire.Address(Other)), RelayAt, clock.Advance(1), output);
+            member.Receive(Wire.Tlv(12, Wire.Address(Other)), RelayAt, clock.Advance(1), output);
+            Assert.Equal(joined, member.LastRelayTraffic);
+
+            member.Receive(Wire.Tlv(10, Wire.Address(Other), Wire.Tlv(6, memberKey.PublicKey.Encrypt(new byte[] { 0x41 }))), RelayAt, clock.Advance(1), output);
+            Assert.Equal(clock.Now, member.LastRelayTraffic);
+
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Advance(1), output);
+            Assert.Equal(clock.Now, member.LastRelayTraffic);
+        }
+
+        [Fact]
+        public void AQuietRelayThatAnswersTheProbesStaysConnected()
+        {
+            // Nobody talks for a minute: only the member's key requests and the relay's answers keep it joined.
+            var relay = new ClassicRelay(RelayAt, relayKey, new ClassicRelayOptions());
+            var member = NewMember();
+            var relayOutput = new ProtocolOutput<RelayEvent>();
+            member.Start(clock.Now, output);
+            for (int step = 0; step < 240; step++)
+            {
+                for (int round = 0; round < 10 && output.Datagrams.Count > 0; round++)
+                {
+                    var sent = output.Datagrams.ToList();
+                    output.Clear();
+                    foreach (byte[] d in sent)
+                    {
+                        relay.Receive(d, Self, clock.Now, relayOutput);
+                    }
+
+                    foreach (byte[] d in relayOutput.Datagrams)
+                    {
+                        member.Receive(d, RelayAt, clock.Now, output);
+                    }
+
+                    relayOutput.Clear();
+                }
+
+                if (step > 0)
+                {
+                    Assert.Equal(MemberState.Connected, member.State);
+                }
+
+                clock.Advance(0.25);
+                member.Tick(clock.Now, output);
+                relay.Tick(clock.Now, relayOutput);
+            }
+
+            Assert.Equal(MemberState.Connected, member.State);
+            Assert.True(clock.Now - member.LastRelayTraffic!.Value <= TimeSpan.FromSeconds(10));
+            Assert.True(Assert.Single(relay.Members).Connected);
         }
 
         [Fact]
@@ -185,21 +259,70 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
-        public void AfterItsRelaySaidGoodbyeItJoinsANewRelayWithTheNewKey()
+        public void AfterItsRelaySaidGoodbyeAnotherKeyIsRefusedUntilTheRelayIsReallyLost()
         {
-            var member = Connected();
+            // Even a member that allows a new relay key keeps its own while its relay may still be there:
+            // a leave notice is no proof, anyone can send one.
+            var member = Connected(new ClassicMemberOptions { AllowRelayKeyChange = true });
             member.Receive(Wire.Tlv(12, Wire.Address(Self)), RelayAt, clock.Now, output);
+            Assert.Equal(MemberState.Joining, member.State);
             output.Clear();
 
             member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Advance(0.2), output);
 
             Assert.Equal(MemberState.Joining, member.State);
+            Assert.Equal(relayKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Empty(output.Datagrams);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+        }
+
+        [Fact]
+        public void WhenAllowedALostMemberJoinsANewRelayWithTheNewKeyAndKeepsThatOne()
+        {
+            var member = Connected(new ClassicMemberOptions { AllowRelayKeyChange = true });
+            for (int i = 0; i < 40 && member.State != MemberState.RelayLost; i++)
+            {
+                member.Tick(clock.Advance(0.5), output);
+            }
+
+            Assert.Equal(MemberState.RelayLost, member.State);
+            output.Clear();
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(otherKey.PublicKey.ToPem())), Other, clock.Now, output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Null(member.Failure);
             Assert.Equal(otherKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(Other, member.Relay);
             Assert.Equal(new[] { 4, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
             var (_, payload) = Wire.Reassemble(output.Datagrams.Skip(1));
             Assert.True(otherKey.TryDecrypt(Assert.Single(TlvReader.ReadAll(payload)).Value, out byte[]? plain));
             Assert.Equal("CONNECT", Encoding.UTF8.GetString(plain!));
             Assert.Equal(0, member.Drops["RelayKeyChanged"]);
+
+            // The new key is the pinned one now: the old one is just another key.
+            member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, output);
+            Assert.Equal(otherKey.PublicKey.Fingerprint, member.RelayFingerprint);
+            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+        }
+
+        [Fact]
+        public void ALostRelayThatAnswersWithItsKeyInOtherPemBytesIsStillItsRelay()
+        {
+            var member = Connected();
+            for (int i = 0; i < 40 && member.State != MemberState.RelayLost; i++)
+            {
+                member.Tick(clock.Advance(0.5), output);
+            }
+
+            output.Clear();
+            string crlf = relayKey.PublicKey.ToPem().Replace("\n", "\r\n");
+
+            member.Receive(Wire.Tlv(5, Encoding.ASCII.GetBytes(crlf)), RelayAt, clock.Now, output);
+
+            Assert.Equal(MemberState.Joining, member.State);
+            Assert.Null(member.Failure);
+            Assert.Equal(new[] { 4, 1, 1 }, output.Datagrams.Select(d => (int)d[1]));
         }
 
         [Fact]
@@ -304,8 +427,10 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(1, member.Drops["UnexpectedInnerType"]);
             Assert.Equal(1, member.Drops["NotForUs"]);
             Assert.Equal(2, member.Drops["IgnoredType"]);
-            Assert.Equal(1, member.Drops["BadRelayKey"]);
-            Assert.Equal(1, member.Drops["RelayKeyChanged"]);
+            // A joined member compares a relay key's bytes with its own and imports nothing: garbage
+            // and another valid key are both just not its relay's key.
+            Assert.Equal(0, member.Drops["BadRelayKey"]);
+            Assert.Equal(2, member.Drops["RelayKeyChanged"]);
             Assert.Equal(1, member.Drops["UnknownType"]);
         }
 
@@ -319,28 +444,28 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Equal(0, member.Drops.Total);
         }
 
-        private ClassicMember NewMember() =>
-            new ClassicMember(Self, memberKey, new ClassicMemberOptions(), () => nextId++);
+        private ClassicMember NewMember(ClassicMemberOptions? options = null) =>
+            new ClassicMember(Self, memberKey, options ?? new ClassicMemberOptions(), () => nextId++);
 
-        private ClassicMember Started()
+        private ClassicMember Started(ClassicMemberOptions? options = null)
         {
-            var member = NewMember();
+            var member = NewMember(options);
             member.Start(clock.Now, output);
             output.Clear();
             return member;
         }
 
-        private ClassicMember Joining()
+        private ClassicMember Joining(ClassicMemberOptions? options = null)
         {
-            var member = Started();
+            var member = Started(options);
             member.Receive(RelayKeyDatagram(), RelayAt, clock.Now, output);
             output.Clear();
             return member;
         }
 
-        private ClassicMember Connected()
+        private ClassicMember Connected(ClassicMemberOptions? options = null)
         {
-            var member = Joining();
+            var member = Joining(options);
             member.Receive(Wire.Tlv(11, Wire.Address(Self)), RelayAt, clock.Now, output);
             output.Clear();
             return member;

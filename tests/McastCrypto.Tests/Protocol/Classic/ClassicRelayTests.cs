@@ -265,6 +265,45 @@ namespace McastCrypto.Tests.Protocol.Classic
         }
 
         [Fact]
+        public void ItRelaysTextUpToItsLargestMessageAndNoMore()
+        {
+            var relay = new ClassicRelay(RelayAt, relayKey, new ClassicRelayOptions { MaxMessageBytes = 1000 });
+            foreach (IPEndPoint member in new[] { Alice, Bob })
+            {
+                Register(relay, member);
+                Deliver(relay, member, "CONNECT");
+            }
+
+            output.Clear();
+
+            // 1000 and 1001 bytes both take 6 blocks: the payload passes, the text decides.
+            Deliver(relay, Alice, new string('x', 1001));
+            Assert.Equal(0, relay.MessagesRelayed);
+            Assert.Equal(1, relay.Drops["MessageTooLarge"]);
+
+            Deliver(relay, Alice, new string('x', 1000));
+            Assert.Equal(1, relay.MessagesRelayed);
+            Assert.Equal(1560, relay.MaxPayloadBytes);
+
+            // 7 blocks (1820 bytes) cannot be 1000 bytes of text: refused at the first fragment.
+            relay.Receive(Encode(Alice, new string('x', 1200))[0], Alice, clock.Now, output);
+            Assert.Equal(2, relay.Drops["MessageTooLarge"]);
+            Assert.Equal(0, relay.PendingMessages);
+        }
+
+        [Fact]
+        public void ItsLargestMessageIsTheMembersByDefault()
+        {
+            using var relay = NewRelay();
+
+            Assert.Equal(new ClassicMemberOptions().MaxMessageBytes, new ClassicRelayOptions().MaxMessageBytes);
+            Assert.Equal(345 * 260, relay.MaxPayloadBytes);
+            Assert.Throws<ArgumentException>(() => new ClassicRelayOptions { MaxMessageBytes = 0 }.Validate());
+            Assert.Throws<ArgumentException>(() => new ClassicRelayOptions { MaxKeyImportsPerSecond = 0 }.Validate());
+            Assert.Throws<ArgumentException>(() => new ClassicMemberOptions { MaxKeyImportsPerSecond = 0 }.Validate());
+        }
+
+        [Fact]
         public void ItsOwnDatagramsAreIgnored()
         {
             var relay = NewRelay();

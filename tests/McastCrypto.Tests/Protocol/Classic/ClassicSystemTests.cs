@@ -12,7 +12,7 @@ namespace McastCrypto.Tests.Protocol.Classic
     public class ClassicSystemTests
     {
         private readonly FakeClock clock = new FakeClock();
-        private readonly ClassicRelay relay;
+        private ClassicRelay relay;
         private readonly List<(ClassicMember Member, List<MemberEvent> Events)> members = new List<(ClassicMember, List<MemberEvent>)>();
         private readonly HashSet<int> dead = new HashSet<int>();
         private readonly Queue<(byte[] Datagram, IPEndPoint Source)> air = new Queue<(byte[], IPEndPoint)>();
@@ -20,9 +20,54 @@ namespace McastCrypto.Tests.Protocol.Classic
         public ClassicSystemTests()
         {
             relay = new ClassicRelay(new IPEndPoint(IPAddress.Loopback, 50000), TestKeys.Get(4), new ClassicRelayOptions());
-            for (int i = 0; i < 3; i++)
+            UseMembers(new ClassicMemberOptions());
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void ARelayRestartedWithANewKeyIsJoinedOnlyWhenAllowedAndOnlyAfterTheOldOneIsLost(bool allow)
+        {
+            UseMembers(new ClassicMemberOptions { AllowRelayKeyChange = allow });
+            JoinAll();
+            string oldKey = relay.KeyFingerprint;
+
+            // The relay stops (its leave notices reach everyone) and another starts with a new key.
+            var stopping = new ProtocolOutput<RelayEvent>();
+            relay.Stop(clock.Now, stopping);
+            foreach (byte[] d in stopping.Datagrams)
             {
-                members.Add((new ClassicMember(new IPEndPoint(IPAddress.Loopback, 50001 + i), TestKeys.Get(i), new ClassicMemberOptions()), new List<MemberEvent>()));
+                air.Enqueue((d, relay.Self));
+            }
+
+            Pump();
+            relay = new ClassicRelay(new IPEndPoint(IPAddress.Loopback, 50010), TestKeys.Get(3), new ClassicRelayOptions());
+
+            // The new relay answers every key request; until three keep-alive intervals of silence from
+            // the old one have passed, no member takes its key.
+            for (int t = 1; t <= 80; t++)
+            {
+                clock.Advance(0.5);
+                TickAll();
+                if (t < 28)
+                {
+                    Assert.All(members, m => Assert.Equal(oldKey, m.Member.RelayFingerprint));
+                }
+            }
+
+            if (allow)
+            {
+                Assert.All(members, m => Assert.Equal(MemberState.Connected, m.Member.State));
+                Assert.All(members, m => Assert.Equal(relay.KeyFingerprint, m.Member.RelayFingerprint));
+                Assert.Equal(3, relay.Members.Count(m => m.Connected));
+            }
+            else
+            {
+                Assert.All(members, m => Assert.Equal(MemberState.Failed, m.Member.State));
+                Assert.All(members, m => Assert.Equal(MemberFailureReason.RelayKeyChanged, m.Member.Failure!.Reason));
+                Assert.All(members, m => Assert.Equal(oldKey, m.Member.Failure!.ExpectedRelayFingerprint));
+                Assert.All(members, m => Assert.Equal(relay.KeyFingerprint, m.Member.Failure!.OfferedRelayFingerprint));
+                Assert.DoesNotContain(relay.Members, m => m.Connected);
             }
         }
 
@@ -77,6 +122,42 @@ namespace McastCrypto.Tests.Protocol.Classic
             Assert.Contains(members[0].Events, e => e.Kind == MemberEventKind.Left && e.Member!.EndPoint!.Equals(members[2].Member.Self));
             Assert.Equal(MemberState.Connected, members[0].Member.State);
             Assert.Equal(new[] { members[0].Member.Self }, relay.Members.Select(m => m.EndPoint));
+        }
+
+        private void UseMembers(ClassicMemberOptions options)
+        {
+            foreach (var m in members)
+            {
+                m.Member.Dispose();
+            }
+
+            members.Clear();
+            for (int i = 0; i < 3; i++)
+            {
+                members.Add((new ClassicMember(new IPEndPoint(IPAddress.Loopback, 50001 + i), TestKeys.Get(i), options), new List<MemberEvent>()));
+            }
+        }
+
+        private void TickAll()
+        {
+            for (int i = 0; i < members.Count; i++)
+            {
+                if (!dead.Contains(i))
+                {
+                    var output = new ProtocolOutput<MemberEvent>();
+                    members[i].Member.Tick(clock.Now, output);
+                    Send(output, i);
+                }
+            }
+
+            var relayOutput = new ProtocolOutput<RelayEvent>();
+            relay.Tick(clock.Now, relayOutput);
+            foreach (byte[] d in relayOutput.Datagrams)
+            {
+                air.Enqueue((d, relay.Self));
+            }
+
+            Pump();
         }
 
         private void JoinAll()
