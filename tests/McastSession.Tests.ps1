@@ -343,7 +343,7 @@ Describe 'Get-McastPeer' {
 }
 
 Describe 'A session whose relay disappears' {
-    It 'says RelayLost after three keep-alive intervals without relay traffic, and rejoins a new relay' {
+    It 'says RelayLost after three keep-alive intervals without relay traffic' {
         $net = New-McastTestNet
         $relay = Start-McastRelay @net
         try {
@@ -352,10 +352,49 @@ Describe 'A session whose relay disappears' {
             Wait-McastCondition { $session.State -eq 'RelayLost' } 5 | Should -BeTrue
             Send-McastMessage -Session $session -Message 'anyone?' -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -Be 'SessionNotConnected,McastCrypto.Commands.SendMcastMessageCommand'
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+        }
+    }
 
+    It 'fails with RelayKeyChanged, showing both fingerprints, when a relay with another key answers' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        try {
+            $session = New-McastSession 'pinned' @net -KeepAliveInterval 0.3
+            $first = $relay.KeyFingerprint
+            $relay | Stop-McastRelay
+            Wait-McastCondition { $session.State -eq 'RelayLost' } 5 | Should -BeTrue
             $relay = Start-McastRelay @net
-            Wait-McastCondition { $session.State -eq 'Connected' } 10 | Should -BeTrue
-            $session.RelayKeyFingerprint | Should -Be $relay.KeyFingerprint
+            Wait-McastCondition { $session.State -eq 'Failed' } 10 | Should -BeTrue
+            $session.Failure.Reason | Should -Be 'RelayKeyChanged'
+            $session.Failure.ExpectedRelayFingerprint | Should -Be $first
+            $session.Failure.OfferedRelayFingerprint | Should -Be $relay.KeyFingerprint
+            $session.Failure.Message | Should -Match ([regex]::Escape($first))
+            $session.Failure.Message | Should -Match 'AllowRelayKeyChange'
+            $session.RelayKeyFingerprint | Should -Be $first
+            @($relay.Members | Where-Object Connected).Count | Should -Be 0
+            Send-McastMessage -Session $session -Message 'still there?' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -Be 'SessionNotConnected,McastCrypto.Commands.SendMcastMessageCommand'
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+        }
+    }
+
+    It 'joins a relay with another key after the first was lost when -AllowRelayKeyChange says so' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        try {
+            $session = New-McastSession 'trusting' @net -KeepAliveInterval 0.3 -AllowRelayKeyChange
+            $relay | Stop-McastRelay
+            Wait-McastCondition { $session.State -eq 'RelayLost' } 5 | Should -BeTrue
+            $relay = Start-McastRelay @net
+            Wait-McastCondition { $session.State -eq 'Connected' -and $session.RelayKeyFingerprint -eq $relay.KeyFingerprint } 10 | Should -BeTrue
+            Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 1 } 5 | Should -BeTrue
         }
         finally {
             Get-McastSession | Remove-McastSession
@@ -364,17 +403,16 @@ Describe 'A session whose relay disappears' {
     }
 }
 
-Describe 'A session whose relay restarts' {
-    It 'joins the new relay, with its new key, within moments' {
+Describe 'A relay with another key answering while a session is joined' {
+    It 'is ignored and counted: the session keeps its relay' {
         $net = New-McastTestNet
         $relay = Start-McastRelay @net
         try {
-            $session = New-McastSession 'restarted' @net
-            $relay | Stop-McastRelay
-            $relay = Start-McastRelay @net
-            Wait-McastCondition { $session.State -eq 'Connected' -and $session.RelayKeyFingerprint -eq $relay.KeyFingerprint } 5 | Should -BeTrue
-            Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 1 } 5 | Should -BeTrue
-            $session.Drops['RelayKeyChanged'] | Should -BeNullOrEmpty
+            $session = New-McastSession 'steady' @net -KeepAliveInterval 0.3
+            $impostor = Start-McastRelay @net -Name 'impostor'
+            Wait-McastCondition { $session.Drops['RelayKeyChanged'] -gt 0 } 5 | Should -BeTrue
+            $session.State | Should -Be 'Connected'
+            $session.RelayKeyFingerprint | Should -Be $relay.KeyFingerprint
         }
         finally {
             Get-McastSession | Remove-McastSession
