@@ -1,0 +1,79 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using McastCrypto.Session;
+using Xunit;
+
+namespace McastCrypto.Tests.Session
+{
+    public sealed class KnownRelaysTests : IDisposable
+    {
+        private const string First = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        private const string Second = "SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+        private readonly string folder = Path.Combine(Path.GetTempPath(), "mcast-known-" + Guid.NewGuid().ToString("N"));
+        private readonly string scope = KnownRelays.ScopeOf(IPAddress.Parse("239.255.1.2"), 5000, "127.0.0.1");
+
+        private string FilePath => Path.Combine(folder, "sub", "known_relays");
+
+        [Fact]
+        public void TrustsTheFirstRelayAndWritesItDown()
+        {
+            var known = new KnownRelays(FilePath, scope, trustOnFirstUse: true);
+            Assert.Null(known.Judge(First));
+            Assert.Equal(First, new KnownRelays(FilePath, scope, trustOnFirstUse: false).Lookup());
+            Assert.Contains("239.255.1.2:5000 127.0.0.1 " + First, File.ReadAllLines(FilePath));
+        }
+
+        [Fact]
+        public void RefusesAnotherKeyForAKnownGroupShowingBothAndTheLine()
+        {
+            var known = new KnownRelays(FilePath, scope, trustOnFirstUse: true);
+            Assert.Null(known.Judge(First));
+            string? why = known.Judge(Second);
+            Assert.NotNull(why);
+            Assert.Contains(First, why);
+            Assert.Contains(Second, why);
+            Assert.Contains("line 2", why);
+            Assert.Contains("-RelayFingerprint " + Second, why);
+            Assert.Null(known.Judge(First));
+        }
+
+        [Fact]
+        public void KeepsGroupsApart()
+        {
+            Assert.Null(new KnownRelays(FilePath, scope, true).Judge(First));
+            string other = KnownRelays.ScopeOf(IPAddress.Parse("239.255.1.2"), 5001, "127.0.0.1");
+            Assert.Null(new KnownRelays(FilePath, other, true).Judge(Second));
+            Assert.Equal(First, new KnownRelays(FilePath, scope, true).Lookup());
+            Assert.Equal(Second, new KnownRelays(FilePath, other, true).Lookup());
+        }
+
+        [Fact]
+        public void WithoutTrustOnFirstUseAnUnknownGroupIsRefusedAndNothingIsWritten()
+        {
+            string? why = new KnownRelays(FilePath, scope, trustOnFirstUse: false).Judge(First);
+            Assert.NotNull(why);
+            Assert.Contains("-RelayFingerprint " + First, why);
+            Assert.False(File.Exists(FilePath));
+        }
+
+        [Fact]
+        public void ABrokenLineIsAnErrorNamingTheFileAndLine()
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+            File.WriteAllLines(FilePath, new[] { "# comment", "239.255.1.2:5000 127.0.0.1 not-a-fingerprint" });
+            var e = Assert.Throws<InvalidDataException>(() => new KnownRelays(FilePath, scope, true).Judge(First));
+            Assert.Contains("line 2", e.Message);
+            Assert.Equal(2, File.ReadAllLines(FilePath).Length);
+        }
+
+        public void Dispose()
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+}
