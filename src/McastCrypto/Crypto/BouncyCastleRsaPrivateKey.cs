@@ -20,7 +20,7 @@ namespace McastCrypto.Crypto
         internal BouncyCastleRsaPrivateKey(RsaPrivateCrtKeyParameters key, BouncyCastleRsaPublicKey publicKey)
         {
             this.publicKey = publicKey;
-            parameters = new ParametersWithRandom(key, BouncyCastleRsaOaep.Random);
+            parameters = new ParametersWithRandom(key, BouncyCastleRandom.Shared);
         }
 
         public override RsaPublicKey PublicKey => publicKey;
