@@ -11,7 +11,7 @@ namespace McastCrypto.Crypto
     /// of a member. On .NET 8 and later the platform's ECDsa signs (randomized nonces); on
     /// netstandard2.0 BouncyCastle does (deterministic nonces, RFC 6979). Either verifies the
     /// other's signatures. <see cref="Sign(byte[])"/> may be called from several threads at once (the calls run one at a time).
-    /// Keep it in a file with <c>IdentityKeyFile</c>.
+    /// Keep it in a file with <see cref="IdentityKeyFile"/>.
     /// </summary>
     public abstract class EcdsaP256PrivateKey : IDisposable
     {
@@ -144,7 +144,7 @@ namespace McastCrypto.Crypto
         /// <summary>
         /// The key as PEM text labelled <c>PRIVATE KEY</c> (unencrypted PKCS#8, the named curve
         /// P-256, the public key included), lines of 64 characters ending in "\n". It is the secret:
-        /// write it only where <c>IdentityKeyFile</c> would, readable by its owner alone.
+        /// write it only where <see cref="IdentityKeyFile"/> would, readable by its owner alone.
         /// </summary>
         /// <exception cref="ObjectDisposedException">The key has been disposed.</exception>
         public string ExportPkcs8Pem()
