@@ -24,6 +24,31 @@ Describe 'Start-McastRelay' {
         @($relay.Members).Count | Should -Be 0
     }
 
+    It 'keeps its key in an identity file: made (owner-only) when missing, read when there' {
+        $net = New-McastTestNet
+        $identity = Join-Path $TestDrive 'relay.key'
+        $first = Start-McastRelay @net -IdentityPath $identity -Verbose 4>&1
+        $made = @($first | Where-Object { $_ -is [Management.Automation.VerboseRecord] })
+        $relay = @($first | Where-Object { $_ -is [McastCrypto.Relay.McastRelay] })[0]
+        $made.Message | Should -Match ([regex]::Escape($relay.KeyFingerprint))
+        $relay.IdentityPath | Should -Be $identity
+        (Get-Content -LiteralPath $identity -Raw) | Should -Match '-----BEGIN PRIVATE KEY-----'
+        if (-not $IsWindows) { [IO.File]::GetUnixFileMode($identity) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        $fingerprint = $relay.KeyFingerprint
+        $relay | Stop-McastRelay
+        (Start-McastRelay @net -IdentityPath $identity).KeyFingerprint | Should -Be $fingerprint
+    }
+
+    It 'refuses an identity file that holds no key, saying which file' {
+        $net = New-McastTestNet
+        $identity = Join-Path $TestDrive 'not-a-key.txt'
+        Set-Content -LiteralPath $identity -Value 'hello'
+        $err = { Start-McastRelay @net -IdentityPath $identity } | Should -Throw -PassThru -ErrorId 'InvalidIdentityFile,McastCrypto.Commands.StartMcastRelayCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $err.TargetObject | Should -Be $identity
+        @(Get-McastRelay).Count | Should -Be 0
+    }
+
     It 'refuses a TTL out of range before opening anything' {
         { Start-McastRelay -Group 239.255.1.1 -Interface Loopback -Ttl 300 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,McastCrypto.Commands.StartMcastRelayCommand'
     }

@@ -421,6 +421,30 @@ Describe 'A relay with another key answering while a session is joined' {
     }
 }
 
+Describe 'A session whose relay restarts with its identity file' {
+    It 'joins the restarted relay, whose key is the same, within moments' {
+        $net = New-McastTestNet
+        $identity = Join-Path ([IO.Path]::GetTempPath()) ("relay-" + [guid]::NewGuid() + '.key')
+        try {
+            $relay = Start-McastRelay @net -IdentityPath $identity
+            $first = $relay.KeyFingerprint
+            $session = New-McastSession 'restarted' @net
+            $relay | Stop-McastRelay
+            $relay = Start-McastRelay @net -IdentityPath $identity
+            $relay.KeyFingerprint | Should -Be $first
+            Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 1 } 5 | Should -BeTrue
+            $session.State | Should -Be 'Connected'
+            $session.RelayKeyFingerprint | Should -Be $first
+            $session.Drops['RelayKeyChanged'] | Should -BeNullOrEmpty
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+            Remove-Item -LiteralPath $identity -ErrorAction SilentlyContinue
+        }
+    }
+}
+
 Describe 'Removing the module' {
     It 'closes the sessions still open, and the relay hears them leave' {
         $net = New-McastTestNet

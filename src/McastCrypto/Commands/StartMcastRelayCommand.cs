@@ -1,4 +1,6 @@
 using System;
+using System.IO;
+using System.Security.Cryptography;
 using System.Management.Automation;
 using System.Threading;
 using McastCrypto.Protocol;
@@ -26,6 +28,11 @@ namespace McastCrypto.Commands
         [ValidateRange(0.1, 86400)]
         public double ClientTimeout { get; set; }
 
+        /// <summary>A file with the relay's private key: read when it exists, made (readable by its owner alone) when not.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? IdentityPath { get; set; }
+
         /// <summary>Run in the foreground, writing the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -37,6 +44,13 @@ namespace McastCrypto.Commands
                 Name = Name,
                 Network = NetworkOptions(),
             };
+
+            bool identityExisted = false;
+            if (IdentityPath is not null)
+            {
+                options.IdentityPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(IdentityPath);
+                identityExisted = File.Exists(options.IdentityPath);
+            }
 
             // Only what the user gave: every default is the options' or the protocol's own.
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)))
@@ -61,6 +75,16 @@ namespace McastCrypto.Commands
             catch (ArgumentException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidRelayOption", ErrorCategory.InvalidArgument, options));
+            }
+            catch (Exception e) when (options.IdentityPath is not null && (e is CryptographicException || e is IOException || e is UnauthorizedAccessException))
+            {
+                // A file that is not a usable key, or cannot be read or written: say which and why.
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
+            }
+
+            if (options.IdentityPath is not null && !identityExisted)
+            {
+                WriteVerbose($"Made a new relay key in {options.IdentityPath} (fingerprint {relay!.KeyFingerprint}).");
             }
 
             if (!Wait)

@@ -25,6 +25,7 @@ namespace McastCrypto.Relay
             this.protocol = protocol;
             eventLimit = options.EventLimit;
             StartedAt = DateTimeOffset.Now;
+            IdentityPath = options.IdentityPath;
             Register(Table.Add(this), options.Name, "Relay");
         }
 
@@ -37,6 +38,9 @@ namespace McastCrypto.Relay
         public string KeyFingerprint => protocol.KeyFingerprint;
 
         public DateTimeOffset StartedAt { get; }
+
+        /// <summary>The file the relay's key was read from or written to; null when the key lives as long as the relay.</summary>
+        public string? IdentityPath { get; }
 
         /// <summary>The group key's epoch now, where the protocol has epochs (null in Classic).</summary>
         public long? Epoch => Runner.Read(() => protocol.Epoch);

@@ -22,6 +22,13 @@ namespace McastCrypto.Relay
         /// <summary>The most members served; null for the protocol's default.</summary>
         public int? MaxClients { get; set; }
 
+        /// <summary>
+        /// A file holding the relay's private key, so that a restarted relay keeps its key (and its
+        /// fingerprint); made, readable by its owner alone, when missing. Null: a new key that lives
+        /// as long as the relay.
+        /// </summary>
+        public string? IdentityPath { get; set; }
+
         /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
         public int SendRate { get; set; } = 2000;
 

@@ -25,7 +25,9 @@ namespace McastCrypto.Relay
                     ClassicRelayOptions classic = ClassicOptions(options);
                     return self =>
                     {
-                        RsaPrivateKey key = RsaOaep.Generate();
+                        RsaPrivateKey key = options.IdentityPath is null
+                            ? RsaOaep.Generate()
+                            : IdentityKeyFile.LoadOrCreateRsa(options.IdentityPath, out _);
                         try
                         {
                             return new ClassicRelay(self, key, classic);
