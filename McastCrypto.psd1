@@ -17,6 +17,7 @@
         'Get-McastPeer'
         'Get-McastRelay'
         'Get-McastSession'
+        'New-McastIdentity'
         'New-McastSession'
         'Receive-McastMessage'
         'Remove-McastSession'
