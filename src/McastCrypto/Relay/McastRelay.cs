@@ -80,6 +80,12 @@ namespace McastCrypto.Relay
 
         public long DatagramsOut => runner.DatagramsOut;
 
+        /// <summary>The receive buffer the operating system granted the socket, as it reports it; null when unknown.</summary>
+        public int? ReceiveBufferBytes => runner.ReceiveBufferBytes;
+
+        /// <summary>Datagrams the operating system dropped at the receive socket (also in Drops); null where it does not say.</summary>
+        public long? KernelDrops => runner.KernelDrops;
+
         public long MessagesRelayed => runner.Read(() => protocol.MessagesRelayed);
 
         /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>

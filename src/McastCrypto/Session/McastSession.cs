@@ -81,6 +81,12 @@ namespace McastCrypto.Session
 
         public long DatagramsOut => runner.DatagramsOut;
 
+        /// <summary>The receive buffer the operating system granted the socket, as it reports it; null when unknown.</summary>
+        public int? ReceiveBufferBytes => runner.ReceiveBufferBytes;
+
+        /// <summary>Datagrams the operating system dropped at the receive socket (also in Drops); null where it does not say.</summary>
+        public long? KernelDrops => runner.KernelDrops;
+
         public long MessagesSent => Interlocked.Read(ref messagesSent);
 
         public long MessagesReceived => Interlocked.Read(ref messagesReceived);
