@@ -29,8 +29,9 @@ namespace McastCrypto.Hosting
     /// datagram found the send queue full; the rest of that step's datagrams are dropped with it),
     /// SendQueueDiscarded (queued to send, or being paced, when closing began), FarewellUnsent (the
     /// farewell's datagrams that could not go out within <see cref="ProtocolRunnerOptions.CloseTimeout"/>)
-    /// and ReceiveQueueDiscarded (received but not yet handled when closing began).
-    /// <see cref="Errors"/> counts the failures: ReceiveError, SendError, StepError. The channel's
+    /// and ReceiveQueueDiscarded (received but not yet handled when closing began; once it began
+    /// nothing more is read).
+    /// <see cref="Errors"/> counts the failures: ReceiveError, SendError, StepError, FarewellSkipped. The channel's
     /// <see cref="KernelDrops"/> count what the operating system dropped before the receive loop saw it.
     /// </para>
     /// </remarks>
@@ -49,8 +50,8 @@ namespace McastCrypto.Hosting
         private readonly BoundedQueue<Outgoing> outgoing;
         private readonly object gate = new object();
 
-        // Cancelled when closing begins: callers waiting for room give up, the pacing of datagrams
-        // queued before the farewell stops.
+        // Cancelled when closing begins: the receive loop ends, callers waiting for room give up, the
+        // pacing of datagrams queued before the farewell stops.
         private readonly CancellationTokenSource closing = new CancellationTokenSource();
 
         // Cancelled when the farewell's time is up.
@@ -65,9 +66,11 @@ namespace McastCrypto.Hosting
         private long datagramsIn;
         private long datagramsOut;
         private int started;
+        // Set first when closing begins: no step starts after that but the farewell.
         private int closeStarted;
 
-        // Set under the lock when closing begins: no step runs after the farewell.
+        // Set once closing has the lock (or gave up waiting for it): a step that ends after this ran
+        // on past the close time-out, and what it produced is discarded.
         private volatile bool closed;
 
         /// <summary>Creates a runner; nothing runs before <see cref="Start"/>.</summary>
@@ -105,7 +108,10 @@ namespace McastCrypto.Hosting
         /// <summary>Datagrams handed to the channel without error.</summary>
         public long DatagramsOut => Interlocked.Read(ref datagramsOut);
 
-        /// <summary>Failures of the loops and of sends, by kind (ReceiveError, SendError, StepError).</summary>
+        /// <summary>
+        /// Failures of the loops and of sends, by kind: ReceiveError, SendError, StepError, and
+        /// FarewellSkipped (a step was still running when the close time-out passed).
+        /// </summary>
         public DropCounter Errors { get; } = new DropCounter();
 
         /// <summary>
@@ -203,6 +209,13 @@ namespace McastCrypto.Hosting
                 var output = new ProtocolOutput<TEvent>();
                 result = step(clock.Now, output);
                 Dispatch(output);
+                if (closed)
+                {
+                    // The step ran on past the close time-out; closing did not wait for it.
+                    DiscardLate(output.Datagrams);
+                    ThrowIfClosed();
+                }
+
                 if (output.Datagrams.Count > 0)
                 {
                     ticket = new SendTicket(output.Datagrams.Count);
@@ -261,12 +274,13 @@ namespace McastCrypto.Hosting
 
         /// <summary>
         /// Closes within about <see cref="ProtocolRunnerOptions.CloseTimeout"/> whatever is queued:
-        /// runs a last protocol step (a goodbye) once the running step, if any, is done; discards the
-        /// datagrams still queued from before (counted SendQueueDiscarded; a caller waiting for them
-        /// gets <see cref="ObjectDisposedException"/>); sends the goodbye's datagrams, paced, until the
-        /// time-out (what cannot go in time is counted FarewellUnsent); then stops the loops and closes
-        /// the channel. A goodbye that cannot go out is not an error: the others notice the silence.
-        /// Idempotent: only the first call does anything.
+        /// stops reading; runs a last protocol step (a goodbye) once the running step, if any, is done
+        /// (one still running at the time-out is not waited for: FarewellSkipped); discards what is
+        /// still queued from before, to send (SendQueueDiscarded; a caller waiting for it gets
+        /// <see cref="ObjectDisposedException"/>) and to handle (ReceiveQueueDiscarded); sends the
+        /// goodbye's datagrams, paced, until the time-out (what cannot go in time is counted
+        /// FarewellUnsent); then stops the loops and closes the channel. A goodbye that cannot go out
+        /// is not an error: the others notice the silence. Idempotent: only the first call does anything.
         /// </summary>
         /// <param name="farewell">The last step; null for none.</param>
         public void Shutdown(Action<DateTimeOffset, ProtocolOutput<TEvent>>? farewell)
@@ -285,7 +299,11 @@ namespace McastCrypto.Hosting
                 Monitor.TryEnter(gate, options.CloseTimeout, ref locked);
                 closed = true;
                 DiscardQueued();
-                if (locked && farewell is not null)
+                if (!locked)
+                {
+                    Fail("FarewellSkipped", new TimeoutException("A protocol step ran on past the close time-out: closed without the farewell."));
+                }
+                else if (farewell is not null)
                 {
                     farewellTicket = RunFarewell(farewell);
                 }
@@ -336,9 +354,11 @@ namespace McastCrypto.Hosting
 
         private long HighWaterBytes => Math.Max(1, options.SendQueueBytes / 2);
 
+        private bool IsClosing => closed || Volatile.Read(ref closeStarted) != 0;
+
         private void ThrowIfClosed()
         {
-            if (closed || Volatile.Read(ref closeStarted) != 0)
+            if (IsClosing)
             {
                 throw new ObjectDisposedException(nameof(ProtocolRunner<TEvent>), "The runner is closed.");
             }
@@ -388,6 +408,15 @@ namespace McastCrypto.Hosting
             }
         }
 
+        /// <summary>Counts the datagrams of a step that ended after closing began without waiting for it.</summary>
+        private void DiscardLate(List<byte[]> datagrams)
+        {
+            if (datagrams.Count > 0)
+            {
+                QueueDrops.Add("SendQueueDiscarded", datagrams.Count);
+            }
+        }
+
         /// <summary>Stops the loops (waiting a bounded time for each), closes the channel, and counts what was left.</summary>
         private void Stop()
         {
@@ -428,9 +457,14 @@ namespace McastCrypto.Hosting
             return left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
 
+        /// <summary>
+        /// Reads datagrams into the receive queue until closing begins: what arrives later stays with
+        /// the socket and goes with it, as it would after the socket closed (the endpoint also hears
+        /// its own farewell, which is no loss).
+        /// </summary>
         private async Task ReceiveLoopAsync()
         {
-            CancellationToken token = stopping.Token;
+            CancellationToken token = closing.Token;
             while (!token.IsCancellationRequested)
             {
                 Datagram datagram;
@@ -454,7 +488,7 @@ namespace McastCrypto.Hosting
                 }
 
                 Interlocked.Increment(ref datagramsIn);
-                if (closed)
+                if (IsClosing)
                 {
                     QueueDrops.Add("ReceiveQueueDiscarded");
                 }
@@ -502,7 +536,8 @@ namespace McastCrypto.Hosting
             var output = new ProtocolOutput<TEvent>();
             lock (gate)
             {
-                if (closed)
+                // Once closing began no background step starts: the farewell comes next.
+                if (IsClosing)
                 {
                     if (datagram is not null)
                     {
@@ -534,6 +569,13 @@ namespace McastCrypto.Hosting
                 }
 
                 List<byte[]> datagrams = output.Datagrams;
+                if (closed)
+                {
+                    // The step ran on past the close time-out; closing did not wait for it.
+                    DiscardLate(datagrams);
+                    return;
+                }
+
                 for (int i = 0; i < datagrams.Count; i++)
                 {
                     if (!outgoing.TryAdd(new Outgoing(datagrams[i], null, farewell: false), datagrams[i].Length))
@@ -675,8 +717,13 @@ namespace McastCrypto.Hosting
                     {
                         done.Wait(linked.Token);
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    catch (OperationCanceledException)
                     {
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            throw new OperationCanceledException(cancellationToken);
+                        }
+
                         if (!done.IsSet)
                         {
                             return ExceptionDispatchInfo.Capture(new ObjectDisposedException(nameof(ProtocolRunner<TEvent>), "The runner closed before the datagrams were sent."));

@@ -281,6 +281,87 @@ namespace McastCrypto.Tests.Hosting
         }
 
         [Fact]
+        public async Task Closing_waits_for_the_running_step_then_runs_the_farewell_and_counts_what_was_left_unhandled()
+        {
+            using var h = new Harness();
+            using var entered = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var handled = new List<string>();
+            h.OnReceive = (d, now, output) =>
+            {
+                handled.Add(Text(d.Payload));
+                if (Text(d.Payload) == "0")
+                {
+                    entered.Set();
+                    release.Wait(MaxWait);
+                }
+            };
+            h.Runner.Start();
+            h.Channel.Deliver(Bytes("0"));
+            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            for (int i = 1; i <= 5; i++)
+            {
+                h.Channel.Deliver(Bytes(i.ToString()));
+            }
+
+            WaitUntil(() => h.Runner.ReceiveQueueCount == 5, "five datagrams queued");
+
+            int handledBeforeFarewell = -1;
+            Task closing = OnOwnThread(() => h.Runner.Shutdown((now, output) =>
+            {
+                handledBeforeFarewell = handled.Count;
+                output.Datagrams.Add(Bytes("bye"));
+            }));
+            Assert.False(await FinishesWithin(closing, TimeSpan.FromMilliseconds(200)), "closing did not wait for the running step");
+            release.Set();
+
+            Assert.True(await FinishesWithin(closing, TimeSpan.FromSeconds(2)), "closing did not finish");
+            Assert.Equal(1, handledBeforeFarewell);
+            Assert.Equal(new[] { "0" }, handled);
+            Assert.Equal(5, h.Runner.QueueDrops["ReceiveQueueDiscarded"]);
+            Assert.Equal(new[] { "bye" }, h.Channel.Sent.Select(Text));
+            Assert.Equal(0, h.Runner.Errors.Total);
+        }
+
+        [Fact]
+        public async Task Closing_does_not_wait_for_a_step_that_runs_past_the_close_time_out()
+        {
+            using var h = new Harness(options: new ProtocolRunnerOptions { CloseTimeout = TimeSpan.FromMilliseconds(300) });
+            using var entered = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            h.OnReceive = (d, now, output) =>
+            {
+                entered.Set();
+                release.Wait(TimeSpan.FromSeconds(10));
+                output.Datagrams.Add(Bytes("late"));
+            };
+            try
+            {
+                h.Runner.Start();
+                h.Channel.Deliver(Bytes("hang"));
+                Assert.True(entered.Wait(MaxWait), "the worker did not take the datagram");
+                bool farewellRan = false;
+
+                Task closing = OnOwnThread(() => h.Runner.Shutdown((now, output) => farewellRan = true));
+
+                Assert.True(await FinishesWithin(closing, TimeSpan.FromSeconds(2)), "closing waited for the hanging step");
+                Assert.False(farewellRan);
+                Assert.Equal(1, h.Runner.Errors["FarewellSkipped"]);
+                Assert.IsType<TimeoutException>(h.Runner.LastError);
+                Assert.True(h.Channel.IsDisposed);
+
+                // The step ends later: what it produced is counted, not sent.
+                release.Set();
+                WaitUntil(() => h.Runner.QueueDrops["SendQueueDiscarded"] == 1, "the late step's datagram counted");
+                Assert.Empty(h.Channel.Sent);
+            }
+            finally
+            {
+                release.Set();
+            }
+        }
+
+        [Fact]
         public async Task Reading_state_during_a_long_paced_send_does_not_wait_for_it()
         {
             using var h = new Harness(Slow());
@@ -519,6 +600,49 @@ namespace McastCrypto.Tests.Hosting
             Assert.True(await FinishesWithin(caller, MaxWait), "the caller was not let through");
             Assert.Equal(new[] { "blocker", "q1", "q2", "q3", "mine" }, h.Channel.Sent.Select(Text));
             Assert.Equal(0, h.Runner.QueueDrops.Total);
+        }
+
+        [Fact]
+        public async Task Cancelling_the_wait_after_the_step_leaves_its_datagrams_to_go_out_in_turn()
+        {
+            using var h = new Harness();
+            using var inSend = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            h.Channel.BeforeSend = d =>
+            {
+                if (Text(d) == "first")
+                {
+                    inSend.Set();
+                    release.Wait(MaxWait);
+                }
+            };
+            h.Runner.Start();
+            Task first = OnOwnThread(() => h.Runner.Invoke((now, output) =>
+            {
+                output.Datagrams.Add(Bytes("first"));
+                return 0;
+            }));
+            Assert.True(inSend.Wait(MaxWait), "the sender did not take the first datagram");
+
+            bool ran = false;
+            using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+            {
+                OperationCanceledException ex = Assert.ThrowsAny<OperationCanceledException>(() => h.Runner.Invoke(
+                    (now, output) =>
+                    {
+                        ran = true;
+                        output.Datagrams.Add(Bytes("second"));
+                        return 0;
+                    },
+                    cancel.Token));
+                Assert.Equal(cancel.Token, ex.CancellationToken);
+            }
+
+            Assert.True(h.Runner.Read(() => ran));
+            release.Set();
+            Assert.True(await FinishesWithin(first, MaxWait), "the first caller did not return");
+            WaitUntil(() => h.Channel.SentCount == 2, "both datagrams sent");
+            Assert.Equal(new[] { "first", "second" }, h.Channel.Sent.Select(Text));
         }
 
         [Fact]
