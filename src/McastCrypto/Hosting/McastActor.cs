@@ -66,6 +66,12 @@ namespace McastCrypto.Hosting
 
         public long DatagramsOut => Runner.DatagramsOut;
 
+        /// <summary>The receive buffer the operating system granted the socket, as it reports it (Linux reports twice the size set, capped at twice net.core.rmem_max); null when unknown.</summary>
+        public int? ReceiveBufferBytes => Runner.ReceiveBufferBytes;
+
+        /// <summary>Datagrams the operating system dropped at the receive socket (also in Drops); null where it does not say.</summary>
+        public long? KernelDrops => Runner.KernelDrops;
+
         /// <summary>The last failure of a background loop, if any.</summary>
         public Exception? LastError => Runner.LastError;
 

@@ -8,7 +8,8 @@ namespace McastCrypto.Hosting
     /// A token bucket for outgoing datagrams: bursts up to <see cref="Burst"/> go at once, longer
     /// runs at <see cref="PerSecond"/>. A receiver's socket buffer holds only a few hundred
     /// datagrams and a Classic member spends a private-key operation on each relayed block, so a
-    /// relay that fans a long message out at full speed would overrun its members.
+    /// relay that fans a long message out at full speed would overrun its members. Not thread-safe:
+    /// one sender (a <see cref="ProtocolRunner{TEvent}"/>'s) uses it.
     /// </summary>
     public sealed class SendPacer
     {

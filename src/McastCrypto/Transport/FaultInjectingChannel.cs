@@ -76,6 +76,12 @@ namespace McastCrypto.Transport
         /// <inheritdoc />
         public int Port => inner.Port;
 
+        /// <inheritdoc />
+        public int? ReceiveBufferBytes => inner.ReceiveBufferBytes;
+
+        /// <inheritdoc />
+        public long? KernelDrops => inner.KernelDrops;
+
         private bool IsDisposed => Volatile.Read(ref disposed) != 0;
 
         /// <inheritdoc />

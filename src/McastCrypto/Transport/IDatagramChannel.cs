@@ -23,6 +23,20 @@ namespace McastCrypto.Transport
         /// <summary>The UDP port of the group.</summary>
         int Port { get; }
 
+        /// <summary>
+        /// The receive buffer the operating system granted the receive socket, in bytes, as it reports
+        /// it (on Linux twice the size asked for, capped at twice net.core.rmem_max); null when there is
+        /// no such socket or it is unknown. A decorator reports its inner channel's.
+        /// </summary>
+        int? ReceiveBufferBytes { get; }
+
+        /// <summary>
+        /// Datagrams the operating system dropped at this channel's receive socket (its buffer was
+        /// full) since the socket opened; null where the system does not tell (it does on Linux). Read
+        /// on demand, it may cost a file read: not for a hot path. A decorator reports its inner channel's.
+        /// </summary>
+        long? KernelDrops { get; }
+
         /// <summary>Sends one datagram to <see cref="Group"/>:<see cref="Port"/>.</summary>
         /// <param name="datagram">The bytes to send (one UDP datagram).</param>
         /// <exception cref="ObjectDisposedException">The channel was disposed.</exception>

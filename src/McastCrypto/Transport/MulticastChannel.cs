@@ -45,7 +45,11 @@ namespace McastCrypto.Transport
 #if !NET
         private readonly ReceiveHandoff<Datagram?> handoff;
 #endif
+        // The receive socket's inode on Linux (read once, while it is open), to find its drop count.
+        private readonly long? receiveInode;
         private byte[]? spareBuffer;
+        private long dropsAtClose = -1;
+        private int socketsClosed;
         private int disposed;
 
         /// <summary>
@@ -87,6 +91,7 @@ namespace McastCrypto.Transport
 
             receiveSocket = receive;
             sendSocket = send;
+            receiveInode = LinuxUdpSockets.InodeOf(receive);
 #if !NET
             handoff = new ReceiveHandoff<Datagram?>(() => ReceiveOneAsync(CancellationToken.None));
 #endif
@@ -107,8 +112,45 @@ namespace McastCrypto.Transport
         /// </summary>
         public IPAddress InterfaceAddress { get; }
 
-        /// <summary>The receive buffer size the operating system granted, in bytes (as it reports it).</summary>
+        /// <summary>
+        /// The receive buffer size the operating system granted, in bytes, as it reports it (read back
+        /// after setting it). Linux reports twice the size asked for, capped at twice
+        /// net.core.rmem_max: it counts its own bookkeeping per datagram in the buffer, so about half
+        /// of it holds payload. Other systems report the size they accepted.
+        /// </summary>
         public int ReceiveBufferBytes { get; }
+
+        /// <inheritdoc />
+        int? IDatagramChannel.ReceiveBufferBytes => ReceiveBufferBytes;
+
+        /// <summary>
+        /// Datagrams the kernel dropped at the receive socket since it opened, mostly because its
+        /// buffer was full: on Linux the drops column of the socket's line in /proc/net/udp (found by
+        /// the socket's inode); null on other systems or when /proc does not list it. Each read scans
+        /// that file; after <see cref="Dispose"/> the count read at closing is returned.
+        /// </summary>
+        public long? KernelDrops
+        {
+            get
+            {
+                if (receiveInode is null)
+                {
+                    return null;
+                }
+
+                if (Volatile.Read(ref socketsClosed) == 0)
+                {
+                    long? live = LinuxUdpSockets.ReadDrops(receiveInode.Value);
+                    if (live is not null || Volatile.Read(ref socketsClosed) == 0)
+                    {
+                        return live;
+                    }
+                }
+
+                long last = Interlocked.Read(ref dropsAtClose);
+                return last < 0 ? null : last;
+            }
+        }
 
         private bool IsDisposed => Volatile.Read(ref disposed) != 0;
 
@@ -206,9 +248,14 @@ namespace McastCrypto.Transport
             try
             {
                 lifetime.Cancel();
+                if (receiveInode is not null)
+                {
+                    Interlocked.Exchange(ref dropsAtClose, LinuxUdpSockets.ReadDrops(receiveInode.Value) ?? -1);
+                }
             }
             finally
             {
+                Volatile.Write(ref socketsClosed, 1);
                 receiveSocket.Dispose();
                 sendSocket.Dispose();
             }

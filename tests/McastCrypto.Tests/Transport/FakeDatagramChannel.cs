@@ -8,7 +8,10 @@ using McastCrypto.Transport;
 
 namespace McastCrypto.Tests.Transport
 {
-    /// <summary>An in-memory channel: records what is sent and receives what a test delivers.</summary>
+    /// <summary>
+    /// An in-memory channel: records what is sent and receives what a test delivers. A test may make
+    /// sends slow or failing (<see cref="BeforeSend"/>) and set the socket facts it reports.
+    /// </summary>
     internal sealed class FakeDatagramChannel : IDatagramChannel
     {
         private readonly Channel<Datagram> inbox = Channel.CreateUnbounded<Datagram>();
@@ -19,6 +22,13 @@ namespace McastCrypto.Tests.Transport
         public IPAddress Group { get; } = IPAddress.Parse("239.255.1.1");
 
         public int Port => 5007;
+
+        public int? ReceiveBufferBytes { get; set; }
+
+        public long? KernelDrops { get; set; }
+
+        /// <summary>Runs before each send is recorded: it may wait (a slow socket) or throw (a refused send).</summary>
+        public Action<byte[]>? BeforeSend { get; set; }
 
         public bool IsDisposed { get; private set; }
 
@@ -57,6 +67,7 @@ namespace McastCrypto.Tests.Transport
                 throw new ObjectDisposedException(nameof(FakeDatagramChannel));
             }
 
+            BeforeSend?.Invoke(datagram);
             lock (sent)
             {
                 sent.Add(datagram);

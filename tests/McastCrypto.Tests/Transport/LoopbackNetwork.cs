@@ -43,6 +43,14 @@ namespace McastCrypto.Tests.Transport
             return new MulticastChannel(Options(group, port));
         }
 
+        /// <summary>Opens a channel whose receive socket asks for <paramref name="receiveBufferBytes"/> of buffer.</summary>
+        public static MulticastChannel Open(IPAddress group, int port, int receiveBufferBytes)
+        {
+            MulticastOptions options = Options(group, port);
+            options.ReceiveBufferBytes = receiveBufferBytes;
+            return new MulticastChannel(options);
+        }
+
         /// <summary>Receives one datagram or fails after <see cref="MaxWait"/>.</summary>
         public static async Task<Datagram> ReceiveOneAsync(IDatagramChannel channel)
         {

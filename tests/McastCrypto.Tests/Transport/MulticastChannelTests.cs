@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -245,6 +247,70 @@ namespace McastCrypto.Tests.Transport
             Assert.Contains("127.0.0.1", ex.Message);
             Assert.IsType<SocketException>(ex.InnerException);
             Assert.Contains(ex.InnerException!.Message, ex.Message);
+        }
+
+        [Fact]
+        public void The_receive_buffer_reported_is_the_one_the_system_granted()
+        {
+            using MulticastChannel channel = LoopbackNetwork.Open(LoopbackNetwork.RandomGroup(), LoopbackNetwork.RandomPort(), 100000);
+
+            Assert.Equal(channel.ReceiveBufferBytes, ((IDatagramChannel)channel).ReceiveBufferBytes);
+            if (!OperatingSystem.IsLinux())
+            {
+                Assert.True(channel.ReceiveBufferBytes > 0);
+                return; // Only Linux's rule is known here: twice the size asked for, capped at twice rmem_max.
+            }
+
+            long rmemMax = long.Parse(File.ReadAllText("/proc/sys/net/core/rmem_max").Trim(), CultureInfo.InvariantCulture);
+            Assert.Equal(2 * Math.Min(100000, rmemMax), channel.ReceiveBufferBytes);
+        }
+
+        [Fact]
+        public async Task The_datagrams_the_kernel_drops_at_a_full_receive_socket_are_counted_for_that_socket()
+        {
+            IPAddress group = LoopbackNetwork.RandomGroup();
+            int port = LoopbackNetwork.RandomPort();
+
+            // The smallest buffer the system allows holds a datagram or two of 1000 bytes; nobody reads it.
+            MulticastChannel tiny = LoopbackNetwork.Open(group, port, 1);
+            try
+            {
+                if (!OperatingSystem.IsLinux())
+                {
+                    Assert.Null(tiny.KernelDrops);
+                    return; // Only Linux reports the drops of one socket.
+                }
+
+                using MulticastChannel reader = LoopbackNetwork.Open(group, port);
+                using MulticastChannel sender = LoopbackNetwork.Open(group, port);
+                Assert.Equal(0, tiny.KernelDrops);
+
+                const int count = 50;
+                Task<List<Datagram>> reading = LoopbackNetwork.CollectAsync(reader, LoopbackNetwork.MaxWait, count);
+                var payload = new byte[1000];
+                for (int i = 0; i < count; i++)
+                {
+                    BitConverter.TryWriteBytes(payload, i);
+                    sender.Send(payload);
+                }
+
+                // The kernel delivers each datagram to every member socket in one pass: once the reader has
+                // them all, the tiny socket has kept or dropped each of them.
+                Assert.Equal(count, (await reading).Count);
+                long drops = tiny.KernelDrops ?? -1;
+                List<Datagram> kept = await LoopbackNetwork.CollectAsync(tiny, TimeSpan.FromMilliseconds(300), count);
+
+                Assert.True(drops > 0, "drops " + drops);
+                Assert.Equal(count, kept.Count + drops);
+                Assert.Equal(0, reader.KernelDrops);
+
+                tiny.Dispose();
+                Assert.Equal(drops, tiny.KernelDrops);
+            }
+            finally
+            {
+                tiny.Dispose();
+            }
         }
     }
 }
