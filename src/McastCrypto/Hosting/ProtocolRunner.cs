@@ -102,6 +102,12 @@ namespace McastCrypto.Hosting
             outgoing = new BoundedQueue<Outgoing>(this.options.SendQueueLimit, this.options.SendQueueBytes);
         }
 
+        /// <summary>
+        /// A step run when the worker has handled a datagram and no other waits (a relay sends what it
+        /// held back to pack: under load it packs, when idle it never waits). Set before <see cref="Start"/>.
+        /// </summary>
+        public Action<DateTimeOffset, ProtocolOutput<TEvent>>? Idle { get; set; }
+
         /// <summary>Datagrams read from the channel (including those the receive queue had no room for).</summary>
         public long DatagramsIn => Interlocked.Read(ref datagramsIn);
 
@@ -526,12 +532,16 @@ namespace McastCrypto.Hosting
                 if (received.TryTake(out Datagram datagram, wait, token))
                 {
                     RunStep(datagram);
+                    if (Idle is not null && received.Count == 0)
+                    {
+                        RunStep(null, Idle);
+                    }
                 }
             }
         }
 
-        /// <summary>Runs one background step (a tick when <paramref name="datagram"/> is null); a failure is counted.</summary>
-        private void RunStep(Datagram? datagram)
+        /// <summary>Runs one background step (a tick, or <paramref name="other"/>, when <paramref name="datagram"/> is null); a failure is counted.</summary>
+        private void RunStep(Datagram? datagram, Action<DateTimeOffset, ProtocolOutput<TEvent>>? other = null)
         {
             var output = new ProtocolOutput<TEvent>();
             lock (gate)
@@ -552,7 +562,7 @@ namespace McastCrypto.Hosting
                     DateTimeOffset now = clock.Now;
                     if (datagram is null)
                     {
-                        tick(now, output);
+                        (other ?? tick)(now, output);
                     }
                     else
                     {

@@ -91,7 +91,11 @@ namespace McastCrypto.Relay
                         throw;
                     }
                 },
-                relay => relay.Runner.Start());
+                relay =>
+                {
+                    relay.Runner.Idle = relay.protocol.Flush;
+                    relay.Runner.Start();
+                });
         }
 
         /// <summary>The events since the last call (joins, leaves, time-outs, relayed messages), oldest first.</summary>

@@ -152,6 +152,43 @@ namespace McastCrypto.Tests.Hosting
         }
 
         [Fact]
+        public void The_idle_step_runs_once_the_queued_datagrams_are_handled_not_between_them()
+        {
+            using var h = new Harness();
+            using var entered = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var steps = new List<string>();
+            h.OnReceive = (d, now, output) =>
+            {
+                steps.Add(Text(d.Payload));
+                if (Text(d.Payload) == "0")
+                {
+                    entered.Set();
+                    release.Wait(MaxWait);
+                }
+            };
+            h.Runner.Idle = (now, output) => steps.Add("idle");
+            h.Runner.Start();
+
+            h.Channel.Deliver(Bytes("0"));
+            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            for (int i = 1; i <= 5; i++)
+            {
+                h.Channel.Deliver(Bytes(i.ToString()));
+            }
+
+            WaitUntil(() => h.Runner.ReceiveQueueCount == 5, "five datagrams queued behind the first");
+            release.Set();
+            WaitUntil(() => h.Runner.Read(() => steps.Contains("idle")), "the idle step ran");
+
+            // Under load the idle step waits for the queue to empty; alone, a datagram is followed by it at once.
+            Assert.Equal(new[] { "0", "1", "2", "3", "4", "5", "idle" }, h.Runner.Read(() => steps.ToList()));
+            h.Channel.Deliver(Bytes("6"));
+            WaitUntil(() => h.Runner.Read(() => steps.Count) == 9, "the next datagram and its idle step");
+            Assert.Equal(new[] { "6", "idle" }, h.Runner.Read(() => steps.Skip(7).ToList()));
+        }
+
+        [Fact]
         public void A_background_steps_datagrams_that_find_the_send_queue_full_are_dropped_and_counted()
         {
             using var h = new Harness(options: new ProtocolRunnerOptions { SendQueueLimit = 5 });
