@@ -142,3 +142,36 @@ Describe 'Get-McastRelay and Stop-McastRelay' {
         @(Get-McastRelay).Count | Should -Be 0
     }
 }
+
+Describe 'A relay busy with a long fan-out' {
+    It 'answers reads and stops within moments, counting what it did not send' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $channels = @()
+        try {
+            # 30 members made by hand (they never read), then one real member sends 64 KiB: the relay
+            # queues some 10,000 blocks, five seconds of paced sending at 2,000 datagrams a second.
+            $channels = @(1..30 | ForEach-Object { New-McastTestChannel -Endpoint $net })
+            $null = $channels | ForEach-Object { Connect-McastTestMember -Channel $_ }
+            $sender = New-McastSession 'sender' @net
+            Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 31 } 10 | Should -BeTrue
+            Send-McastMessage -Session $sender -Message ('x' * 65536)
+            Wait-McastCondition { $relay.MessagesRelayed -eq 1 } 20 | Should -BeTrue
+
+            # Bounds, not speeds: a read or a stop that waited behind the paced sends would take seconds.
+            $read = [Diagnostics.Stopwatch]::StartNew()
+            $null = $relay.MemberCount
+            $read.Elapsed.TotalSeconds | Should -BeLessThan 2
+            $stop = [Diagnostics.Stopwatch]::StartNew()
+            $relay | Stop-McastRelay
+            $stop.Elapsed.TotalSeconds | Should -BeLessThan 3
+            $relay.State | Should -Be 'Stopped'
+            $relay.Drops['SendQueueDiscarded'] | Should -BeGreaterThan 0
+        }
+        finally {
+            $channels | ForEach-Object { $_.Dispose() }
+            Get-McastSession | Remove-McastSession
+            Get-McastRelay | Stop-McastRelay
+        }
+    }
+}
