@@ -179,6 +179,9 @@ function Invoke-PesterTests([string] $TargetFramework) {
 function Invoke-Test {
     Invoke-Build
     $null = New-Item -ItemType Directory -Path $ResultsDir -Force
+    # Sessions remember the relays they trust (known_relays); the tests must not write into the user's own file.
+    $env:MCASTCRYPTO_KNOWN_RELAYS = Join-Path $ResultsDir 'known_relays'
+    Remove-Item -LiteralPath $env:MCASTCRYPTO_KNOWN_RELAYS -ErrorAction SilentlyContinue
     $results = @(Invoke-XunitTests)
     $results += Invoke-PesterTests 'net8.0'
     if (-not $SkipNetStandardTests) {
