@@ -52,7 +52,7 @@ Describe 'New-McastSession' {
         It 'refuses a protocol it does not speak instead of running another one' {
             $net = New-McastTestNet
             $options = [McastCrypto.Session.McastSessionOptions]::new()
-            $options.Protocol = [McastCrypto.Protocol.McastProtocol]99
+            $options.Protocol = [Enum]::ToObject([McastCrypto.Protocol.McastProtocol], 99)
             $options.Network.Group = [ipaddress]$net.Group
             $options.Network.Port = $net.Port
             $options.Network.Interface = 'Loopback'
@@ -433,7 +433,7 @@ Describe 'A session whose relay restarts with its identity file' {
             $relay = Start-McastRelay @net -IdentityPath $identity
             $relay.KeyFingerprint | Should -Be $first
             Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 1 } 5 | Should -BeTrue
-            $session.State | Should -Be 'Connected'
+            Wait-McastCondition { $session.State -eq 'Connected' } 5 | Should -BeTrue
             $session.RelayKeyFingerprint | Should -Be $first
             $session.Drops['RelayKeyChanged'] | Should -BeNullOrEmpty
         }
