@@ -8,15 +8,15 @@ namespace McastCrypto.Commands
     /// <summary>The network parameters New-McastSession and Start-McastRelay share.</summary>
     public abstract class McastNetworkCommand : PSCmdlet
     {
-        /// <summary>The IPv4 multicast group (224.0.0.0/4).</summary>
+        /// <summary>The IPv4 multicast group (224.0.0.0/4); 224.1.1.1 when left out.</summary>
         [Parameter]
         [ValidateNotNull]
-        public IPAddress Group { get; set; } = IPAddress.Parse("224.1.1.1");
+        public IPAddress? Group { get; set; }
 
-        /// <summary>The UDP port of the group.</summary>
+        /// <summary>The UDP port of the group; 5007 when left out.</summary>
         [Parameter]
         [ValidateRange(1, 65535)]
-        public int Port { get; set; } = 5007;
+        public int Port { get; set; }
 
         /// <summary>The interface: Loopback, an IPv4 address of this host, or an interface name; the system's choice when left out.</summary>
         [Parameter]
@@ -24,15 +24,31 @@ namespace McastCrypto.Commands
         [ArgumentCompleter(typeof(InterfaceCompleter))]
         public string? Interface { get; set; }
 
-        /// <summary>The multicast time-to-live: 1 keeps datagrams on the local network.</summary>
+        /// <summary>The multicast time-to-live; 1 (the local network) when left out.</summary>
         [Parameter]
         [ValidateRange(0, 255)]
-        public int Ttl { get; set; } = 1;
+        public int Ttl { get; set; }
 
         /// <summary>The network settings, checked; a bad one is a terminating InvalidArgument error.</summary>
         protected MulticastOptions NetworkOptions()
         {
-            var options = new MulticastOptions { Group = Group, Port = Port, Interface = Interface, Ttl = Ttl };
+            // Only what the user gave: the defaults are MulticastOptions' own.
+            var options = new MulticastOptions { Interface = Interface };
+            if (Group is not null)
+            {
+                options.Group = Group;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)))
+            {
+                options.Port = Port;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Ttl)))
+            {
+                options.Ttl = Ttl;
+            }
+
             try
             {
                 options.Validate();
