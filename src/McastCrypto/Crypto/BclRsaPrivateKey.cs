@@ -54,6 +54,19 @@ namespace McastCrypto.Crypto
             }
         }
 
+        internal override byte[] ExportPkcs8()
+        {
+            lock (gate)
+            {
+                if (disposed)
+                {
+                    throw new ObjectDisposedException(nameof(RsaPrivateKey));
+                }
+
+                return rsa.ExportPkcs8PrivateKey();
+            }
+        }
+
         public override void Dispose()
         {
             lock (gate)

@@ -7,7 +7,6 @@ using Org.BouncyCastle.Crypto.Encodings;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Prng;
 using Org.BouncyCastle.Security;
 using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
@@ -22,20 +21,13 @@ namespace McastCrypto.Crypto
         /// <summary>The certainty (1 - 2^-100) that generated factors are prime; BouncyCastle's default.</summary>
         private const int PrimeCertainty = 100;
 
-        /// <summary>
-        /// One random source for all keys: the OS generator (RandomNumberGenerator), which is safe
-        /// to share between threads. BouncyCastle would otherwise build and seed a new PRNG for
-        /// every encryption and every blinded decryption.
-        /// </summary>
-        internal static readonly SecureRandom Random = new SecureRandom(new CryptoApiRandomGenerator());
-
         private static readonly BigInteger PublicExponent = BigInteger.ValueOf(65537);
 
         /// <summary>Generates a key pair with public exponent 65537.</summary>
         internal static RsaPrivateKey Generate(int keySizeBits)
         {
             var generator = new RsaKeyPairGenerator();
-            generator.Init(new RsaKeyGenerationParameters(PublicExponent, Random, keySizeBits, PrimeCertainty));
+            generator.Init(new RsaKeyGenerationParameters(PublicExponent, BouncyCastleRandom.Shared, keySizeBits, PrimeCertainty));
             return Adopt((RsaPrivateCrtKeyParameters)generator.GenerateKeyPair().Private);
         }
 

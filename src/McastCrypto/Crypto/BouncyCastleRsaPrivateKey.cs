@@ -4,6 +4,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Encodings;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Pkcs;
 
 namespace McastCrypto.Crypto
 {
@@ -20,7 +21,7 @@ namespace McastCrypto.Crypto
         internal BouncyCastleRsaPrivateKey(RsaPrivateCrtKeyParameters key, BouncyCastleRsaPublicKey publicKey)
         {
             this.publicKey = publicKey;
-            parameters = new ParametersWithRandom(key, BouncyCastleRsaOaep.Random);
+            parameters = new ParametersWithRandom(key, BouncyCastleRandom.Shared);
         }
 
         public override RsaPublicKey PublicKey => publicKey;
@@ -51,6 +52,12 @@ namespace McastCrypto.Crypto
                 // who must not learn which (Manger's attack).
                 return false;
             }
+        }
+
+        internal override byte[] ExportPkcs8()
+        {
+            ParametersWithRandom key = Volatile.Read(ref parameters) ?? throw new ObjectDisposedException(nameof(RsaPrivateKey));
+            return PrivateKeyInfoFactory.CreatePrivateKeyInfo((AsymmetricKeyParameter)key.Parameters).GetDerEncoded();
         }
 
         public override void Dispose() => Volatile.Write(ref parameters, null);

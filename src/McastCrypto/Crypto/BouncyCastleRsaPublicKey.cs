@@ -15,7 +15,7 @@ namespace McastCrypto.Crypto
         {
             der = spki.Der;
             keySizeBytes = spki.KeySizeBytes;
-            parameters = new ParametersWithRandom(spki.Key, BouncyCastleRsaOaep.Random);
+            parameters = new ParametersWithRandom(spki.Key, BouncyCastleRandom.Shared);
         }
 
         public override int KeySizeBytes => keySizeBytes;

@@ -54,6 +54,21 @@ namespace McastCrypto.Crypto
         }
 
         /// <summary>
+        /// Reads an unencrypted PKCS#8 RSA private key (an <see cref="IdentityKeyFile"/>). Its public
+        /// half must pass the checks of <see cref="ImportPublicKey"/>.
+        /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="pkcs8"/> is null.</exception>
+        /// <exception cref="CryptographicException">The bytes are not such a key; the message says why.</exception>
+        internal static RsaPrivateKey ImportPkcs8(byte[] pkcs8)
+        {
+#if NET8_0_OR_GREATER
+            return BclRsaOaep.ImportPkcs8(pkcs8);
+#else
+            return BouncyCastleRsaOaep.ImportPkcs8(pkcs8);
+#endif
+        }
+
+        /// <summary>
         /// Reads an RSA public key from a DER SubjectPublicKeyInfo, as received from the network.
         /// </summary>
         /// <param name="subjectPublicKeyInfo">The DER bytes.</param>
