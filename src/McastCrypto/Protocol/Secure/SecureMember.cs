@@ -854,6 +854,9 @@ namespace McastCrypto.Protocol.Secure
             return member;
         }
 
+        /// <summary>A MemberSealed of any kind and body under this member's key, for tests that play a member breaking the rules.</summary>
+        internal byte[] SealToRelayForTests(SecureMemberKind kind, byte[] body) => SealToRelay(kind, body);
+
         private byte[] SealToRelay(SecureMemberKind kind, byte[] body)
         {
             ulong sequence = nextSend++;
