@@ -685,7 +685,11 @@ namespace McastCrypto.Protocol.Secure
                             return;
                         }
 
-                        OnJoined(joined!, now, output);
+                        if (!OnJoined(joined!, now, output))
+                        {
+                            return;
+                        }
+
                         break;
                     case SecureGroupKind.Left:
                         if (!SecureCodec.TryParseLeft(plain, at, length, out uint leftId, out SecureLeftReason leftReason, out reason))
@@ -742,12 +746,13 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        private void OnJoined(SecureMemberEntry entry, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        /// <summary>Handles a Joined record; false (counted MalformedRecord) when it gives this member's id another key.</summary>
+        private bool OnJoined(SecureMemberEntry entry, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             if (entry.MemberId == memberId && !BigEndian.Equal(entry.IdentityKey, identityPoint))
             {
                 Drops.Add("MalformedRecord");
-                return;
+                return false;
             }
 
             bool isNew = !known.ContainsKey(entry.MemberId);
@@ -762,6 +767,8 @@ namespace McastCrypto.Protocol.Secure
             {
                 output.Events.Add(MemberEvent.Presence(now, joined: true, member, verified: true, State));
             }
+
+            return true;
         }
 
         /// <summary>Handles a Left record; true when it names this member, which starts a new handshake once the datagram is read.</summary>
