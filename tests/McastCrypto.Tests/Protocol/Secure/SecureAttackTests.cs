@@ -649,6 +649,49 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(MemberState.Connected, a.Member.State);
         }
 
+        [Fact]
+        public void RandomValuesOfEverySecureTypeCostOneDropEachAndNeverAnException()
+        {
+            var net = Net();
+            var a = net.AddMember("a");
+            var b = net.AddMember("b");
+            net.JoinAll();
+            var random = new Random(20261125);
+            var types = new[] { TlvType.SecureHello, TlvType.SecureWelcome, TlvType.SecureMemberSealed, TlvType.SecureGroupSealed, TlvType.SecureRekey, (TlvType)0x5306, TlvType.KeepAlive };
+            uint aId = Convert.ToUInt32(a.Member.Identity!.Id, 16);
+            for (int i = 0; i < 3000; i++)
+            {
+                var value = new byte[random.Next(0, 400)];
+                random.NextBytes(value);
+                if (value.Length > 0 && random.Next(4) > 0)
+                {
+                    value[0] = 1;
+                }
+
+                if (value.Length >= 5 && random.Next(3) == 0)
+                {
+                    // A real member id or epoch, so the checks behind the first ones are reached too.
+                    value[1] = (byte)(aId >> 24);
+                    value[2] = (byte)(aId >> 16);
+                    value[3] = (byte)(aId >> 8);
+                    value[4] = (byte)aId;
+                }
+
+                byte[] datagram = TlvWriter.Encode(types[random.Next(types.Length)], value);
+                long relayDrops = net.Relay.Drops.Total;
+                long memberDrops = b.Member.Drops.Total;
+                net.DeliverToRelay(datagram, SecureWire.Somewhere(i));
+                net.DeliverTo(b, datagram, SecureWire.Somewhere(i));
+                Assert.Equal(relayDrops + 1, net.Relay.Drops.Total);
+                Assert.Equal(memberDrops + 1, b.Member.Drops.Total);
+            }
+
+            Assert.Equal(2, net.Relay.Members.Count(m => m.Connected));
+            Assert.Empty(b.Messages);
+            net.Say(a, "still fine");
+            Assert.Equal("still fine", Assert.Single(b.Messages).Text);
+        }
+
         private static void AssertTruncationsDropped(byte[] whole, Func<byte[], object> deliver, Func<long> drops)
         {
             for (int length = 0; length < whole.Length; length++)
