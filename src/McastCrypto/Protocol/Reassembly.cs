@@ -26,7 +26,7 @@ namespace McastCrypto.Protocol
         private readonly ReassemblyLimits limits;
         private readonly DropCounter drops;
         private readonly long maxMessageBytes;
-        private readonly Dictionary<(TSource Source, uint Id), Pending> pending = new Dictionary<(TSource, uint), Pending>();
+        private readonly Dictionary<(TSource Source, ulong Id), Pending> pending = new Dictionary<(TSource, ulong), Pending>();
         private readonly Dictionary<TSource, SourceUse> bySource = new Dictionary<TSource, SourceUse>();
         private long totalBytes;
 
@@ -65,7 +65,7 @@ namespace McastCrypto.Protocol
         /// Adds one fragment (0-based <paramref name="sequence"/> of <paramref name="total"/>).
         /// Returns the whole message once its last missing fragment arrives, else null.
         /// </summary>
-        public byte[]? Add(TSource source, uint messageId, int sequence, int total, byte[] chunk, DateTimeOffset now)
+        public byte[]? Add(TSource source, ulong messageId, int sequence, int total, byte[] chunk, DateTimeOffset now)
         {
             if (chunk is null)
             {
@@ -220,7 +220,7 @@ namespace McastCrypto.Protocol
             totalBytes += bytes;
         }
 
-        private void Release((TSource Source, uint Id) key, Pending message)
+        private void Release((TSource Source, ulong Id) key, Pending message)
         {
             pending.Remove(key);
             if (bySource.TryGetValue(key.Source, out SourceUse? use))

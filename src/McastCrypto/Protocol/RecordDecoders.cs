@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using McastCrypto.Protocol.Classic;
+using McastCrypto.Protocol.Secure;
 using McastCrypto.Tlv;
 
 namespace McastCrypto.Protocol
@@ -8,7 +9,7 @@ namespace McastCrypto.Protocol
     public static class RecordDecoders
     {
         /// <summary>One decoder per protocol. The protocols' record types do not overlap, so at most one recognises a record.</summary>
-        public static IReadOnlyList<IRecordDecoder> All { get; } = new IRecordDecoder[] { new ClassicRecordDecoder() };
+        public static IReadOnlyList<IRecordDecoder> All { get; } = new IRecordDecoder[] { new ClassicRecordDecoder(), new SecureRecordDecoder() };
 
         /// <summary>The decoded value of a record by whichever protocol knows its type; null when none does.</summary>
         public static object? Decode(TlvRecord record)

@@ -1,0 +1,99 @@
+using System;
+
+namespace McastCrypto.Protocol.Secure
+{
+    /// <summary>
+    /// The defaults and fixed sizes of the Secure protocol (docs/protocol.md, "Secure"), written once:
+    /// <see cref="SecureMemberOptions"/> and <see cref="SecureRelayOptions"/> start from these.
+    /// </summary>
+    public static class SecureDefaults
+    {
+        /// <summary>The largest datagram either side sends, in bytes (TLV header included): 1,400, so nothing relies on IP fragmentation.</summary>
+        public const int MaxDatagramBytes = 1400;
+
+        /// <summary>The smallest value <see cref="MaxDatagramBytes"/> may be set to: 576, the datagram every IPv4 host must take.</summary>
+        public const int MinDatagramBytes = 576;
+
+        /// <summary>The largest value <see cref="MaxDatagramBytes"/> may be set to: 65,507, the largest UDP payload over IPv4.</summary>
+        public const int MaxDatagramLimit = 65507;
+
+        /// <summary>The longest message, in bytes of UTF-8, a member sends and takes: 64 KiB.</summary>
+        public const int MaxMessageBytes = 64 * 1024;
+
+        /// <summary>The longest display name, in bytes of UTF-8: 64.</summary>
+        public const int MaxNameBytes = 64;
+
+        /// <summary>How often a member sends a KeepAlive, and the relay a Heartbeat: 5 s.</summary>
+        public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(5);
+
+        /// <summary>How long the relay keeps a silent member: 3 keep-alive intervals, 15 s.</summary>
+        public static readonly TimeSpan ClientTimeout = TimeSpan.FromTicks(KeepAliveInterval.Ticks * 3);
+
+        /// <summary>How many keep-alive intervals without a verified relay datagram make the relay lost: 3.</summary>
+        public const int RelaySilenceIntervals = 3;
+
+        /// <summary>How often a member repeats its Hello (until a Welcome) and its Join (until its own Joined): 1 s.</summary>
+        public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+        /// <summary>
+        /// How long a member that heard only Welcomes from relays it does not trust keeps waiting for one
+        /// it does, counted from the first such Welcome, before it fails (RelayNotTrusted or RelayKeyChanged): 2 s.
+        /// </summary>
+        public static readonly TimeSpan UntrustedRelayTimeout = TimeSpan.FromSeconds(2);
+
+        /// <summary>How often the relay starts a new epoch when membership does not change: 10 minutes.</summary>
+        public static readonly TimeSpan RekeyInterval = TimeSpan.FromMinutes(10);
+
+        /// <summary>How long a member keeps the previous epoch's key after installing a new one: 2 s.</summary>
+        public static readonly TimeSpan EpochGrace = TimeSpan.FromSeconds(2);
+
+        /// <summary>How many sequence numbers each replay window tells apart: 1,024.</summary>
+        public const int ReplayWindowSize = ReplayWindow.DefaultSize;
+
+        /// <summary>The most Hellos from one source address the relay checks per second: 5.</summary>
+        public const int HandshakesPerSourcePerSecond = 5;
+
+        /// <summary>The most Hellos the relay checks per second in all: 100.</summary>
+        public const int HandshakesPerSecond = 100;
+
+        /// <summary>The most signed refusals the relay sends per second: 10.</summary>
+        public const int RefusalsPerSecond = 10;
+
+        /// <summary>The most handshakes waiting for their Join: 256.</summary>
+        public const int MaxPendingHandshakes = 256;
+
+        /// <summary>How long a handshake waits for its Join: 10 s.</summary>
+        public static readonly TimeSpan PendingHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+        /// <summary>How long the relay remembers the nonce of a Hello it checked, after its handshake ended (the member's stay excluded): 60 s.</summary>
+        public static readonly TimeSpan HelloMemory = TimeSpan.FromSeconds(60);
+
+        /// <summary>The least time between two sends of one stored Welcome, answering a repeated Hello: 0.5 s.</summary>
+        public static readonly TimeSpan WelcomeResendInterval = TimeSpan.FromMilliseconds(500);
+
+        /// <summary>
+        /// The least time between two answers to one member's KeyRequest or repeated Join (a Rekey
+        /// datagram for it alone), and between two KeyRequests of a member: 1 s.
+        /// </summary>
+        public static readonly TimeSpan KeyAnswerInterval = TimeSpan.FromSeconds(1);
+
+        /// <summary>The most members a relay keeps: 1,024.</summary>
+        public const int MaxClients = 1024;
+
+        /// <summary>The most incomplete messages per member the relay tracks to report them relayed: 64.</summary>
+        public const int MaxTrackedMessagesPerMember = 64;
+
+        /// <summary>The most members a member remembers (from Joined and Roster records): 4,096.</summary>
+        public const int MaxKnownMembers = 4096;
+
+        /// <summary>
+        /// What a fragment costs on its way through the relay besides its payload: TLV header 4,
+        /// GroupSealed header 13, record header 3, Data body header 17, tag 16, signature 64 = 117 bytes.
+        /// A fragment carries at most min(D, own MaxDatagramBytes) - 117 bytes.
+        /// </summary>
+        public const int FragmentOverhead = 117;
+
+        /// <summary>The most fragments a message may have: ceil(65,536 / (576 - 117)) = 143, a 64 KiB message cut for the smallest datagram.</summary>
+        public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
+    }
+}

@@ -1,0 +1,819 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using McastCrypto.Crypto;
+using McastCrypto.Tlv;
+
+namespace McastCrypto.Protocol.Secure
+{
+    /// <summary>
+    /// <para>
+    /// The relay of the Secure protocol (docs/protocol.md, "Secure"), as a pure state machine. It
+    /// answers Hellos with signed Welcomes (within budgets checked before any public-key operation),
+    /// admits members by their identity keys, opens each member's sealed datagrams with that
+    /// member's pairwise key, and sends everything to the group sealed once under the epoch's group
+    /// key and signed once with its identity key. Every membership change, and every rekey interval,
+    /// starts a new epoch whose key goes to each member sealed under its pairwise key.
+    /// </para>
+    /// <para>
+    /// Packing: records for the group (forwarded fragments, presence, heartbeats) wait in a batch and
+    /// go out together in one GroupSealed. The batch is sealed when the next record would not fit;
+    /// at the end of any step that finds it holding a record queued by an earlier step; at every
+    /// <see cref="Flush"/>, <see cref="Tick"/> and <see cref="Stop"/>; and before a new epoch starts.
+    /// So a record waits at most until the end of the step after the one that queued it (or the next
+    /// tick or flush): the runner calls Flush whenever no datagram waits, so an idle relay sends at
+    /// once, and one under load packs up to two steps' records per signature.
+    /// </para>
+    /// </summary>
+    public sealed class SecureRelay : IRelayProtocol
+    {
+        private readonly EcdsaP256PrivateKey identity;
+        private readonly SecureRelayOptions options;
+        private readonly SecureCrypto crypto;
+        private readonly byte[] groupAndPort;
+        private readonly byte[] identityPoint;
+        private readonly HashSet<string>? authorized;
+        private readonly HandshakeBudget handshakes;
+        private readonly PerSecondBudget refusals;
+        private readonly int maxFragments;
+        private readonly Dictionary<uint, Peer> peers = new Dictionary<uint, Peer>();
+        private readonly Dictionary<(ulong, ulong), HelloSeen> hellos = new Dictionary<(ulong, ulong), HelloSeen>();
+        private readonly List<byte[]> batch = new List<byte[]>();
+        private readonly MemberIdentity relayIdentity;
+        private int batchBytes;
+        private long batchStep;
+        private long step;
+        private int pendingCount;
+        private int currentCount;
+        private uint epoch;
+        private byte[]? groupKey;
+        private AesGcm256? groupAead;
+        private DateTimeOffset epochStarted;
+        private ulong nextSequence;
+        private DateTimeOffset nextHeartbeat;
+        private bool stopped;
+
+        /// <param name="self">The relay's send address:port; what it hears from there is its own.</param>
+        /// <param name="identity">The relay's persistent identity key; the relay owns and disposes it.</param>
+        /// <param name="options">Settings, the group and port included (they are bound into every signature); validated here.</param>
+        public SecureRelay(IPEndPoint self, EcdsaP256PrivateKey identity, SecureRelayOptions options)
+        {
+            Self = self ?? throw new ArgumentNullException(nameof(self));
+            this.identity = identity ?? throw new ArgumentNullException(nameof(identity));
+            this.options = options ?? throw new ArgumentNullException(nameof(options));
+            options.Validate();
+            crypto = new SecureCrypto(options.Random);
+            groupAndPort = SecureKeySchedule.GroupAndPort(options.Group, options.Port);
+            identityPoint = identity.PublicKey.Point;
+            authorized = options.AuthorizedKeys is null ? null : new HashSet<string>(options.AuthorizedKeys, StringComparer.Ordinal);
+            handshakes = new HandshakeBudget(options.HandshakesPerSecond, options.HandshakesPerSourcePerSecond);
+            refusals = new PerSecondBudget(options.RefusalsPerSecond);
+            maxFragments = SecureCodec.MaxFragmentsFor(options.MaxMessageBytes);
+            relayIdentity = new MemberIdentity(SecureCodec.FormatMemberId(0), "relay", identity.PublicKey.Fingerprint, self);
+        }
+
+        public McastProtocol Protocol => McastProtocol.Secure;
+
+        public IPEndPoint Self { get; }
+
+        public string KeyFingerprint => identity.PublicKey.Fingerprint;
+
+        /// <summary>The current epoch; null before the first member joined.</summary>
+        public long? Epoch => epoch == 0 ? (long?)null : epoch;
+
+        public DropCounter Drops { get; } = new DropCounter();
+
+        public long MessagesRelayed { get; private set; }
+
+        /// <summary>The cryptographic operations done so far, by kind.</summary>
+        public SecureOperationCounts Operations => crypto.Counts;
+
+        /// <summary>Members and pending handshakes (Connected false until their Join arrived).</summary>
+        public IReadOnlyList<RelayMember> Members =>
+            peers.Values.Select(p => new RelayMember(p.Identity, p.Joined, p.HelloAt, p.LastSeen)).ToList();
+
+        /// <summary>Handshakes waiting for their Join.</summary>
+        public int PendingHandshakes => pendingCount;
+
+        /// <summary>Hello nonces remembered (pending, current members' and recently ended handshakes').</summary>
+        internal int HellosRemembered => hellos.Count;
+
+        /// <summary>Sources counted in this second's handshake budget.</summary>
+        internal int HandshakeSourcesTracked => handshakes.SourcesTracked;
+
+        public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (stopped || source is null || source.Equals(Self))
+            {
+                return;
+            }
+
+            step++;
+            if (!SecureCodec.TryReadDatagram(datagram, out TlvRecord? record, out string? reason))
+            {
+                Drops.Add(reason!);
+            }
+            else
+            {
+                switch (record!.Type)
+                {
+                    case TlvType.SecureHello:
+                        OnHello(record.Value, source, now, output);
+                        break;
+                    case TlvType.SecureMemberSealed:
+                        OnMemberSealed(record.Value, now, output);
+                        break;
+                    case TlvType.SecureWelcome:
+                    case TlvType.SecureGroupSealed:
+                    case TlvType.SecureRekey:
+                        // A relay's traffic: another relay on the group, or a copy of our own from another address.
+                        Drops.Add("IgnoredType");
+                        break;
+                    default:
+                        Drops.Add("UnknownType");
+                        break;
+                }
+            }
+
+            if (batch.Count > 0 && batchStep < step)
+            {
+                EmitBatch(output);
+            }
+        }
+
+        public void Flush(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!stopped)
+            {
+                EmitBatch(output);
+            }
+        }
+
+        public void Tick(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (stopped)
+            {
+                return;
+            }
+
+            step++;
+            foreach (Peer peer in peers.Values.Where(p => !p.Joined && now >= p.PendingUntil).ToList())
+            {
+                Drops.Add("HandshakeTimeout");
+                Forget(peer, now);
+            }
+
+            var silent = peers.Values.Where(p => p.Joined && now - p.LastSeen >= options.ClientTimeout).ToList();
+            if (silent.Count > 0)
+            {
+                Remove(silent, SecureLeftReason.TimedOut, now, output);
+            }
+
+            foreach (var entry in hellos.Where(h => h.Value.ForgetAt <= now).ToList())
+            {
+                hellos.Remove(entry.Key);
+            }
+
+            if (currentCount > 0 && now - epochStarted >= options.RekeyInterval)
+            {
+                StartEpoch(relayIdentity, now, output);
+            }
+
+            if (currentCount > 0 && now >= nextHeartbeat)
+            {
+                Enqueue(SecureCodec.HeartbeatRecord(), output);
+                nextHeartbeat = now + options.KeepAliveInterval;
+            }
+
+            EmitBatch(output);
+        }
+
+        /// <summary>Announces Left (reason 3, relay stopping) for every member, sends it, and forgets everyone. Nothing happens afterwards.</summary>
+        public void Stop(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (stopped)
+            {
+                return;
+            }
+
+            step++;
+            foreach (Peer peer in peers.Values.Where(p => p.Joined).ToList())
+            {
+                Enqueue(SecureCodec.LeftRecord(peer.Id, SecureLeftReason.RelayStopping), output);
+                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, peer.Identity));
+            }
+
+            EmitBatch(output);
+            foreach (Peer peer in peers.Values.ToList())
+            {
+                peer.Dispose();
+            }
+
+            peers.Clear();
+            hellos.Clear();
+            pendingCount = 0;
+            currentCount = 0;
+            stopped = true;
+        }
+
+        public void Dispose()
+        {
+            foreach (Peer peer in peers.Values)
+            {
+                peer.Dispose();
+            }
+
+            peers.Clear();
+            groupAead?.Dispose();
+            ClearGroupKey();
+            identity.Dispose();
+        }
+
+        private void OnHello(byte[] value, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!SecureCodec.TryParseHello(value, out SecureHello? hello, out string? reason))
+            {
+                Drops.Add(reason!);
+                return;
+            }
+
+            // Everything that can refuse a Hello without a public-key operation comes first.
+            var nonce = NonceKey(value, 131);
+            if (hellos.TryGetValue(nonce, out HelloSeen? seen))
+            {
+                if (seen.Welcome is not null && now < seen.AnswerableUntil && now - seen.LastSent >= SecureDefaults.WelcomeResendInterval
+                    && BigEndian.Equal(seen.HelloValue, value))
+                {
+                    // The member's Welcome was lost and it repeated its Hello: the stored answer, no new keys, no public-key operation.
+                    seen.LastSent = now;
+                    output.Datagrams.Add(seen.Welcome);
+                    return;
+                }
+
+                Drops.Add("Replay");
+                return;
+            }
+
+            if (pendingCount >= options.MaxPendingHandshakes)
+            {
+                Drops.Add("TooManyPending");
+                return;
+            }
+
+            if (currentCount >= options.MaxClients)
+            {
+                Drops.Add("TooManyClients");
+                return;
+            }
+
+            if (!handshakes.TrySpend(source.Address, now))
+            {
+                Drops.Add("HandshakeRateLimited");
+                return;
+            }
+
+            EcdsaP256PublicKey memberKey;
+            try
+            {
+                memberKey = EcdsaP256PublicKey.Import(hello!.IdentityKey);
+                EcdsaP256PublicKey.Import(hello.EphemeralKey);
+            }
+            catch (CryptographicException)
+            {
+                Drops.Add("BadKey");
+                return;
+            }
+
+            if (!crypto.Verify(memberKey, SecureKeySchedule.HelloSignedData(groupAndPort, value, hello.SignedLength), value, hello.SignedLength))
+            {
+                Drops.Add("BadSignature");
+                return;
+            }
+
+            string fingerprint = memberKey.Fingerprint;
+            if (authorized is not null && !authorized.Contains(fingerprint))
+            {
+                Refuse(hello, fingerprint, nonce, source, now, output);
+                return;
+            }
+
+            Admit(hello, fingerprint, nonce, source, now, output);
+        }
+
+        private void Refuse(SecureHello hello, string fingerprint, (ulong, ulong) nonce, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!refusals.TrySpend(now))
+            {
+                Drops.Add("RefusalRateLimited");
+                return;
+            }
+
+            byte[] unsigned = SecureCodec.WelcomeUnsigned(
+                hello.Nonce,
+                SecureWelcomeStatus.Refused,
+                identityPoint,
+                new byte[SecureCodec.PointLength],
+                new byte[SecureCodec.NonceLength],
+                0,
+                options.MaxDatagramBytes);
+            byte[] datagram = SignWelcome(unsigned, SecureKeySchedule.TranscriptHash(groupAndPort, hello.Value, unsigned));
+            output.Datagrams.Add(datagram);
+            hellos[nonce] = new HelloSeen(hello.Value, datagram, now + options.PendingHandshakeTimeout, now, now + SecureDefaults.HelloMemory);
+            Drops.Add("AdmissionRefused");
+            output.Events.Add(new RelayEvent(RelayEventKind.Refused, now, new MemberIdentity(fingerprint, hello.Name, fingerprint, source)));
+        }
+
+        private void Admit(SecureHello hello, string fingerprint, (ulong, ulong) nonce, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            uint memberId = NewMemberId();
+            byte[] memberToRelay;
+            byte[] relayToMember;
+            byte[] datagram;
+            using (EcdhP256 ephemeral = crypto.NewEphemeral())
+            {
+                byte[] relayNonce = crypto.Random(SecureCodec.NonceLength);
+                byte[] unsigned = SecureCodec.WelcomeUnsigned(
+                    hello.Nonce,
+                    SecureWelcomeStatus.Admitted,
+                    identityPoint,
+                    ephemeral.PublicKey,
+                    relayNonce,
+                    memberId,
+                    options.MaxDatagramBytes);
+                byte[] transcript = SecureKeySchedule.TranscriptHash(groupAndPort, hello.Value, unsigned);
+                byte[] shared;
+                try
+                {
+                    shared = crypto.Agree(ephemeral, hello.EphemeralKey);
+                }
+                catch (CryptographicException)
+                {
+                    Drops.Add("BadKey");
+                    return;
+                }
+
+                SecureKeySchedule.DeriveKeys(shared, transcript, out memberToRelay, out relayToMember);
+                Array.Clear(shared, 0, shared.Length);
+                datagram = SignWelcome(unsigned, transcript);
+            }
+
+            var peer = new Peer(
+                memberId,
+                new SecureMemberEntry(memberId, hello.IdentityKey, hello.Name),
+                fingerprint,
+                source,
+                nonce,
+                AesGcm256.Create(memberToRelay),
+                AesGcm256.Create(relayToMember),
+                new ReplayWindow(options.ReplayWindowSize),
+                now,
+                now + options.PendingHandshakeTimeout);
+            Array.Clear(memberToRelay, 0, memberToRelay.Length);
+            Array.Clear(relayToMember, 0, relayToMember.Length);
+            peers.Add(memberId, peer);
+            pendingCount++;
+            hellos[nonce] = new HelloSeen(hello.Value, datagram, peer.PendingUntil, now, DateTimeOffset.MaxValue);
+            output.Datagrams.Add(datagram);
+        }
+
+        private byte[] SignWelcome(byte[] unsigned, byte[] transcript)
+        {
+            byte[] signature = crypto.Sign(identity, SecureKeySchedule.WelcomeSignedData(transcript));
+            return SecureCodec.Datagram(TlvType.SecureWelcome, unsigned, signature);
+        }
+
+        private void OnMemberSealed(byte[] value, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!SecureCodec.TryParseMemberSealed(value, out SecureMemberSealed? header, out string? reason))
+            {
+                Drops.Add(reason!);
+                return;
+            }
+
+            if (!peers.TryGetValue(header!.MemberId, out Peer? peer))
+            {
+                Drops.Add("UnknownMember");
+                return;
+            }
+
+            ulong sequence = header.Sequence;
+            if (!peer.Window.Check(sequence))
+            {
+                Drops.Add("Replay");
+                return;
+            }
+
+            if (!crypto.TryOpen(
+                peer.FromMember,
+                SecureKeySchedule.PairwiseNonce(sequence),
+                value,
+                SecureCodec.SealedHeaderLength,
+                header.SealedLength,
+                new ArraySegment<byte>(value, 0, SecureCodec.SealedHeaderLength),
+                out byte[]? plain))
+            {
+                Drops.Add("BadTag");
+                return;
+            }
+
+            // Authenticated: only now does the datagram touch any state.
+            peer.Window.Update(sequence);
+            peer.LastSeen = now;
+            if (!SecureCodec.TryParseMemberPlaintext(plain!, out SecureMemberKind kind, out SecureFragment? fragment, out uint requested, out reason))
+            {
+                Drops.Add(reason!);
+                return;
+            }
+
+            if (!peer.Joined)
+            {
+                if (kind != SecureMemberKind.Join)
+                {
+                    Drops.Add("NotJoined");
+                    return;
+                }
+
+                CompleteJoin(peer, now, output);
+                return;
+            }
+
+            switch (kind)
+            {
+                case SecureMemberKind.Join:
+                    // Its first answer was lost: the current key again, and the Joined it waits for.
+                    if (AnswerKey(peer, now, output))
+                    {
+                        Enqueue(SecureCodec.JoinedRecord(peer.Entry), output);
+                    }
+
+                    break;
+                case SecureMemberKind.KeepAlive:
+                    break;
+                case SecureMemberKind.Leave:
+                    Remove(new List<Peer> { peer }, SecureLeftReason.Left, now, output);
+                    break;
+                case SecureMemberKind.Data:
+                    OnData(peer, fragment!, now, output);
+                    break;
+                case SecureMemberKind.KeyRequest:
+                    if (requested > epoch)
+                    {
+                        Drops.Add("UnknownEpoch");
+                        return;
+                    }
+
+                    AnswerKey(peer, now, output);
+                    break;
+            }
+        }
+
+        private void CompleteJoin(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            peer.Joined = true;
+            pendingCount--;
+            currentCount++;
+            if (hellos.TryGetValue(peer.HelloNonce, out HelloSeen? seen))
+            {
+                // The handshake is over: its Hello is never answered again, but remembered while the member stays.
+                seen.Welcome = null;
+            }
+
+            if (currentCount == 1)
+            {
+                nextHeartbeat = now + options.KeepAliveInterval;
+            }
+
+            output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, peer.Identity));
+            peer.LastKeyAnswer = now;
+            StartEpoch(peer.Identity, now, output);
+            Enqueue(SecureCodec.JoinedRecord(peer.Entry), output);
+            foreach (byte[] record in SecureCodec.RosterRecords(peers.Values.Where(p => p.Joined).Select(p => p.Entry).ToList(), SecureCodec.GroupPlaintextCapacity(options.MaxDatagramBytes)))
+            {
+                Enqueue(record, output);
+            }
+        }
+
+        /// <summary>Sends one member the current epoch's key alone, at most once per KeyAnswerInterval; false when it is too soon.</summary>
+        private bool AnswerKey(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (peer.LastKeyAnswer is not null && now - peer.LastKeyAnswer.Value < SecureDefaults.KeyAnswerInterval)
+            {
+                Drops.Add("AnswerRateLimited");
+                return false;
+            }
+
+            peer.LastKeyAnswer = now;
+            EmitRekey(new List<Peer> { peer }, output);
+            return true;
+        }
+
+        private void OnData(Peer peer, SecureFragment fragment, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            int length = fragment.Payload.Length;
+            if (length > SecureCodec.FragmentCapacity(options.MaxDatagramBytes))
+            {
+                Drops.Add("FragmentTooLarge");
+                return;
+            }
+
+            // Every fragment but the last carries the same number of bytes, so a fragment that is not the
+            // last tells the message's least length.
+            if (fragment.Count > maxFragments
+                || length > options.MaxMessageBytes
+                || (fragment.Index < fragment.Count - 1 && ((long)length * (fragment.Count - 1)) + 1 > options.MaxMessageBytes))
+            {
+                Drops.Add("MessageTooLarge");
+                return;
+            }
+
+            Enqueue(SecureCodec.DataRecord(new SecureFragment(peer.Id, fragment.MessageId, fragment.Index, fragment.Count, fragment.Flags, fragment.Payload)), output);
+            if (fragment.Count == 1)
+            {
+                Relayed(peer, length, now, output);
+                return;
+            }
+
+            if (!peer.Incomplete.TryGetValue(fragment.MessageId, out Tracked? tracked))
+            {
+                if (peer.Incomplete.Count >= SecureDefaults.MaxTrackedMessagesPerMember)
+                {
+                    // Forget the oldest: it is only bookkeeping for the Relayed event.
+                    ulong oldest = peer.IncompleteOrder.Dequeue();
+                    peer.Incomplete.Remove(oldest);
+                }
+
+                tracked = new Tracked();
+                peer.Incomplete.Add(fragment.MessageId, tracked);
+                peer.IncompleteOrder.Enqueue(fragment.MessageId);
+            }
+
+            tracked.Fragments++;
+            tracked.Bytes += length;
+            if (tracked.Fragments >= fragment.Count)
+            {
+                peer.Incomplete.Remove(fragment.MessageId);
+                var order = new Queue<ulong>(peer.IncompleteOrder.Where(id => id != fragment.MessageId));
+                peer.IncompleteOrder.Clear();
+                foreach (ulong id in order)
+                {
+                    peer.IncompleteOrder.Enqueue(id);
+                }
+
+                Relayed(peer, tracked.Bytes, now, output);
+            }
+        }
+
+        private void Relayed(Peer sender, int bytes, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            MessagesRelayed++;
+            output.Events.Add(new RelayEvent(RelayEventKind.Relayed, now, sender.Identity, currentCount - 1, bytes));
+        }
+
+        /// <summary>Removes members, starts a new epoch for those who stay, and announces each departure under it.</summary>
+        private void Remove(List<Peer> gone, SecureLeftReason reason, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            foreach (Peer peer in gone)
+            {
+                Forget(peer, now);
+                output.Events.Add(new RelayEvent(reason == SecureLeftReason.TimedOut ? RelayEventKind.TimedOut : RelayEventKind.Left, now, peer.Identity));
+            }
+
+            if (currentCount > 0)
+            {
+                StartEpoch(gone[0].Identity, now, output);
+            }
+
+            foreach (Peer peer in gone)
+            {
+                Enqueue(SecureCodec.LeftRecord(peer.Id, reason), output);
+            }
+        }
+
+        private void Forget(Peer peer, DateTimeOffset now)
+        {
+            peers.Remove(peer.Id);
+            if (peer.Joined)
+            {
+                currentCount--;
+            }
+            else
+            {
+                pendingCount--;
+            }
+
+            if (hellos.TryGetValue(peer.HelloNonce, out HelloSeen? seen))
+            {
+                seen.Welcome = null;
+                seen.ForgetAt = now + SecureDefaults.HelloMemory;
+            }
+
+            peer.Dispose();
+        }
+
+        /// <summary>
+        /// A new epoch: what is queued goes out under the old key first (those who left may read it,
+        /// those who join may not), then the new key to every current member, and from then on the new key.
+        /// </summary>
+        private void StartEpoch(MemberIdentity cause, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            EmitBatch(output);
+            epoch = epoch == uint.MaxValue ? 1 : epoch + 1;
+            ClearGroupKey();
+            groupAead?.Dispose();
+            groupKey = crypto.Random(SecureCodec.KeyLength);
+            groupAead = AesGcm256.Create(groupKey);
+            epochStarted = now;
+            EmitRekey(peers.Values.Where(p => p.Joined).ToList(), output);
+            output.Events.Add(new RelayEvent(RelayEventKind.Rekeyed, now, cause));
+        }
+
+        /// <summary>The current key sealed for each of <paramref name="recipients"/>, in as many Rekey datagrams as the size limit needs.</summary>
+        private void EmitRekey(List<Peer> recipients, ProtocolOutput<RelayEvent> output)
+        {
+            int perDatagram = SecureCodec.RekeyEntriesPerDatagram(options.MaxDatagramBytes);
+            for (int start = 0; start < recipients.Count; start += perDatagram)
+            {
+                var chunk = recipients.Skip(start).Take(perDatagram).ToList();
+                var parts = new List<byte[]> { SecureCodec.RekeyHeader(epoch, nextSequence++, chunk.Count) };
+                foreach (Peer peer in chunk)
+                {
+                    ulong t = peer.NextRelaySequence++;
+                    byte[] sealedKey = crypto.Seal(peer.ToMember, SecureKeySchedule.PairwiseNonce(t), groupKey!, SecureKeySchedule.RekeyEntryAad(epoch, peer.Id));
+                    parts.Add(BigEndian.Concat(BigEndian.U32(peer.Id), BigEndian.U64(t), sealedKey));
+                }
+
+                byte[] unsigned = BigEndian.Concat(parts.ToArray());
+                byte[] signature = crypto.Sign(identity, SecureKeySchedule.RekeySignedData(groupAndPort, unsigned, unsigned.Length));
+                output.Datagrams.Add(SecureCodec.Datagram(TlvType.SecureRekey, unsigned, signature));
+            }
+        }
+
+        private void Enqueue(byte[] record, ProtocolOutput<RelayEvent> output)
+        {
+            if (batchBytes + record.Length > SecureCodec.GroupPlaintextCapacity(options.MaxDatagramBytes))
+            {
+                EmitBatch(output);
+            }
+
+            if (batch.Count == 0)
+            {
+                batchStep = step;
+            }
+
+            batch.Add(record);
+            batchBytes += record.Length;
+        }
+
+        /// <summary>Seals the queued records into one GroupSealed under the current epoch, signs it, and sends it.</summary>
+        private void EmitBatch(ProtocolOutput<RelayEvent> output)
+        {
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            byte[] plain = BigEndian.Concat(batch.ToArray());
+            batch.Clear();
+            batchBytes = 0;
+            if (groupAead is null)
+            {
+                // Records are queued only while an epoch exists; nothing to seal them with is a bug, not an input.
+                throw new InvalidOperationException("The relay has records for the group but no group key.");
+            }
+
+            ulong sequence = nextSequence++;
+            byte[] header = SecureCodec.SealedHeader(epoch, sequence);
+            byte[] sealedRecords = crypto.Seal(groupAead, SecureKeySchedule.GroupNonce(epoch, sequence), plain, header);
+            byte[] unsigned = BigEndian.Concat(header, sealedRecords);
+            byte[] signature = crypto.Sign(identity, SecureKeySchedule.GroupSignedData(groupAndPort, unsigned, unsigned.Length));
+            output.Datagrams.Add(SecureCodec.Datagram(TlvType.SecureGroupSealed, unsigned, signature));
+        }
+
+        private uint NewMemberId()
+        {
+            for (int attempt = 0; attempt < 1000; attempt++)
+            {
+                uint id = BigEndian.ReadU32(crypto.Random(4), 0);
+                if (id != 0 && !peers.ContainsKey(id))
+                {
+                    return id;
+                }
+            }
+
+            throw new InvalidOperationException("The random source gave no free member id in 1,000 draws.");
+        }
+
+        private void ClearGroupKey()
+        {
+            if (groupKey is not null)
+            {
+                Array.Clear(groupKey, 0, groupKey.Length);
+                groupKey = null;
+            }
+        }
+
+        private static (ulong, ulong) NonceKey(byte[] value, int at) => (BigEndian.ReadU64(value, at), BigEndian.ReadU64(value, at + 8));
+
+        /// <summary>A Hello the relay checked: its bytes, the answer while it may be sent again, and how long its nonce is remembered.</summary>
+        private sealed class HelloSeen
+        {
+            public HelloSeen(byte[] helloValue, byte[]? welcome, DateTimeOffset answerableUntil, DateTimeOffset lastSent, DateTimeOffset forgetAt)
+            {
+                HelloValue = helloValue;
+                Welcome = welcome;
+                AnswerableUntil = answerableUntil;
+                LastSent = lastSent;
+                ForgetAt = forgetAt;
+            }
+
+            public byte[] HelloValue { get; }
+
+            /// <summary>The Welcome datagram, while a repeat of the Hello is answered with it; null once the handshake ended.</summary>
+            public byte[]? Welcome { get; set; }
+
+            public DateTimeOffset AnswerableUntil { get; }
+
+            public DateTimeOffset LastSent { get; set; }
+
+            /// <summary>When the nonce is forgotten: never while the member stays, HelloMemory after it went.</summary>
+            public DateTimeOffset ForgetAt { get; set; }
+        }
+
+        private sealed class Tracked
+        {
+            public int Fragments { get; set; }
+
+            public int Bytes { get; set; }
+        }
+
+        /// <summary>A member, pending (handshake answered, Join awaited) or joined.</summary>
+        private sealed class Peer : IDisposable
+        {
+            public Peer(
+                uint id,
+                SecureMemberEntry entry,
+                string fingerprint,
+                IPEndPoint source,
+                (ulong, ulong) helloNonce,
+                AesGcm256 fromMember,
+                AesGcm256 toMember,
+                ReplayWindow window,
+                DateTimeOffset now,
+                DateTimeOffset pendingUntil)
+            {
+                Id = id;
+                Entry = entry;
+                Identity = new MemberIdentity(SecureCodec.FormatMemberId(id), entry.Name, fingerprint, source);
+                HelloNonce = helloNonce;
+                FromMember = fromMember;
+                ToMember = toMember;
+                Window = window;
+                HelloAt = now;
+                LastSeen = now;
+                PendingUntil = pendingUntil;
+            }
+
+            public uint Id { get; }
+
+            public SecureMemberEntry Entry { get; }
+
+            public MemberIdentity Identity { get; }
+
+            public (ulong, ulong) HelloNonce { get; }
+
+            /// <summary>Opens the member's datagrams (Km2r).</summary>
+            public AesGcm256 FromMember { get; }
+
+            /// <summary>Seals the group key for the member (Kr2m).</summary>
+            public AesGcm256 ToMember { get; }
+
+            /// <summary>The member's send sequence numbers seen.</summary>
+            public ReplayWindow Window { get; }
+
+            /// <summary>T: the next sequence number of a Rekey entry sealed for this member.</summary>
+            public ulong NextRelaySequence { get; set; }
+
+            public bool Joined { get; set; }
+
+            public DateTimeOffset HelloAt { get; }
+
+            public DateTimeOffset PendingUntil { get; }
+
+            public DateTimeOffset LastSeen { get; set; }
+
+            public DateTimeOffset? LastKeyAnswer { get; set; }
+
+            public Dictionary<ulong, Tracked> Incomplete { get; } = new Dictionary<ulong, Tracked>();
+
+            public Queue<ulong> IncompleteOrder { get; } = new Queue<ulong>();
+
+            public void Dispose()
+            {
+                FromMember.Dispose();
+                ToMember.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+
+namespace McastCrypto.Protocol.Secure
+{
+    /// <summary>The settings of a Secure relay (the defaults are in <see cref="SecureDefaults"/>).</summary>
+    public sealed class SecureRelayOptions
+    {
+        /// <summary>The group's IPv4 multicast address: bound into every signature.</summary>
+        public IPAddress Group { get; set; } = IPAddress.Parse("224.1.1.1");
+
+        /// <summary>The group's UDP port: bound into every signature.</summary>
+        public int Port { get; set; } = 5007;
+
+        /// <summary>
+        /// The fingerprints (SHA256:base64) of the member identity keys the relay admits; any other is
+        /// refused with a signed refusal. Null: every key is admitted.
+        /// </summary>
+        public ICollection<string>? AuthorizedKeys { get; set; }
+
+        /// <summary>The largest datagram the relay sends, in bytes; members learn it from the Welcome.</summary>
+        public int MaxDatagramBytes { get; set; } = SecureDefaults.MaxDatagramBytes;
+
+        /// <summary>The longest message a member may send, in bytes: fixes the most fragments a message may announce.</summary>
+        public int MaxMessageBytes { get; set; } = SecureDefaults.MaxMessageBytes;
+
+        /// <summary>How often the relay sends a Heartbeat while it has members; must be under three of the members' keep-alive intervals.</summary>
+        public TimeSpan KeepAliveInterval { get; set; } = SecureDefaults.KeepAliveInterval;
+
+        /// <summary>A member silent this long is removed, its leave announced (reason 2) and the group rekeyed.</summary>
+        public TimeSpan ClientTimeout { get; set; } = SecureDefaults.ClientTimeout;
+
+        /// <summary>How often a new epoch starts when membership does not change.</summary>
+        public TimeSpan RekeyInterval { get; set; } = SecureDefaults.RekeyInterval;
+
+        /// <summary>The most Hellos checked per second from one source address.</summary>
+        public int HandshakesPerSourcePerSecond { get; set; } = SecureDefaults.HandshakesPerSourcePerSecond;
+
+        /// <summary>The most Hellos checked per second in all.</summary>
+        public int HandshakesPerSecond { get; set; } = SecureDefaults.HandshakesPerSecond;
+
+        /// <summary>The most signed refusals per second.</summary>
+        public int RefusalsPerSecond { get; set; } = SecureDefaults.RefusalsPerSecond;
+
+        /// <summary>The most handshakes waiting for their Join.</summary>
+        public int MaxPendingHandshakes { get; set; } = SecureDefaults.MaxPendingHandshakes;
+
+        /// <summary>How long a handshake waits for its Join.</summary>
+        public TimeSpan PendingHandshakeTimeout { get; set; } = SecureDefaults.PendingHandshakeTimeout;
+
+        /// <summary>The most members.</summary>
+        public int MaxClients { get; set; } = SecureDefaults.MaxClients;
+
+        /// <summary>The size of the replay windows, in sequence numbers (a multiple of 64).</summary>
+        public int ReplayWindowSize { get; set; } = SecureDefaults.ReplayWindowSize;
+
+        /// <summary>
+        /// The source of random bytes (nonces, member ids, group keys, and, when set, the ephemeral
+        /// keys' scalars). Null: the system's cryptographic generator, and ephemeral keys from the
+        /// platform. Set only for known-answer tests.
+        /// </summary>
+        public Func<int, byte[]>? Random { get; set; }
+
+        /// <summary>Checks the settings; ArgumentException names the bad one.</summary>
+        public void Validate()
+        {
+            SecureMemberOptions.ValidateGroup(Group, Port);
+            SecureMemberOptions.ValidateDatagram(MaxDatagramBytes);
+            if (MaxMessageBytes < 1)
+            {
+                throw new ArgumentException("The largest message must be at least 1 byte.", nameof(MaxMessageBytes));
+            }
+
+            if (KeepAliveInterval <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The keep-alive interval must be positive.", nameof(KeepAliveInterval));
+            }
+
+            if (ClientTimeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The client time-out must be positive.", nameof(ClientTimeout));
+            }
+
+            if (RekeyInterval <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The rekey interval must be positive.", nameof(RekeyInterval));
+            }
+
+            if (HandshakesPerSourcePerSecond < 1 || HandshakesPerSecond < 1 || RefusalsPerSecond < 1)
+            {
+                throw new ArgumentException("The handshake and refusal budgets must allow at least one a second.", nameof(HandshakesPerSecond));
+            }
+
+            if (MaxPendingHandshakes < 1)
+            {
+                throw new ArgumentException("The relay must allow at least one pending handshake.", nameof(MaxPendingHandshakes));
+            }
+
+            if (PendingHandshakeTimeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The pending handshake time-out must be positive.", nameof(PendingHandshakeTimeout));
+            }
+
+            if (MaxClients < 1)
+            {
+                throw new ArgumentException("The relay must take at least one member.", nameof(MaxClients));
+            }
+
+            SecureMemberOptions.ValidateWindow(ReplayWindowSize);
+        }
+    }
+}
