@@ -1,4 +1,6 @@
 using System;
+using System.IO;
+using System.Security.Cryptography;
 using System.Management.Automation;
 using System.Threading;
 using McastCrypto.Protocol;
@@ -42,6 +44,25 @@ namespace McastCrypto.Commands
         [Parameter]
         public SwitchParameter AllowRelayKeyChange { get; set; }
 
+        /// <summary>Secure: a file with this member's identity key (New-McastIdentity makes one); a new key per session when left out.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? IdentityPath { get; set; }
+
+        /// <summary>Secure: accept only the relay whose key has this fingerprint.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RelayFingerprint { get; set; }
+
+        /// <summary>Secure: the file of remembered relays (McastCrypto/known_relays in the user's application-data folder when left out).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownRelaysPath { get; set; }
+
+        /// <summary>Secure: trust and remember the first relay of a group that is not known yet; -TrustOnFirstUse:$false refuses it.</summary>
+        [Parameter]
+        public SwitchParameter TrustOnFirstUse { get; set; }
+
         protected override void EndProcessing()
         {
             var options = new McastSessionOptions
@@ -70,6 +91,14 @@ namespace McastCrypto.Commands
             if (IsBound(nameof(FragmentSize)))
             {
                 options.FragmentSize = FragmentSize;
+            }
+
+            options.IdentityPath = IdentityPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(IdentityPath);
+            options.KnownRelaysPath = KnownRelaysPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(KnownRelaysPath);
+            options.RelayFingerprint = RelayFingerprint;
+            if (IsBound(nameof(TrustOnFirstUse)))
+            {
+                options.TrustOnFirstUse = TrustOnFirstUse.IsPresent;
             }
 
             string where = $"{options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"}";
@@ -101,6 +130,10 @@ namespace McastCrypto.Commands
             catch (ArgumentException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidSessionOption", ErrorCategory.InvalidArgument, options));
+            }
+            catch (Exception e) when (options.IdentityPath is not null && (e is CryptographicException || e is IOException || e is UnauthorizedAccessException))
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
             }
             finally
             {

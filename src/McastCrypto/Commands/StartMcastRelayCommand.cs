@@ -33,6 +33,16 @@ namespace McastCrypto.Commands
         [ValidateNotNullOrEmpty]
         public string? IdentityPath { get; set; }
 
+        /// <summary>Secure: a file of the member key fingerprints the relay admits, one per line; any key when left out.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? AuthorizedKeysPath { get; set; }
+
+        /// <summary>Secure: seconds between changes of the group key when nobody comes or goes (600 when left out).</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public double RekeyInterval { get; set; }
+
         /// <summary>Run in the foreground, writing the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -50,6 +60,16 @@ namespace McastCrypto.Commands
             {
                 options.IdentityPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(IdentityPath);
                 identityExisted = File.Exists(options.IdentityPath);
+            }
+
+            if (AuthorizedKeysPath is not null)
+            {
+                options.AuthorizedKeysPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(AuthorizedKeysPath);
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RekeyInterval)))
+            {
+                options.RekeyInterval = TimeSpan.FromSeconds(RekeyInterval);
             }
 
             // Only what the user gave: every default is the options' or the protocol's own.
@@ -75,6 +95,10 @@ namespace McastCrypto.Commands
             catch (ArgumentException e)
             {
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidRelayOption", ErrorCategory.InvalidArgument, options));
+            }
+            catch (Exception e) when (options.AuthorizedKeysPath is not null && (e is IOException || e is UnauthorizedAccessException) && IsAbout(e, options.AuthorizedKeysPath))
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidAuthorizedKeysFile", ErrorCategory.InvalidData, options.AuthorizedKeysPath));
             }
             catch (Exception e) when (options.IdentityPath is not null && (e is CryptographicException || e is IOException || e is UnauthorizedAccessException))
             {
@@ -113,5 +137,8 @@ namespace McastCrypto.Commands
         }
 
         protected override void StopProcessing() => stopping.Cancel();
+
+        /// <summary>True when an error is about the file at <paramref name="path"/> (its message names it).</summary>
+        private static bool IsAbout(Exception e, string path) => e.Message.IndexOf(path, StringComparison.Ordinal) >= 0;
     }
 }

@@ -50,6 +50,9 @@ namespace McastCrypto.Relay
 
         public int MemberCount => Members.Count;
 
+        /// <summary>Joins refused because the member's key is not on the list of authorized keys (Secure).</summary>
+        public long RefusedJoins => protocol.Drops["AdmissionRefused"];
+
         public long MessagesRelayed => Runner.Read(() => protocol.MessagesRelayed);
 
         /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>

@@ -12,7 +12,7 @@ namespace McastCrypto.Relay
     {
         public string? Name { get; set; }
 
-        public McastProtocol Protocol { get; set; } = McastProtocol.Classic;
+        public McastProtocol Protocol { get; set; } = McastProtocol.Secure;
 
         public MulticastOptions Network { get; set; } = new MulticastOptions();
 
@@ -28,6 +28,12 @@ namespace McastCrypto.Relay
         /// as long as the relay.
         /// </summary>
         public string? IdentityPath { get; set; }
+
+        /// <summary>Secure: a file of the member key fingerprints the relay admits (one per line); null admits any key.</summary>
+        public string? AuthorizedKeysPath { get; set; }
+
+        /// <summary>Secure: how often the group key changes even when nobody comes or goes; null for the protocol's default.</summary>
+        public TimeSpan? RekeyInterval { get; set; }
 
         /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
         public int SendRate { get; set; } = 2000;

@@ -3,6 +3,7 @@ using System.Net;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol;
 using McastCrypto.Protocol.Classic;
+using McastCrypto.Protocol.Secure;
 
 namespace McastCrypto.Relay
 {
@@ -21,7 +22,29 @@ namespace McastCrypto.Relay
         {
             switch (options.Protocol)
             {
+                case McastProtocol.Secure:
+                    SecureRelayOptions secure = SecureOptions(options);
+                    return self =>
+                    {
+                        EcdsaP256PrivateKey identity = options.IdentityPath is null
+                            ? EcdsaP256PrivateKey.Generate()
+                            : IdentityKeyFile.LoadOrCreateEcdsa(options.IdentityPath, out _);
+                        try
+                        {
+                            return new SecureRelay(self, identity, secure);
+                        }
+                        catch
+                        {
+                            identity.Dispose();
+                            throw;
+                        }
+                    };
                 case McastProtocol.Classic:
+                    if (options.AuthorizedKeysPath is not null || options.RekeyInterval is not null)
+                    {
+                        throw new ArgumentException((options.AuthorizedKeysPath is not null ? "-AuthorizedKeysPath" : "-RekeyInterval") + " is for the Secure protocol: a Classic relay admits any key and has no group key.", nameof(options));
+                    }
+
                     ClassicRelayOptions classic = ClassicOptions(options);
                     return self =>
                     {
@@ -41,6 +64,38 @@ namespace McastCrypto.Relay
                 default:
                     throw new ArgumentException("'" + options.Protocol + "' is not a protocol this module speaks.", nameof(options));
             }
+        }
+
+        private static SecureRelayOptions SecureOptions(McastRelayOptions options)
+        {
+            var secure = new SecureRelayOptions
+            {
+                Group = options.Network.Group,
+                Port = options.Network.Port,
+            };
+            if (options.AuthorizedKeysPath is not null)
+            {
+                // Read now: a list that cannot be read must stop the start, not admit everyone.
+                secure.AuthorizedKeys = AuthorizedKeysFile.Load(options.AuthorizedKeysPath);
+            }
+
+            if (options.ClientTimeout is TimeSpan clientTimeout)
+            {
+                secure.ClientTimeout = clientTimeout;
+            }
+
+            if (options.MaxClients is int maxClients)
+            {
+                secure.MaxClients = maxClients;
+            }
+
+            if (options.RekeyInterval is TimeSpan rekeyInterval)
+            {
+                secure.RekeyInterval = rekeyInterval;
+            }
+
+            secure.Validate();
+            return secure;
         }
 
         private static ClassicRelayOptions ClassicOptions(McastRelayOptions options)

@@ -13,7 +13,7 @@ namespace McastCrypto.Session
     {
         public string? Name { get; set; }
 
-        public McastProtocol Protocol { get; set; } = McastProtocol.Classic;
+        public McastProtocol Protocol { get; set; } = McastProtocol.Secure;
 
         public MulticastOptions Network { get; set; } = new MulticastOptions();
 
@@ -28,6 +28,18 @@ namespace McastCrypto.Session
         /// the first relay was lost. Off by default: a changed key ends the session (state Failed).
         /// </summary>
         public bool AllowRelayKeyChange { get; set; }
+
+        /// <summary>Secure: a file with this member's identity key (New-McastIdentity makes one); null for a new key per session.</summary>
+        public string? IdentityPath { get; set; }
+
+        /// <summary>Secure: accept only the relay whose key has this fingerprint (SHA256:base64).</summary>
+        public string? RelayFingerprint { get; set; }
+
+        /// <summary>Secure: the file of remembered relays; null for <see cref="KnownRelays.DefaultPath"/>.</summary>
+        public string? KnownRelaysPath { get; set; }
+
+        /// <summary>Secure: trust and remember the first relay of a group that is not known yet (as SSH does). On by default.</summary>
+        public bool TrustOnFirstUse { get; set; } = true;
 
         /// <summary>How long the join may take.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);

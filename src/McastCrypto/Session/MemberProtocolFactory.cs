@@ -3,6 +3,7 @@ using System.Net;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol;
 using McastCrypto.Protocol.Classic;
+using McastCrypto.Protocol.Secure;
 
 namespace McastCrypto.Session
 {
@@ -22,7 +23,26 @@ namespace McastCrypto.Session
         {
             switch (options.Protocol)
             {
+                case McastProtocol.Secure:
+                    SecureMemberOptions secure = SecureOptions(options);
+                    string? relayFingerprint = options.RelayFingerprint is null ? null : FingerprintText.Parse(options.RelayFingerprint, "-RelayFingerprint");
+                    string knownRelays = options.KnownRelaysPath ?? KnownRelays.DefaultPath;
+                    return self =>
+                    {
+                        secure.RelayTrust = new SessionRelayTrust(relayFingerprint, knownRelays, options.TrustOnFirstUse, self.Address.ToString());
+                        EcdsaP256PrivateKey identity = options.IdentityPath is null ? EcdsaP256PrivateKey.Generate() : IdentityKeyFile.LoadEcdsa(options.IdentityPath);
+                        try
+                        {
+                            return new SecureMember(self, identity, secure);
+                        }
+                        catch
+                        {
+                            identity.Dispose();
+                            throw;
+                        }
+                    };
                 case McastProtocol.Classic:
+                    RefuseSecureOnly(options);
                     ClassicMemberOptions classic = ClassicOptions(options);
                     return self =>
                     {
@@ -39,6 +59,47 @@ namespace McastCrypto.Session
                     };
                 default:
                     throw new ArgumentException("'" + options.Protocol + "' is not a protocol this module speaks.", nameof(options));
+            }
+        }
+
+        private static SecureMemberOptions SecureOptions(McastSessionOptions options)
+        {
+            var secure = new SecureMemberOptions
+            {
+                Group = options.Network.Group,
+                Port = options.Network.Port,
+                DisplayName = options.Name ?? string.Empty,
+            };
+            if (options.KeepAliveInterval is TimeSpan keepAlive)
+            {
+                secure.KeepAliveInterval = keepAlive;
+            }
+
+            if (options.FragmentSize is not null)
+            {
+                throw new ArgumentException("The Secure protocol sizes its fragments to fit one datagram; a fragment size is for the Classic protocol.", nameof(options));
+            }
+
+            if (options.AllowRelayKeyChange)
+            {
+                throw new ArgumentException("The Secure protocol never changes relay keys silently: pin the new relay with -RelayFingerprint instead of allowing a change.", nameof(options));
+            }
+
+            secure.Validate();
+            return secure;
+        }
+
+        /// <summary>Settings that only the Secure protocol has: with Classic they would silently do nothing.</summary>
+        private static void RefuseSecureOnly(McastSessionOptions options)
+        {
+            string? which = options.IdentityPath is not null ? "-IdentityPath"
+                : options.RelayFingerprint is not null ? "-RelayFingerprint"
+                : options.KnownRelaysPath is not null ? "-KnownRelaysPath"
+                : !options.TrustOnFirstUse ? "-TrustOnFirstUse"
+                : null;
+            if (which is not null)
+            {
+                throw new ArgumentException(which + " is for the Secure protocol: a Classic relay cannot prove who it is, so there is nothing to pin or remember.", nameof(options));
             }
         }
 
