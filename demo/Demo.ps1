@@ -1,11 +1,17 @@
 <#
 .SYNOPSIS
-    The McastCrypto demo: a relay and two members on loopback, the article's Classic protocol.
+    The McastCrypto demo: a relay and two members on loopback, with the Secure protocol (the
+    default) or the article's Classic protocol (-Protocol Classic).
 .DESCRIPTION
     Starts a relay and two sessions (alice and bob) on the loopback interface, exchanges messages
     both ways (one longer than 1000 bytes, with non-ASCII text), shows the peers and the received
     messages, removes the sessions and stops the relay. Meanwhile a listener on the group records
     every datagram, and at the end the capture is decoded with ConvertFrom-Tlv -Recurse.
+
+    Secure: the relay keeps its identity key in a file (a temporary one here), and alice and bob pin
+    its fingerprint, as a user who was told the fingerprint would; every message arrives whole and
+    verified, and the group key's epoch changes when bob leaves. Classic: the relay has a new key,
+    nothing is verified, and the long text arrives as 190-byte blocks.
 
     Run it with `dotnet pwsh ./build.ps1 -Task Demo`, which builds and stages the module first.
     Everything stays on loopback: a random group in 239.255.0.0/16 and a random port.
@@ -13,6 +19,9 @@
 [CmdletBinding()]
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/McastCrypto/McastCrypto.psd1'),
+
+    [ValidateSet('Secure', 'Classic')]
+    [string] $Protocol = 'Secure',
 
     # Where the capture is written (one datagram per line, as hex); a temporary file by default.
     [string] $CapturePath = (Join-Path ([IO.Path]::GetTempPath()) "mcastcrypto-demo-$PID.hex")
@@ -25,7 +34,8 @@ function Write-Step([string] $Text) { Write-Host "`n== $Text" -ForegroundColor G
 
 $group = '239.255.{0}.{1}' -f (Get-Random -Maximum 256), (Get-Random -Minimum 1 -Maximum 255)
 $port = Get-Random -Minimum 20000 -Maximum 60000
-$net = @{ Group = $group; Port = $port; Interface = 'Loopback' }
+$net = @{ Group = $group; Port = $port; Interface = 'Loopback'; Protocol = $Protocol }
+$identity = Join-Path ([IO.Path]::GetTempPath()) "mcastcrypto-demo-relay-$PID.key"
 
 # The capture: a channel of our own on the group records everything anyone sends there.
 $options = [McastCrypto.Transport.MulticastOptions]::new()
@@ -35,14 +45,27 @@ $options.Interface = 'Loopback'
 $capture = [McastCrypto.Transport.GroupCapture]::new($options)
 
 try {
-    Write-Step "A relay on $group port $port (loopback)"
-    $relay = Start-McastRelay @net -Name demo-relay
-    $relay | Format-Table | Out-Host
+    if ($Protocol -eq 'Secure') {
+        Write-Step "A Secure relay on $group port $port (loopback), its identity key in $identity"
+        $relay = Start-McastRelay @net -Name demo-relay -IdentityPath $identity
+        $relay | Format-Table | Out-Host
+        Write-Host "The relay's fingerprint, which its users compare or pin: $($relay.KeyFingerprint)"
 
-    Write-Step 'alice and bob join through the relay'
-    $alice = New-McastSession alice @net
-    $bob = New-McastSession bob @net
-    Get-McastSession | Format-Table | Out-Host
+        Write-Step 'alice and bob join through the relay, pinning its fingerprint'
+        $alice = New-McastSession alice @net -RelayFingerprint $relay.KeyFingerprint
+        $bob = New-McastSession bob @net -RelayFingerprint $relay.KeyFingerprint
+        Get-McastSession | Format-Table -Property Id, Name, State, Protocol, Epoch, RelayKeyFingerprint | Out-Host
+    }
+    else {
+        Write-Step "A Classic relay on $group port $port (loopback)"
+        $relay = Start-McastRelay @net -Name demo-relay
+        $relay | Format-Table | Out-Host
+
+        Write-Step 'alice and bob join through the relay'
+        $alice = New-McastSession alice @net
+        $bob = New-McastSession bob @net
+        Get-McastSession | Format-Table | Out-Host
+    }
 
     Write-Step 'Messages both ways; the second one is long and not ASCII'
     $long = -join (1..60 | ForEach-Object { "Perché il multicast è efficiente ($_) — " })
@@ -50,14 +73,23 @@ try {
     Send-McastMessage -Session $alice -Message $long -PassThru | Format-Table | Out-Host
     Send-McastMessage -Session $bob -Message 'Ciao alice, tutto bene?' -PassThru | Format-Table | Out-Host
 
-    $blocks = 1 + [Math]::Ceiling([Text.Encoding]::UTF8.GetByteCount($long) / 190)
-    $atBob = @(Receive-McastMessage -Session $bob -Count ($blocks + 1) -Timeout 10)
+    if ($Protocol -eq 'Secure') {
+        # bob's own join, then two whole messages.
+        $atBob = @(Receive-McastMessage -Session $bob -Count 3 -Timeout 10)
+        Write-Step 'What bob received: each message whole, and verified as the relay relayed it from alice'
+        $atBob | Format-Table -Property Kind, SenderName, SenderId, Verified, @{ Name = 'Text'; Expression = { if ($_.Text.Length -gt 40) { $_.Text.Substring(0, 40) + '...' } else { $_.Text } } } | Out-Host
+        $whole = ($atBob | Where-Object Kind -eq Message | Select-Object -Last 1).Text
+        Write-Host ("The long text arrived whole: {0} ({1} UTF-8 bytes)" -f ($whole -eq $long), [Text.Encoding]::UTF8.GetByteCount($long))
+    }
+    else {
+        $blocks = 1 + [Math]::Ceiling([Text.Encoding]::UTF8.GetByteCount($long) / 190)
+        $atBob = @(Receive-McastMessage -Session $bob -Count ($blocks + 1) -Timeout 10)
+        Write-Step 'What bob received (the long text arrives as consecutive blocks, in order)'
+        $atBob | Format-Table | Out-Host
+        $joined = -join ($atBob | Where-Object { $_.Kind -eq 'Message' } | Select-Object -Skip 1).Text
+        Write-Host ("The blocks joined equal the long text: {0} ({1} UTF-8 bytes)" -f ($joined -eq $long), [Text.Encoding]::UTF8.GetByteCount($long))
+    }
     $atAlice = @(Receive-McastMessage -Session $alice -Count 3 -Timeout 10)
-
-    Write-Step 'What bob received (the long text arrives as consecutive blocks, in order)'
-    $atBob | Format-Table | Out-Host
-    $joined = -join ($atBob | Where-Object { $_.Kind -eq 'Message' } | Select-Object -Skip 1).Text
-    Write-Host ("The blocks joined equal the long text: {0} ({1} UTF-8 bytes)" -f ($joined -eq $long), [Text.Encoding]::UTF8.GetByteCount($long))
 
     Write-Step 'What alice received'
     $atAlice | Format-Table | Out-Host
@@ -74,9 +106,15 @@ try {
         Drops           = ($relay.Drops.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', '
     } | Format-List | Out-Host
 
+    $epoch = $alice.Epoch
     Write-Step 'bob leaves; alice hears it'
     $bob | Remove-McastSession
     Receive-McastMessage -Session $alice -Count 1 -Timeout 5 | Format-Table | Out-Host
+    if ($Protocol -eq 'Secure') {
+        $clock2 = [Diagnostics.Stopwatch]::StartNew()
+        while ($alice.Epoch -eq $epoch -and $clock2.Elapsed.TotalSeconds -lt 5) { Start-Sleep -Milliseconds 50 }
+        Write-Host "The group key changed when bob left: epoch $epoch -> $($alice.Epoch) (bob cannot read what follows)."
+    }
 
     Write-Step 'alice leaves, the relay stops'
     $alice | Remove-McastSession
@@ -89,6 +127,7 @@ finally {
     Get-McastRelay | Stop-McastRelay
     Start-Sleep -Milliseconds 200
     $capture.Dispose()
+    Remove-Item -LiteralPath $identity -ErrorAction SilentlyContinue
 }
 
 Write-Step "The capture: $($capture.Count) datagrams, written to $CapturePath, decoded with ConvertFrom-Tlv -Recurse"
