@@ -262,8 +262,9 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            if (currentCount >= options.MaxClients)
+            if (currentCount + pendingCount >= options.MaxClients)
             {
+                // Waiting handshakes count: each may become a member without another check.
                 Drops.Add("TooManyClients");
                 return;
             }

@@ -229,6 +229,26 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void TheMemberLimitCountsHandshakesThatWaitForTheirJoin()
+        {
+            var net = Net(new SecureRelayOptions { MaxClients = 2, HandshakesPerSourcePerSecond = 100 });
+            var a = net.AddMember("a");
+            net.JoinAll();
+            var random = new Random(3);
+            using var key = EcdsaP256PrivateKey.Generate();
+            byte[] ephemeral;
+            using (var e = EcdhP256.Generate())
+            {
+                ephemeral = e.PublicKey;
+            }
+
+            Assert.Single(net.DeliverToRelay(SecureWire.Hello(key, ephemeral, random, sign: true), SecureWire.Somewhere(1)).Datagrams);
+            Assert.Empty(net.DeliverToRelay(SecureWire.Hello(key, ephemeral, random, sign: true), SecureWire.Somewhere(2)).Datagrams);
+            Assert.Equal(1, net.Relay.Drops["TooManyClients"]);
+            Assert.Equal(2, net.Relay.Members.Count);
+        }
+
+        [Fact]
         public void AMemberThatMissedARekeyAsksForTheKeyAndGetsIt()
         {
             var net = Net();

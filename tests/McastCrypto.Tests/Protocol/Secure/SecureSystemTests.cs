@@ -122,6 +122,8 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(MemberState.Connected, b.Member.State);
             Assert.Equal(2, net.Relay.Members.Count(m => m.Connected));
             Assert.DoesNotContain(net.RelayEvents, e => e.Kind == RelayEventKind.TimedOut);
+            Assert.DoesNotContain(a.Events.Concat(b.Events), e => e.Kind == MemberEventKind.StateChanged && e.State == MemberState.RelayLost);
+            Assert.True(net.Log.Count(l => SecureWire.Is(l.Datagram, TlvType.SecureGroupSealed)) >= 20, "heartbeats every 5 s for 2 minutes");
         }
 
         [Fact]
