@@ -3,6 +3,9 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-McastTestModulePath) -Force
+    # Secure is the default: everything here is about the Classic protocol.
+    # A variable of this file's own (not the global one): other test files keep the default.
+    $PSDefaultParameterValues = @{ 'New-McastSession:Protocol' = 'Classic'; 'Start-McastRelay:Protocol' = 'Classic' }
     $script:python = (Get-Command python3, python -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
     $script:pythonReady = $false
     if ($python) {
