@@ -77,8 +77,11 @@ Describe 'Start-McastRelay' {
             Wait-McastCondition { $output.Count -ge 2 } 5 | Should -BeTrue
             # An open PSDataCollection blocks whoever enumerates it: read it by index.
             $events = foreach ($i in 0..($output.Count - 1)) { $output[$i] }
-            $events[0].Kind | Should -Be 'Registered'
-            ($events | Where-Object Kind -eq 'Joined').Member.EndPoint | Should -Be $session.LocalEndPoint
+            # Secure: the join, then the new epoch it starts.
+            $events[0].Kind | Should -Be 'Joined'
+            $events[0].Member.Id | Should -Be $session.MemberId
+            $events[0].Member.KeyFingerprint | Should -Be $session.KeyFingerprint
+            $events.Kind | Should -Contain 'Rekeyed'
             $ps.Stop()
             $async.IsCompleted | Should -BeTrue
             @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count | Should -Be 0
@@ -132,7 +135,8 @@ Describe 'Get-McastRelay and Stop-McastRelay' {
         $first.State | Should -Be 'Stopped'
         $left = @(Receive-McastMessage -Session $a -Count 2 -Timeout 5)
         $left.Kind | Should -Be @('Left', 'Left')
-        ($left.SenderAddress | Sort-Object { $_.Port }) | Should -Be (@($a.LocalEndPoint, $b.LocalEndPoint) | Sort-Object { $_.Port })
+        ($left.SenderId | Sort-Object) | Should -Be (@($a.MemberId, $b.MemberId) | Sort-Object)
+        $left.Verified | Should -Be @($true, $true)
         @(Get-McastRelay).Name | Should -Be @('relay-b')
     }
 
@@ -152,6 +156,7 @@ Describe 'A relay busy with a long fan-out' {
         $options.Network.Port = $net.Port
         $options.Network.Interface = 'Loopback'
         $options.SendRate = 500
+        $options.Protocol = 'Classic'
         $options.ClientTimeout = [timespan]::FromMinutes(2)
         $relay = [McastCrypto.Relay.McastRelay]::Start($options)
         $channels = @()
@@ -160,7 +165,7 @@ Describe 'A relay busy with a long fan-out' {
             # queues some 3,500 blocks, seven seconds of paced sending.
             $channels = @(1..10 | ForEach-Object { New-McastTestChannel -Endpoint $net })
             $null = $channels | ForEach-Object { Connect-McastTestMember -Channel $_ }
-            $sender = New-McastSession 'sender' @net
+            $sender = New-McastSession 'sender' @net -Protocol Classic
             Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 11 } 20 | Should -BeTrue
             Send-McastMessage -Session $sender -Message ('x' * 65536)
             Wait-McastCondition { $relay.MessagesRelayed -eq 1 } 20 | Should -BeTrue

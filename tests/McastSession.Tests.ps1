@@ -98,11 +98,15 @@ Describe 'New-McastSession' {
         }
 
         It 'returns a connected session with its settings' {
-            $session = New-McastSession 'settings' @net -KeepAliveInterval 2 -FragmentSize 512
+            $session = New-McastSession 'settings' @net -KeepAliveInterval 2
             $session | Should -BeOfType ([McastCrypto.Session.McastSession])
             $session.State | Should -Be 'Connected'
             $session.Name | Should -Be 'settings'
-            $session.Protocol | Should -Be 'Classic'
+            $session.Protocol | Should -Be 'Secure'
+            $session.MemberId | Should -Match '^[0-9a-f]{8}$'
+            $session.KeyFingerprint | Should -Match '^SHA256:[A-Za-z0-9+/]{43}$'
+            $session.Epoch | Should -BeGreaterThan 0
+            $session.ReceiveBufferBytes | Should -BeGreaterThan 0
             [string]$session.Group | Should -Be $net.Group
             $session.Port | Should -Be $net.Port
             $session.Interface | Should -Be '127.0.0.1'
@@ -122,6 +126,13 @@ Describe 'New-McastSession' {
             $byName = New-McastSession @where -Interface $loopbackName
             $byName.Interface | Should -Be '127.0.0.1'
             $byName.State | Should -Be 'Connected'
+        }
+
+        It 'refuses a Classic-only setting under Secure, and a Secure-only one under Classic' {
+            $err = { New-McastSession @net -FragmentSize 512 } | Should -Throw -PassThru -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
+            $err.Exception.Message | Should -Match 'Classic'
+            $err = { New-McastSession @net -Protocol Classic -RelayFingerprint $relay.KeyFingerprint } | Should -Throw -PassThru -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
+            $err.Exception.Message | Should -Match '-RelayFingerprint is for the Secure protocol'
         }
 
         It 'names a session Session<Id> when no name is given' {
@@ -255,11 +266,14 @@ Describe 'Send-McastMessage and Receive-McastMessage' {
     It 'writes what was sent with -PassThru' {
         $sent = $sender | Send-McastMessage -Message ('x' * 500) -PassThru
         $sent.TextBytes | Should -Be 500
-        # 500 bytes: 3 blocks of 190/190/120, each TLV 3 of 260 bytes: 780 bytes in 4 fragments of 256.
-        $sent.Fragments | Should -Be 4
-        $sent.WireBytes | Should -Be (780 + 4 * 12)
-        $sent.MessageId | Should -Match '^[0-9a-f]{8}$'
-        $null = Receive-McastMessage -Session $reader -Count 3 -Timeout 5
+        # Secure: one fragment of at most 1,283 bytes per datagram, each sealed on its own.
+        $sent.Fragments | Should -Be 1
+        $sent.WireBytes | Should -BeGreaterThan 500
+        $sent.MessageId | Should -Match '^[0-9a-f]+$'
+        $long = $sender | Send-McastMessage -Message ('y' * 5000) -PassThru
+        $long.Fragments | Should -Be 4
+        $texts = @(Receive-McastMessage -Session $reader -Count 2 -Timeout 5).Text
+        $texts | Should -Be @(('x' * 500), ('y' * 5000))
     }
 
     It 'refuses an empty message with InvalidMessage and sends the others' {
@@ -331,7 +345,9 @@ Describe 'Get-McastPeer' {
         $peers = @(Get-McastPeer -Session $first)
         $peers.Count | Should -Be 2
         ($peers | Where-Object IsSelf).Name | Should -Be 'first'
-        ($peers | Where-Object { -not $_.IsSelf }).EndPoint | Should -Be $second.LocalEndPoint
+        ($peers | Where-Object { -not $_.IsSelf }).Id | Should -Be $second.MemberId
+        ($peers | Where-Object { -not $_.IsSelf }).Name | Should -Be 'second'
+        ($peers | Where-Object { -not $_.IsSelf }).KeyFingerprint | Should -Be $second.KeyFingerprint
         ($peers | Where-Object { -not $_.IsSelf }).JoinedAt | Should -Not -BeNullOrEmpty
         ($peers | Where-Object { -not $_.IsSelf }).State | Should -Be 'Joined'
     }
@@ -359,8 +375,9 @@ Describe 'A session whose relay disappears' {
         }
     }
 
-    It 'fails with RelayKeyChanged, showing both fingerprints, when a relay with another key answers' {
+    It 'fails with RelayKeyChanged, showing both fingerprints, when a relay with another key answers (Classic)' {
         $net = New-McastTestNet
+        $net.Protocol = 'Classic'
         $relay = Start-McastRelay @net
         try {
             $session = New-McastSession 'pinned' @net -KeepAliveInterval 0.3
@@ -385,8 +402,9 @@ Describe 'A session whose relay disappears' {
         }
     }
 
-    It 'joins a relay with another key after the first was lost when -AllowRelayKeyChange says so' {
+    It 'joins a relay with another key after the first was lost when -AllowRelayKeyChange says so (Classic)' {
         $net = New-McastTestNet
+        $net.Protocol = 'Classic'
         $relay = Start-McastRelay @net
         try {
             $session = New-McastSession 'trusting' @net -KeepAliveInterval 0.3 -AllowRelayKeyChange
@@ -404,8 +422,9 @@ Describe 'A session whose relay disappears' {
 }
 
 Describe 'A relay with another key answering while a session is joined' {
-    It 'is ignored and counted: the session keeps its relay' {
+    It 'is ignored and counted: the session keeps its relay (Classic)' {
         $net = New-McastTestNet
+        $net.Protocol = 'Classic'
         $relay = Start-McastRelay @net
         try {
             $session = New-McastSession 'steady' @net -KeepAliveInterval 0.3

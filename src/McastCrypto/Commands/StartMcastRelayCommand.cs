@@ -96,7 +96,7 @@ namespace McastCrypto.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidRelayOption", ErrorCategory.InvalidArgument, options));
             }
-            catch (Exception e) when (options.AuthorizedKeysPath is not null && (e is IOException || e is UnauthorizedAccessException) && IsAbout(e, options.AuthorizedKeysPath))
+            catch (Exception e) when (options.AuthorizedKeysPath is not null && (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException) && IsAbout(e, options.AuthorizedKeysPath))
             {
                 ThrowTerminatingError(new ErrorRecord(e, "InvalidAuthorizedKeysFile", ErrorCategory.InvalidData, options.AuthorizedKeysPath));
             }

@@ -39,9 +39,9 @@ namespace McastCrypto.Session
                 string? why = known.Judge(relayFingerprint);
                 return why is null ? RelayTrustDecision.Trusted : RelayTrustDecision.NotTrusted(known.Lookup(), why);
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
             {
-                // InvalidDataException is an IOException: a broken line is reported as the file's fault.
+                // A broken line, or a file that cannot be read: the file's fault, said as such.
                 return RelayTrustDecision.NotTrusted(null, "The known-relays file " + knownRelaysPath + " cannot be used: " + e.Message + " Fix or remove it, or pass -RelayFingerprint " + relayFingerprint + ".");
             }
         }
