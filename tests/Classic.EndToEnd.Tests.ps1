@@ -185,6 +185,7 @@ Describe 'The Classic system through the fault-injecting channel' {
             $sessions = foreach ($name in 'one', 'two') {
                 $options = [McastCrypto.Session.McastSessionOptions]::new()
                 $options.Name = $name
+                $options.Protocol = 'Classic'
                 $options.Network = [McastCrypto.Transport.MulticastOptions]::new()
                 $options.Network.Group = [ipaddress]$endpoint.Group
                 $options.Network.Port = $endpoint.Port
