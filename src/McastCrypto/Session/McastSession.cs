@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -213,8 +214,8 @@ namespace McastCrypto.Session
 
         private void WaitForJoin(TimeSpan timeout, CancellationToken cancellationToken, Action<MemberState, TimeSpan>? waiting)
         {
-            DateTime started = DateTime.UtcNow;
-            DateTime deadline = started + timeout;
+            // A monotonic clock: a wall-clock step must not end the wait early or stretch it.
+            Stopwatch waited = Stopwatch.StartNew();
             while (true)
             {
                 stateChanged.Reset();
@@ -229,7 +230,7 @@ namespace McastCrypto.Session
                     throw new McastSessionFailedException(Failure!);
                 }
 
-                TimeSpan left = deadline - DateTime.UtcNow;
+                TimeSpan left = timeout - waited.Elapsed;
                 if (left <= TimeSpan.Zero)
                 {
                     string what = state == MemberState.AwaitingRelayKey
@@ -245,7 +246,7 @@ namespace McastCrypto.Session
                         timeout.TotalSeconds));
                 }
 
-                waiting?.Invoke(state, DateTime.UtcNow - started);
+                waiting?.Invoke(state, waited.Elapsed);
                 WaitHandle.WaitAny(new[] { stateChanged.WaitHandle, cancellationToken.WaitHandle }, left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
                 cancellationToken.ThrowIfCancellationRequested();
             }
