@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using McastCrypto.Protocol;
 using McastCrypto.Relay;
 using McastCrypto.Session;
 using McastCrypto.Tests.Transport;
@@ -33,13 +34,13 @@ namespace McastCrypto.Tests.Session
                 return options;
             }
 
-            using McastRelay relay = McastRelay.Start(new McastRelayOptions { Network = Network() });
+            using McastRelay relay = McastRelay.Start(new McastRelayOptions { Protocol = McastProtocol.Classic, Network = Network() });
             var sessions = new List<McastSession>();
             try
             {
                 for (int i = 0; i < Members; i++)
                 {
-                    sessions.Add(McastSession.Open(new McastSessionOptions { Name = "load" + i, Network = Network() }, CancellationToken.None));
+                    sessions.Add(McastSession.Open(new McastSessionOptions { Protocol = McastProtocol.Classic, Name = "load" + i, Network = Network() }, CancellationToken.None));
                 }
 
                 Assert.True(SpinWait.SpinUntil(() => relay.Members.Count(m => m.Connected) == Members, TimeSpan.FromSeconds(10)), "every member joined");
