@@ -60,6 +60,7 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
     # passes on this process's environment (the build under test, the known_relays file of the tests).
     BeforeAll {
         $script:width = 60
+        $script:build = Split-Path -Leaf (Split-Path ([McastCrypto.Session.McastSession].Assembly.Location))
 
         function Get-PwshCommandLine {
             # The PowerShell running this test, as build.ps1's Get-PwshCommand finds it: 'dotnet <pwsh.dll>'
@@ -89,6 +90,13 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
                 $env:TMUX = $outer
             }
             return $terminal
+        }
+
+        function Get-ChatCommand($Net) {
+            # The chat as a user starts it, after a line naming the build it loaded, which must be the
+            # one under test (build.ps1 tests net8.0 and netstandard2.0 in turn).
+            "Import-Module '$modulePath'; Write-Host ('build: ' + (Split-Path -Leaf (Split-Path ([McastCrypto.Session.McastSession].Assembly.Location)))); " +
+            "New-McastSession chatter -Group $($Net.Group) -Port $($Net.Port) -Interface Loopback -Timeout 60 | Enter-McastChat -RemoveSession"
         }
 
         function Send-ChatKeys($Terminal, [string[]] $Keys, [string] $Literal) {
@@ -206,8 +214,9 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
         $listener = $null
         try {
             # No relay yet: the join waits, and shows its progress bar meanwhile.
-            $chat = Start-ChatTerminal "Import-Module '$modulePath'; New-McastSession chatter -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Timeout 60 | Enter-McastChat -RemoveSession"
+            $chat = Start-ChatTerminal (Get-ChatCommand $net)
             $null = Wait-ChatScreen $chat { param($rows) if (-not (($rows -join "`n") -match 'New-McastSession')) { 'no progress bar of the join' } } 40
+            (Get-ChatScreen $chat) | Should -Contain "build: $script:build"
 
             $relay = Start-McastRelay @net
             $listener = New-McastSession 'listener' @net
@@ -311,12 +320,13 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
         $listener = $null
         try {
             $listener = New-McastSession 'listener' @net
-            $chat = Start-ChatTerminal "Import-Module '$modulePath'; New-McastSession chatter -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Timeout 60 | Enter-McastChat -RemoveSession"
+            $chat = Start-ChatTerminal (Get-ChatCommand $net)
             $null = Wait-ChatScreen $chat {
                 param($rows, $cursor)
                 if (-not (($rows -join "`n").Contains('* you joined as chatter'))) { 'no own join' }
                 Test-ChatPrompt $rows $cursor ''
             } 40
+            (Get-ChatScreen $chat) | Should -Contain "build: $script:build"
             Wait-McastCondition { @($relay.Members).Count -eq 2 } 10 | Should -BeTrue
 
             Send-ChatKeys $chat -Literal 'half typed'
