@@ -1,44 +1,51 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation.Host;
-using System.Text;
 using System.Threading.Tasks;
 
 namespace McastCrypto.Commands
 {
     /// <summary>
-    /// Lines typed by the user, without blocking: keys from the host's console where there is one
-    /// (so messages can be shown while the user types), or whole lines from redirected input.
+    /// The chat's console: lines typed by the user, read without blocking, and what the chat prints.
+    /// Keys come from the host's console where there is one: a <see cref="ChatLineEditor"/> makes
+    /// lines of them and a <see cref="ChatScreen"/> draws the prompt and the line, so that messages
+    /// can be shown while the user types. From redirected input it reads whole lines.
     /// </summary>
     internal sealed class ChatInput
     {
-        private readonly PSHostRawUserInterface? rawUI;
+        // Keys handled in one call at most, so a long paste cannot keep arrivals from showing.
+        private const int MaxKeysPerRead = 1000;
+
+        private readonly PSHostRawUserInterface? keys;
         private readonly TextReader? reader;
-        private readonly StringBuilder line = new StringBuilder();
+        private readonly ChatScreen screen;
+        private readonly string prompt;
+        private readonly ChatLineEditor editor = new ChatLineEditor();
         private Task<string?>? pending;
 
-        private ChatInput(PSHostRawUserInterface? rawUI, TextReader? reader)
+        private ChatInput(PSHostRawUserInterface? keys, TextReader? reader, ChatScreen screen, string prompt)
         {
-            this.rawUI = rawUI;
+            this.keys = keys;
             this.reader = reader;
+            this.screen = screen;
+            this.prompt = prompt;
         }
-
-        /// <summary>What the user has typed of the current line (keys only).</summary>
-        public string Partial => line.ToString();
 
         /// <summary>True once redirected input has ended.</summary>
         public bool Ended { get; private set; }
 
         /// <summary>Keys from the host where it can tell whether a key is waiting; lines from standard input otherwise.</summary>
-        public static ChatInput For(PSHost host)
+        public static ChatInput For(PSHost host, string prompt)
         {
-            PSHostRawUserInterface? raw = host.UI?.RawUI;
+            PSHostUserInterface ui = host.UI;
+            PSHostRawUserInterface? raw = ui.RawUI;
             if (raw is not null && !Console.IsInputRedirected)
             {
                 try
                 {
                     _ = raw.KeyAvailable;
-                    return new ChatInput(raw, null);
+                    return new ChatInput(raw, null, ChatScreen.For(ui, raw), prompt);
                 }
                 catch (Exception e) when (e is NotImplementedException || e is NotSupportedException || e is InvalidOperationException || e is HostException)
                 {
@@ -46,48 +53,64 @@ namespace McastCrypto.Commands
                 }
             }
 
-            return new ChatInput(null, Console.In);
+            return new ChatInput(null, Console.In, ChatScreen.For(ui, null), prompt);
         }
 
-        /// <summary>
-        /// A whole line if one is complete, else null; <paramref name="echo"/> shows what the user
-        /// types (keys mode). Never blocks for long.
-        /// </summary>
-        public string? TryReadLine(Action<string> echo)
-        {
-            return rawUI is not null ? TryReadKeys(echo) : TryReadRedirected();
-        }
+        /// <summary>Prints lines above the prompt, which stays below them with what is typed.</summary>
+        public void Print(params string[] lines) => screen.Above(lines);
 
-        private string? TryReadKeys(Action<string> echo)
+        /// <summary>Prints lines above the prompt, which stays below them with what is typed.</summary>
+        public void Print(IEnumerable<string> lines) => screen.Above(lines);
+
+        /// <summary>Draws the prompt and what is typed, unless they are on the screen already.</summary>
+        public void ShowPrompt()
         {
-            while (rawUI!.KeyAvailable)
+            if (!screen.Visible)
             {
-                KeyInfo key = rawUI.ReadKey(ReadKeyOptions.NoEcho | ReadKeyOptions.IncludeKeyDown);
-                switch (key.Character)
+                screen.Show(prompt, editor.Line, editor.Cursor);
+            }
+        }
+
+        /// <summary>Leaves the prompt line (the chat is ending), with what was typed on it.</summary>
+        public void Finish() => screen.Leave();
+
+        /// <summary>A whole line if one is complete, else null. Never blocks for long.</summary>
+        public string? TryReadLine() => keys is not null ? TryReadKeys() : TryReadRedirected();
+
+        private string? TryReadKeys()
+        {
+            bool changed = false;
+            for (int read = 0; read < MaxKeysPerRead && keys!.KeyAvailable; read++)
+            {
+                KeyInfo key = keys.ReadKey(ReadKeyOptions.NoEcho | ReadKeyOptions.IncludeKeyDown);
+                ChatKey what = ChatLineEditor.KeyFor(key.VirtualKeyCode, key.Character);
+                if (what == ChatKey.Enter)
                 {
-                    case '\r':
-                    case '\n':
-                        string done = line.ToString();
-                        line.Clear();
-                        echo("\n");
-                        return done;
-                    case '\b':
-                        if (line.Length > 0)
-                        {
-                            line.Length--;
-                            echo("\b \b");
-                        }
+                    if (changed)
+                    {
+                        screen.Show(prompt, editor.Line, editor.Cursor);
+                    }
 
+                    editor.Apply(ChatKey.Enter);
+                    screen.Leave();
+                    return editor.Submitted;
+                }
+
+                switch (editor.Apply(what, key.Character))
+                {
+                    case ChatEditResult.Changed:
+                        changed = true;
                         break;
-                    default:
-                        if (!char.IsControl(key.Character))
-                        {
-                            line.Append(key.Character);
-                            echo(key.Character.ToString());
-                        }
-
+                    case ChatEditResult.Refused:
+                        screen.Bell();
                         break;
                 }
+            }
+
+            // Drawn once for all the keys that were waiting: a paste is not redrawn key by key.
+            if (changed)
+            {
+                screen.Show(prompt, editor.Line, editor.Cursor);
             }
 
             return null;
@@ -113,6 +136,7 @@ namespace McastCrypto.Commands
                 Ended = true;
             }
 
+            screen.Leave();
             return result;
         }
     }

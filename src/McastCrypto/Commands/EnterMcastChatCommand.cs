@@ -11,7 +11,9 @@ namespace McastCrypto.Commands
 {
     /// <summary>
     /// Chats in a session's group: what others write appears as it arrives, what the user types
-    /// goes to the group line by line. /peers lists the members, /quit (or Ctrl+C) ends the chat.
+    /// goes to the group line by line, edited with the arrow keys, Home, End, Backspace and Delete,
+    /// with Up and Down through the lines entered before. /peers lists the members, /help the
+    /// commands, /quit (or Ctrl+C) ends the chat; //text sends /text.
     /// </summary>
     [Cmdlet(VerbsCommon.Enter, "McastChat")]
     [OutputType(typeof(void))]
@@ -19,11 +21,24 @@ namespace McastCrypto.Commands
     {
         private const string Prompt = "> ";
 
+        private static readonly string[] HelpText =
+        {
+            "Type a message and press Enter to send it to the group. Commands:",
+            "  /peers        the members this session knows",
+            "  /help         this list",
+            "  /quit, /exit  end the chat (so does Ctrl+C)",
+            "  //text        send a message that starts with a slash: //etc sends /etc",
+            "Keys: Left, Right, Home, End move; Backspace, Delete erase; Up, Down recall the lines entered before.",
+        };
+
         // Classic splits a long text into blocks that may straddle two reads; a sender's last run
         // is held this long for the rest of its blocks, so the text shows as one line.
         private static readonly TimeSpan BlockHold = TimeSpan.FromMilliseconds(150);
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private readonly List<McastMessage> held = new List<McastMessage>();
+
+        // This session's id in the group, to tell its own join and leave from the others'.
+        private string? selfId;
 
         /// <summary>The session to chat in.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -37,23 +52,24 @@ namespace McastCrypto.Commands
         protected override void ProcessRecord()
         {
             McastSession session = Session!;
-            ChatInput input = ChatInput.For(Host);
-            Say($"Chat in {session.Group}:{session.Port} as {session.Name} ({session.LocalEndPoint}). Type and press Enter to send; /peers, /help, /quit.");
-            Host.UI.Write(Prompt);
+            ChatInput input = ChatInput.For(Host, Prompt);
+            selfId = SelfId(session);
+            input.Print($"Chat in {session.Group}:{session.Port} as {session.Name} ({session.LocalEndPoint}). Type and press Enter to send; /help lists the commands, /quit ends.");
             try
             {
+                input.ShowPrompt();
                 while (!stopping.IsCancellationRequested && session.State != MemberState.Closed)
                 {
                     ShowArrivals(session, input);
-                    string? line = input.TryReadLine(text => Host.UI.Write(text));
+                    string? line = input.TryReadLine();
                     if (line is not null)
                     {
-                        if (!Handle(session, line.Trim()))
+                        if (!Handle(session, input, line))
                         {
                             break;
                         }
 
-                        Host.UI.Write(Prompt);
+                        input.ShowPrompt();
                     }
                     else if (input.Ended)
                     {
@@ -69,10 +85,12 @@ namespace McastCrypto.Commands
             }
             finally
             {
-                Host.UI.WriteLine();
+                // Also after Ctrl+C: the line typed so far stays, and the shell's prompt starts below it.
+                input.Finish();
                 if (RemoveSession)
                 {
                     session.Close();
+                    input.Print($"{Now()} * you left the group");
                 }
             }
         }
@@ -80,37 +98,58 @@ namespace McastCrypto.Commands
         protected override void StopProcessing() => stopping.Cancel();
 
         /// <summary>Acts on one typed line; false ends the chat.</summary>
-        private bool Handle(McastSession session, string line)
+        private bool Handle(McastSession session, ChatInput input, string typed)
         {
-            switch (line)
+            string line = typed.Trim();
+            if (line.Length == 0)
             {
-                case "":
-                    return true;
+                return true;
+            }
+
+            if (line.StartsWith("//", StringComparison.Ordinal))
+            {
+                // A message that starts with a slash, written with two.
+                Send(session, line.Substring(1));
+                return true;
+            }
+
+            if (line[0] != '/')
+            {
+                Send(session, line);
+                return true;
+            }
+
+            int space = line.IndexOfAny(new[] { ' ', '\t' });
+            string command = space < 0 ? line : line.Substring(0, space);
+            switch (command.ToLowerInvariant())
+            {
                 case "/quit":
                 case "/exit":
                     return false;
                 case "/help":
-                    Say("Type a message and press Enter to send it to the group. /peers lists the members this session knows; /quit or Ctrl+C ends the chat.");
+                    input.Print(HelpText);
                     return true;
                 case "/peers":
-                    foreach (McastPeer peer in session.GetPeers())
-                    {
-                        Say($"  {peer.Name ?? peer.Id}{(peer.IsSelf ? " (you)" : string.Empty)}: {peer.State}, last seen {peer.LastSeen.ToLocalTime():HH:mm:ss}");
-                    }
-
+                    input.Print(session.GetPeers().Select(peer =>
+                        $"  {ChatText.Printable(peer.Name ?? peer.Id)}{(peer.IsSelf ? " (you)" : string.Empty)}: {peer.State}, last seen {peer.LastSeen.ToLocalTime():HH:mm:ss}"));
+                    return true;
+                default:
+                    // Never sent: a mistyped /quit must not reach the whole group.
+                    input.Print($"Unknown command {ChatText.Printable(command)}; /help lists the commands");
                     return true;
             }
+        }
 
+        private void Send(McastSession session, string text)
+        {
             try
             {
-                session.Send(line);
+                session.Send(text);
             }
             catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is Transport.McastTransportException)
             {
-                WriteError(new ErrorRecord(e, "ChatSendFailed", ErrorCategory.InvalidOperation, line));
+                WriteError(new ErrorRecord(e, "ChatSendFailed", ErrorCategory.InvalidOperation, text));
             }
-
-            return true;
         }
 
         /// <summary>Prints what arrived above the line being typed, joining a sender's consecutive blocks.</summary>
@@ -137,30 +176,41 @@ namespace McastCrypto.Commands
                 return;
             }
 
-            // Clear the prompt and what is typed so far, print, then put them back.
-            string typed = input.Partial;
-            Host.UI.Write("\r" + new string(' ', Prompt.Length + typed.Length) + "\r");
-            foreach (List<McastMessage> run in runs)
-            {
-                McastMessage first = run[0];
-                string who = first.SenderName ?? first.SenderId ?? "?";
-                string time = first.ReceivedAt.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-                switch (first.Kind)
-                {
-                    case McastMessageKind.Message:
-                        Host.UI.WriteLine($"[{time}] {who}: {string.Concat(run.Select(m => m.Text))}");
-                        break;
-                    case McastMessageKind.Joined:
-                        Host.UI.WriteLine($"[{time}] * {who} joined");
-                        break;
-                    case McastMessageKind.Left:
-                        Host.UI.WriteLine($"[{time}] * {who} left");
-                        break;
-                }
-            }
-
-            Host.UI.Write(Prompt + typed);
+            selfId ??= SelfId(session);
+            input.Print(runs.Select(run => Describe(run, session)));
         }
+
+        /// <summary>One run of arrivals as a line of the chat; what came from the network made printable.</summary>
+        private string Describe(List<McastMessage> run, McastSession session)
+        {
+            McastMessage first = run[0];
+            string time = first.ReceivedAt.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+            bool self = selfId is not null && first.SenderId == selfId;
+            string who = ChatText.Printable(first.SenderName ?? first.SenderId ?? "?");
+            switch (first.Kind)
+            {
+                case McastMessageKind.Joined:
+                    return self ? $"[{time}] * you joined as {session.Name}" : $"[{time}] * {who} joined";
+                case McastMessageKind.Left:
+                    return self ? $"[{time}] * you left the group" : $"[{time}] * {who} left";
+                default:
+                    return $"[{time}] {who}: {ChatText.Printable(string.Concat(run.Select(m => m.Text)))}";
+            }
+        }
+
+        private static string? SelfId(McastSession session)
+        {
+            try
+            {
+                return session.MemberId;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+
+        private static string Now() => "[" + DateTimeOffset.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture) + "]";
 
         /// <summary>With <paramref name="joinBlocks"/>, consecutive messages of one sender (Classic blocks of one text) grouped; otherwise each alone.</summary>
         private static IEnumerable<List<McastMessage>> Runs(IReadOnlyList<McastMessage> messages, bool joinBlocks)
@@ -184,7 +234,5 @@ namespace McastCrypto.Commands
                 yield return run;
             }
         }
-
-        private void Say(string text) => Host.UI.WriteLine(text);
     }
 }

@@ -104,15 +104,15 @@ namespace McastCrypto.Commands
             string where = $"{options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"}";
             WriteVerbose($"Joining {where} ({options.Protocol}).");
             var progress = new ProgressRecord(1, "New-McastSession", "Joining " + where);
+            McastSession? session = null;
             try
             {
-                McastSession session = McastSession.Open(options, stopping.Token, (state, waited) =>
+                session = McastSession.Open(options, stopping.Token, (state, waited) =>
                 {
                     progress.StatusDescription = state == MemberState.AwaitingRelayKey ? "Waiting for the relay's key" : "Waiting for the relay to announce the join";
                     progress.PercentComplete = (int)Math.Min(99, 100 * waited.TotalSeconds / options.Timeout.TotalSeconds);
                     WriteProgress(progress);
                 });
-                WriteObject(session);
             }
             catch (TimeoutException e)
             {
@@ -137,9 +137,13 @@ namespace McastCrypto.Commands
             }
             finally
             {
+                // Completed before the session goes down the pipeline: WriteObject runs the next
+                // command (Enter-McastChat) to its end, and the bar would stay on screen meanwhile.
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
             }
+
+            WriteObject(session);
         }
 
         protected override void StopProcessing() => stopping.Cancel();
