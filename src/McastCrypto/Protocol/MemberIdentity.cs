@@ -19,7 +19,9 @@ namespace McastCrypto.Protocol
             }
 
             Id = id;
-            Name = name;
+
+            // An empty display name (a Secure member that gave none) is no name.
+            Name = string.IsNullOrEmpty(name) ? null : name;
             KeyFingerprint = keyFingerprint;
             EndPoint = endPoint;
         }
