@@ -692,6 +692,45 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal("still fine", Assert.Single(b.Messages).Text);
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AnotherKeysHelloWithAStolenNonceDoesNotLockTheMemberOut(bool authorizedList)
+        {
+            // The attacker hears a's Hello on the link; a's first copy is lost on the way to the relay (or
+            // was turned away by a Hello flood). The attacker sends its own validly signed Hello carrying
+            // a's nonce: admitted on an open relay, refused on one with a list. Either way the relay must
+            // still answer a's Hello, which a repeats byte for byte.
+            using var attacker = EcdsaP256PrivateKey.Generate();
+            var aKey = EcdsaP256PrivateKey.Generate();
+            var options = authorizedList ? new SecureRelayOptions { AuthorizedKeys = new List<string> { aKey.PublicKey.Fingerprint } } : null;
+            var net = Net(options);
+            var a = net.AddMember("a", key: aKey);
+
+            net.Deliver = (d, s) => !SecureWire.Is(d, TlvType.SecureHello);
+            net.Do(a, (m, o) => m.Start(net.Clock.Now, o));
+            net.Pump();
+            byte[] lost = Assert.Single(net.Held).Datagram;
+            net.Deliver = null;
+
+            byte[] nonce = SecureWire.ValueOf(lost).Skip(131).Take(16).ToArray();
+            using (var ephemeral = EcdhP256.Generate())
+            {
+                byte[] unsigned = SecureCodec.HelloUnsigned(ephemeral.PublicKey, attacker.PublicKey.Point, nonce, new byte[] { (byte)'m' });
+                byte[] signature = attacker.Sign(SecureKeySchedule.HelloSignedData(SecureKeySchedule.GroupAndPort(SecureNet.Group, SecureNet.Port), unsigned, unsigned.Length));
+                net.Inject(SecureCodec.Datagram(TlvType.SecureHello, unsigned, signature), SecureWire.Somewhere(7));
+                net.Pump();
+            }
+
+            // The relay answered the attacker (a Welcome or a refusal echoing a's nonce): a cannot verify it.
+            Assert.Equal(1, a.Member.Drops["BadSignature"]);
+            Assert.Equal(MemberState.AwaitingRelayKey, a.Member.State);
+
+            net.Run(3);
+            Assert.Equal(MemberState.Connected, a.Member.State);
+            Assert.Equal(0, net.Relay.Drops["Replay"]);
+        }
+
         private static void AssertTruncationsDropped(byte[] whole, Func<byte[], object> deliver, Func<long> drops)
         {
             for (int length = 0; length < whole.Length; length++)
