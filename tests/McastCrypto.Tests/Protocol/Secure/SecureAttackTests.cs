@@ -815,6 +815,38 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(new[] { "first run", "second run", "still the second run" }, b.Messages.Select(m => m.Text));
         }
 
+        [Fact]
+        public void AnInsidersChosenMessageIdsCanOnlyMakeTheOthersDropItsOwnLaterMessages()
+        {
+            var net = Net();
+            var a = net.AddMember("a");
+            var b = net.AddMember("b");
+            var c = net.AddMember("c");
+            net.JoinAll();
+            ulong aId = Convert.ToUInt64(net.Say(a, "a one").MessageId, 16);
+            ulong bId = Convert.ToUInt64(net.Say(b, "b one").MessageId, 16);
+
+            // b seals Data of its own making: a's next ids, and one far ahead of its own.
+            foreach (ulong id in new[] { aId + 1, aId + 2, unchecked(bId + (1UL << 62)) })
+            {
+                net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(id, 0, 1, SecureCodec.TextFlag, new[] { (byte)'x' }, 0, 1)), b.Member.Self);
+                net.Pump();
+            }
+
+            // The relay put b's member id on all three, so they are b's messages: a's next ones are untouched.
+            net.Say(a, "a two");
+            net.Say(a, "a three");
+            net.Say(b, "b two");
+            // (Which of b's three are delivered depends on where its random start lies; they are b's either
+            // way, and its own next message is stale after them, whichever went through.)
+            string aMember = a.Member.Identity!.Id;
+            Assert.Equal(new[] { "a one", "a two", "a three" }, c.Messages.Where(m => m.Member!.Id == aMember).Select(m => m.Text));
+            Assert.All(c.Messages.Where(m => m.Text == "x"), m => Assert.Equal(b.Member.Identity!.Id, m.Member!.Id));
+            Assert.True(c.Member.Drops["StaleMessage"] >= 1 && a.Member.Drops["StaleMessage"] >= 1);
+            Assert.DoesNotContain(c.Messages, m => m.Text == "b two");
+            Assert.DoesNotContain(a.Messages, m => m.Text == "b two");
+        }
+
         private static void AssertTruncationsDropped(byte[] whole, Func<byte[], object> deliver, Func<long> drops)
         {
             for (int length = 0; length < whole.Length; length++)
