@@ -21,6 +21,13 @@ BeforeAll {
         }
         throw "No datagram of type $Type within $TimeoutSeconds s."
     }
+
+    function Get-McastTestStepError {
+        # The protocol steps that threw (the runner counts them as StepError): hostile input must be a
+        # counted drop, never an exception out of the state machine. Null when none.
+        param([Parameter(Mandatory)] [object[]] $Actor)
+        ($Actor | ForEach-Object { [long]$_.Drops['StepError'] } | Measure-Object -Sum).Sum
+    }
 }
 
 Describe 'The Secure system end to end' {
@@ -95,6 +102,7 @@ Describe 'The Secure system end to end' {
 
                 Send-McastMessage -Session $members[2] -Message 'still here'
                 (Receive-McastMessage -Session $members[1] -Count 1 -Timeout 5).Text | Should -Be 'still here'
+                Get-McastTestStepError -Actor (@($relay) + $members) | Should -Be 0
             }
             finally {
                 $listener.Dispose()
@@ -113,6 +121,10 @@ Describe 'The Secure system end to end' {
             $left.SenderName | Should -Be 'dario'
             $left.Verified | Should -BeTrue
         }
+    }
+
+    It 'threw out of no protocol step, whatever it heard' {
+        Get-McastTestStepError -Actor (@($relay) + $members[0..2]) | Should -Be 0
     }
 }
 
@@ -141,6 +153,24 @@ Describe 'Trusting the relay' {
         $err.CategoryInfo.Category | Should -Be 'SecurityError'
         $err.Exception.Message | Should -Match ([regex]::Escape($relay.KeyFingerprint))
         $err.Exception.Message | Should -Match ([regex]::Escape($other.Fingerprint))
+        @(Get-McastSession).Count | Should -Be 0
+    }
+
+    It 'reads a pin as a careless user types it: spaces around it are fine, its case is not' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $fingerprint = $relay.KeyFingerprint
+        $spaced = New-McastSession @net -RelayFingerprint "  $fingerprint`t"
+        $spaced.RelayKeyFingerprint | Should -BeExactly $fingerprint
+        $spaced | Remove-McastSession
+
+        # base64 is case-sensitive: the same letters in another case are another key, never a match.
+        $body = $fingerprint.Substring(7)
+        $flipped = 'SHA256:' + (-join ($body.ToCharArray() | ForEach-Object { if ([char]::IsUpper($_)) { [char]::ToLowerInvariant($_) } else { [char]::ToUpperInvariant($_) } }))
+        $flipped | Should -Not -BeExactly $fingerprint
+        { New-McastSession @net -RelayFingerprint $flipped -Timeout 10 } | Should -Throw -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
+        { New-McastSession @net -RelayFingerprint ('sha256:' + $body) } | Should -Throw -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
+        { New-McastSession @net -RelayFingerprint ('SHA256: ' + $body) } | Should -Throw -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
         @(Get-McastSession).Count | Should -Be 0
     }
 

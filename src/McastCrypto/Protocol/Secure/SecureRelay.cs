@@ -239,8 +239,10 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            // Everything that can refuse a Hello without a public-key operation comes first.
-            var nonce = NonceKey(value, 131);
+            // Everything that can refuse a Hello without a public-key operation comes first. A Hello is
+            // remembered by its identity key and nonce together: anyone on the link hears a member's nonce,
+            // and a Hello of another key carrying it must not make the member's own Hello a "replay".
+            var nonce = HelloKey(value);
             if (hellos.TryGetValue(nonce, out HelloSeen? seen))
             {
                 if (seen.Welcome is not null && now < seen.AnswerableUntil && now - seen.LastSent >= SecureDefaults.WelcomeResendInterval
@@ -715,7 +717,15 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        private static (ulong, ulong) NonceKey(byte[] value, int at) => (BigEndian.ReadU64(value, at), BigEndian.ReadU64(value, at + 8));
+        /// <summary>What a Hello is remembered by: the first 128 bits of SHA-256(Im ‖ Nm), bytes 66 to 147 of its value.</summary>
+        private static (ulong, ulong) HelloKey(byte[] value)
+        {
+            using (SHA256 sha = SHA256.Create())
+            {
+                byte[] hash = sha.ComputeHash(value, 1 + SecureCodec.PointLength, SecureCodec.PointLength + SecureCodec.NonceLength);
+                return (BigEndian.ReadU64(hash, 0), BigEndian.ReadU64(hash, 8));
+            }
+        }
 
         /// <summary>A Hello the relay checked: its bytes, the answer while it may be sent again, and how long its nonce is remembered.</summary>
         private sealed class HelloSeen

@@ -692,6 +692,161 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal("still fine", Assert.Single(b.Messages).Text);
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AnotherKeysHelloWithAStolenNonceDoesNotLockTheMemberOut(bool authorizedList)
+        {
+            // The attacker hears a's Hello on the link; a's first copy is lost on the way to the relay (or
+            // was turned away by a Hello flood). The attacker sends its own validly signed Hello carrying
+            // a's nonce: admitted on an open relay, refused on one with a list. Either way the relay must
+            // still answer a's Hello, which a repeats byte for byte.
+            using var attacker = EcdsaP256PrivateKey.Generate();
+            var aKey = EcdsaP256PrivateKey.Generate();
+            var options = authorizedList ? new SecureRelayOptions { AuthorizedKeys = new List<string> { aKey.PublicKey.Fingerprint } } : null;
+            var net = Net(options);
+            var a = net.AddMember("a", key: aKey);
+
+            net.Deliver = (d, s) => !SecureWire.Is(d, TlvType.SecureHello);
+            net.Do(a, (m, o) => m.Start(net.Clock.Now, o));
+            net.Pump();
+            byte[] lost = Assert.Single(net.Held).Datagram;
+            net.Deliver = null;
+
+            byte[] nonce = SecureWire.ValueOf(lost).Skip(131).Take(16).ToArray();
+            using (var ephemeral = EcdhP256.Generate())
+            {
+                byte[] unsigned = SecureCodec.HelloUnsigned(ephemeral.PublicKey, attacker.PublicKey.Point, nonce, new byte[] { (byte)'m' });
+                byte[] signature = attacker.Sign(SecureKeySchedule.HelloSignedData(SecureKeySchedule.GroupAndPort(SecureNet.Group, SecureNet.Port), unsigned, unsigned.Length));
+                net.Inject(SecureCodec.Datagram(TlvType.SecureHello, unsigned, signature), SecureWire.Somewhere(7));
+                net.Pump();
+            }
+
+            // The relay answered the attacker (a Welcome or a refusal echoing a's nonce): a cannot verify it.
+            Assert.Equal(1, a.Member.Drops["BadSignature"]);
+            Assert.Equal(MemberState.AwaitingRelayKey, a.Member.State);
+
+            net.Run(3);
+            Assert.Equal(MemberState.Connected, a.Member.State);
+            Assert.Equal(0, net.Relay.Drops["Replay"]);
+        }
+
+        [Fact]
+        public void WhatARelayRunSentIsRefusedByTheMembersOfTheNextRunWithTheSameKey()
+        {
+            // The relay's epochs and sequence numbers start again at a restart with the same identity key,
+            // so the numbers of the first run come back. What makes the old datagrams useless is that every
+            // key a member accepts them under is new: the pairwise keys come from the new handshake's ECDH,
+            // the group keys are random and reach it under those pairwise keys.
+            string pkcs8;
+            using (var relayKey = EcdsaP256PrivateKey.Generate())
+            {
+                pkcs8 = relayKey.ExportPkcs8Pem();
+            }
+
+            var net = new SecureNet(relayKey: EcdsaP256PrivateKey.ImportPkcs8Pem(pkcs8));
+            nets.Add(net);
+            var a = net.AddMember("a");
+            var b = net.AddMember("b");
+            var c = net.AddMember("c");
+            net.JoinAll();
+            net.Say(a, "first run");
+            net.Say(b, "first run too");
+            net.Do(c, (m, o) => m.Leave(net.Clock.Now, o));
+            net.Pump();
+            var stopping = new ProtocolOutput<RelayEvent>();
+            net.Relay.Stop(net.Clock.Now, stopping);
+            net.FromRelay(stopping);
+            net.Pump();
+            var firstRun = net.Log.ToList();
+
+            net.RestartRelay(EcdsaP256PrivateKey.ImportPkcs8Pem(pkcs8));
+            net.Run(3);
+            net.Say(a, "second run");
+            Assert.Equal(MemberState.Connected, a.Member.State);
+            Assert.Equal(MemberState.Connected, b.Member.State);
+
+            // Both runs used the same epoch numbers: the replay meets epochs the members hold keys for.
+            var oldEpochs = SecureWire.Of(firstRun, TlvType.SecureGroupSealed).Select(SecureWire.EpochOf).ToList();
+            Assert.Contains(a.Member.Epoch!.Value, oldEpochs.Select(e => (long)e));
+
+            var members = new[] { a, b };
+            var states = members.Select(n => (n.Member.Identity!.Id, n.Member.Epoch, n.Events.Count)).ToList();
+            var fromRelay = firstRun.Where(l => !SecureWire.Is(l.Datagram, TlvType.SecureHello) && !SecureWire.Is(l.Datagram, TlvType.SecureMemberSealed)).ToList();
+            foreach (var node in members)
+            {
+                foreach (var (datagram, _) in fromRelay)
+                {
+                    long drops = node.Member.Drops.Total;
+                    net.DeliverTo(node, datagram, net.Relay.Self);
+                    Assert.True(drops + 1 == node.Member.Drops.Total, SecureWire.TypeOf(datagram) + ": " + node.Member.Drops);
+                }
+            }
+
+            Assert.Equal(states, members.Select(n => (n.Member.Identity!.Id, n.Member.Epoch, n.Events.Count)).ToList());
+            Assert.Equal(0, a.Member.Drops["MalformedRecord"] + b.Member.Drops["MalformedRecord"]);
+
+            // The members' sealed datagrams of the first run name member ids and keys the new run never made.
+            long relayEpoch = net.Relay.Epoch!.Value;
+            foreach (var (datagram, source) in firstRun.Where(l => SecureWire.Is(l.Datagram, TlvType.SecureMemberSealed)))
+            {
+                long unknown = net.Relay.Drops["UnknownMember"];
+                Assert.Empty(net.DeliverToRelay(datagram, source).Datagrams);
+                Assert.Equal(unknown + 1, net.Relay.Drops["UnknownMember"]);
+            }
+
+            Assert.Equal(relayEpoch, net.Relay.Epoch);
+            Assert.Equal(1, net.Relay.MessagesRelayed);
+
+            // An old Hello is news to the new run (its memory of nonces is gone): it costs one answered
+            // handshake within the budgets, whose Welcome no member takes, and which times out.
+            foreach (var (datagram, source) in firstRun.Where(l => SecureWire.Is(l.Datagram, TlvType.SecureHello)).GroupBy(l => Convert.ToBase64String(l.Datagram)).Select(g => g.First()))
+            {
+                net.Inject(datagram, source);
+            }
+
+            net.Pump();
+            net.Run(SecureDefaults.PendingHandshakeTimeout.TotalSeconds + 1);
+            Assert.Equal(2, net.Relay.Members.Count);
+            Assert.Equal(3, net.Relay.Drops["HandshakeTimeout"]);
+            Assert.Equal(states.Select(s => s.Id), members.Select(n => n.Member.Identity!.Id));
+
+            net.Say(a, "still the second run");
+            Assert.Equal(new[] { "first run", "second run", "still the second run" }, b.Messages.Select(m => m.Text));
+        }
+
+        [Fact]
+        public void AnInsidersChosenMessageIdsCanOnlyMakeTheOthersDropItsOwnLaterMessages()
+        {
+            var net = Net();
+            var a = net.AddMember("a");
+            var b = net.AddMember("b");
+            var c = net.AddMember("c");
+            net.JoinAll();
+            ulong aId = Convert.ToUInt64(net.Say(a, "a one").MessageId, 16);
+            ulong bId = Convert.ToUInt64(net.Say(b, "b one").MessageId, 16);
+
+            // b seals Data of its own making: a's next ids, and one far ahead of its own.
+            foreach (ulong id in new[] { aId + 1, aId + 2, unchecked(bId + (1UL << 62)) })
+            {
+                net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(id, 0, 1, SecureCodec.TextFlag, new[] { (byte)'x' }, 0, 1)), b.Member.Self);
+                net.Pump();
+            }
+
+            // The relay put b's member id on all three, so they are b's messages: a's next ones are untouched.
+            net.Say(a, "a two");
+            net.Say(a, "a three");
+            net.Say(b, "b two");
+            // (Which of b's three are delivered depends on where its random start lies; they are b's either
+            // way, and its own next message is stale after them, whichever went through.)
+            string aMember = a.Member.Identity!.Id;
+            Assert.Equal(new[] { "a one", "a two", "a three" }, c.Messages.Where(m => m.Member!.Id == aMember).Select(m => m.Text));
+            Assert.All(c.Messages.Where(m => m.Text == "x"), m => Assert.Equal(b.Member.Identity!.Id, m.Member!.Id));
+            Assert.True(c.Member.Drops["StaleMessage"] >= 1 && a.Member.Drops["StaleMessage"] >= 1);
+            Assert.DoesNotContain(c.Messages, m => m.Text == "b two");
+            Assert.DoesNotContain(a.Messages, m => m.Text == "b two");
+        }
+
         private static void AssertTruncationsDropped(byte[] whole, Func<byte[], object> deliver, Func<long> drops)
         {
             for (int length = 0; length < whole.Length; length++)
