@@ -107,6 +107,22 @@ namespace McastCrypto.Hosting
             }
         }
 
+        /// <summary>The oldest item without taking it; false when the queue is empty.</summary>
+        public bool TryPeek(out T item)
+        {
+            lock (gate)
+            {
+                if (entries.Count == 0)
+                {
+                    item = default!;
+                    return false;
+                }
+
+                item = entries.Peek().Item;
+                return true;
+            }
+        }
+
         /// <summary>Empties the queue and returns what it held, oldest first.</summary>
         public List<T> TakeAll()
         {

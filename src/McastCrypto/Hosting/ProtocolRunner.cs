@@ -46,7 +46,7 @@ namespace McastCrypto.Hosting
         private readonly IMonotonicClock clock;
         private readonly SendPacer pacer;
         private readonly ProtocolRunnerOptions options;
-        private readonly BoundedQueue<Datagram> received;
+        private readonly BoundedQueue<Arrival> received;
         private readonly BoundedQueue<Outgoing> outgoing;
         private readonly object gate = new object();
 
@@ -63,6 +63,9 @@ namespace McastCrypto.Hosting
         private Thread? worker;
         private Thread? sender;
         private Exception? lastError;
+
+        // The time the last step was given (under the protocol lock): steps never see time go back.
+        private DateTimeOffset lastStepTime = DateTimeOffset.MinValue;
         private long datagramsIn;
         private long datagramsOut;
         private int started;
@@ -98,7 +101,7 @@ namespace McastCrypto.Hosting
             this.clock = clock ?? new MonotonicClock();
             this.options = (options ?? new ProtocolRunnerOptions()).Clone();
             this.options.Validate();
-            received = new BoundedQueue<Datagram>(this.options.ReceiveQueueLimit, this.options.ReceiveQueueBytes);
+            received = new BoundedQueue<Arrival>(this.options.ReceiveQueueLimit, this.options.ReceiveQueueBytes);
             outgoing = new BoundedQueue<Outgoing>(this.options.SendQueueLimit, this.options.SendQueueBytes);
         }
 
@@ -213,7 +216,7 @@ namespace McastCrypto.Hosting
             {
                 ThrowIfClosed();
                 var output = new ProtocolOutput<TEvent>();
-                result = step(clock.Now, output);
+                result = step(StepTime(null), output);
                 Dispatch(output);
                 if (closed)
                 {
@@ -376,7 +379,7 @@ namespace McastCrypto.Hosting
             var output = new ProtocolOutput<TEvent>();
             try
             {
-                farewell(clock.Now, output);
+                farewell(StepTime(null), output);
                 Dispatch(output);
             }
             catch (Exception e)
@@ -498,7 +501,7 @@ namespace McastCrypto.Hosting
                 {
                     QueueDrops.Add("ReceiveQueueDiscarded");
                 }
-                else if (!received.TryAdd(datagram, datagram.Payload.Length))
+                else if (!received.TryAdd(new Arrival(datagram, clock.Now), datagram.Payload.Length))
                 {
                     QueueDrops.Add("ReceiveQueueFull");
                 }
@@ -529,9 +532,9 @@ namespace McastCrypto.Hosting
                     continue;
                 }
 
-                if (received.TryTake(out Datagram datagram, wait, token))
+                if (received.TryTake(out Arrival arrival, wait, token))
                 {
-                    RunStep(datagram);
+                    RunStep(arrival);
                     if (Idle is not null && received.Count == 0)
                     {
                         RunStep(null, Idle);
@@ -540,8 +543,8 @@ namespace McastCrypto.Hosting
             }
         }
 
-        /// <summary>Runs one background step (a tick, or <paramref name="other"/>, when <paramref name="datagram"/> is null); a failure is counted.</summary>
-        private void RunStep(Datagram? datagram, Action<DateTimeOffset, ProtocolOutput<TEvent>>? other = null)
+        /// <summary>Runs one background step (a tick, or <paramref name="other"/>, when <paramref name="arrival"/> is null); a failure is counted.</summary>
+        private void RunStep(Arrival? arrival, Action<DateTimeOffset, ProtocolOutput<TEvent>>? other = null)
         {
             var output = new ProtocolOutput<TEvent>();
             lock (gate)
@@ -549,7 +552,7 @@ namespace McastCrypto.Hosting
                 // Once closing began no background step starts: the farewell comes next.
                 if (IsClosing)
                 {
-                    if (datagram is not null)
+                    if (arrival is not null)
                     {
                         QueueDrops.Add("ReceiveQueueDiscarded");
                     }
@@ -559,14 +562,14 @@ namespace McastCrypto.Hosting
 
                 try
                 {
-                    DateTimeOffset now = clock.Now;
-                    if (datagram is null)
+                    DateTimeOffset now = StepTime(arrival);
+                    if (arrival is null)
                     {
                         (other ?? tick)(now, output);
                     }
                     else
                     {
-                        receive(datagram, now, output);
+                        receive(arrival.Datagram, now, output);
                     }
 
                     Dispatch(output);
@@ -673,6 +676,40 @@ namespace McastCrypto.Hosting
         }
 
         /// <summary>A datagram waiting to be sent, with the caller waiting for it (if any).</summary>
+        /// <summary>
+        /// The time a step is given, under the protocol lock: a received datagram's own arrival time;
+        /// for any other step the present, but never later than the arrival of the oldest datagram still
+        /// waiting to be handled. So a backlog never makes the protocol see silence that was not there
+        /// (a relay busy handling datagrams does not time out a member whose keep-alives wait in the
+        /// queue), and the time a protocol sees never goes backwards.
+        /// </summary>
+        private DateTimeOffset StepTime(Arrival? arrival)
+        {
+            DateTimeOffset now = clock.Now;
+            DateTimeOffset time = arrival?.At ?? (received.TryPeek(out Arrival waiting) && waiting.At < now ? waiting.At : now);
+            if (time < lastStepTime)
+            {
+                time = lastStepTime;
+            }
+
+            lastStepTime = time;
+            return time;
+        }
+
+        /// <summary>A received datagram and the time the receive loop read it.</summary>
+        private sealed class Arrival
+        {
+            public Arrival(Datagram datagram, DateTimeOffset at)
+            {
+                Datagram = datagram;
+                At = at;
+            }
+
+            public Datagram Datagram { get; }
+
+            public DateTimeOffset At { get; }
+        }
+
         private sealed class Outgoing
         {
             public Outgoing(byte[] datagram, SendTicket? ticket, bool farewell)

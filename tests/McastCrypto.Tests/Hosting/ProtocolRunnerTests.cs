@@ -152,6 +152,43 @@ namespace McastCrypto.Tests.Hosting
         }
 
         [Fact]
+        public void A_backlog_never_shows_the_protocol_silence_that_was_not_there()
+        {
+            using var h = new Harness();
+            using var entered = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var seen = new List<(string What, DateTimeOffset At)>();
+            h.OnReceive = (d, now, output) =>
+            {
+                seen.Add((Text(d.Payload), now));
+                if (Text(d.Payload) == "0")
+                {
+                    entered.Set();
+                    release.Wait(MaxWait);
+                }
+            };
+            h.OnTick = (now, output) => seen.Add(("tick", now));
+            h.Runner.Start();
+
+            DateTimeOffset arrived = h.Clock.Now;
+            h.Channel.Deliver(Bytes("0"));
+            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            h.Channel.Deliver(Bytes("keep-alive"));
+            WaitUntil(() => h.Runner.ReceiveQueueCount == 1, "the second datagram queued");
+
+            // Ten seconds pass while the worker is stuck: a time-out must not see them as silence.
+            DateTimeOffset later = h.Clock.Advance(TimeSpan.FromSeconds(10));
+            release.Set();
+            WaitUntil(() => h.Runner.Read(() => seen.Any(e => e.What == "tick" && e.At == later)), "a tick at the present once the queue is empty");
+
+            var steps = h.Runner.Read(() => seen.ToList());
+            int handled = steps.FindIndex(e => e.What == "keep-alive");
+            Assert.Equal(arrived, steps[handled].At);
+            Assert.All(steps.Take(handled), e => Assert.True(e.At <= arrived, e.What + " saw " + e.At + ", after the waiting datagram arrived"));
+            Assert.True(steps.Zip(steps.Skip(1), (a, b) => a.At <= b.At).All(ok => ok), "the time a step sees never goes back");
+        }
+
+        [Fact]
         public void The_idle_step_runs_once_the_queued_datagrams_are_handled_not_between_them()
         {
             using var h = new Harness();
