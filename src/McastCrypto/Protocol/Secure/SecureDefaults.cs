@@ -56,6 +56,14 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most Hellos the relay checks per second in all: 100.</summary>
         public const int HandshakesPerSecond = 100;
 
+        /// <summary>
+        /// The most Welcome signatures a member checks per second while it waits for its Welcome: 20.
+        /// Everyone hears the member's nonce, so anyone can send it Welcomes that need a check; the
+        /// relay answers each repeated Hello (every second) with its stored Welcome again, so the
+        /// genuine one finds a later second's budget.
+        /// </summary>
+        public const int WelcomeChecksPerSecond = 20;
+
         /// <summary>The most signed refusals the relay sends per second: 10.</summary>
         public const int RefusalsPerSecond = 10;
 

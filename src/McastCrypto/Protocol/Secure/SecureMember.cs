@@ -52,6 +52,10 @@ namespace McastCrypto.Protocol.Secure
         private DateTimeOffset? untrustedSince;
         private MemberFailure? untrusted;
 
+        // The Welcome budget: signature checks in the window of one second that opened at welcomeWindow.
+        private DateTimeOffset welcomeWindow = DateTimeOffset.MinValue;
+        private int welcomeChecks;
+
         // The relay key accepted at the first Welcome: the only one from then on.
         private byte[]? acceptedRelayKey;
         private EcdsaP256PublicKey? relayKey;
@@ -399,6 +403,14 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            if (!TrySpendWelcomeCheck(now))
+            {
+                // Anyone who heard the Hello can send Welcomes with its nonce: a flood costs at most the budget
+                // in signature checks. The relay sends the genuine Welcome again for every repeated Hello.
+                Drops.Add("WelcomeRateLimited");
+                return;
+            }
+
             EcdsaP256PublicKey offered;
             try
             {
@@ -465,6 +477,24 @@ namespace McastCrypto.Protocol.Secure
             output.Datagrams.Add(SealToRelay(SecureMemberKind.Join, Array.Empty<byte>()));
             nextRetry = now + options.RetryInterval;
             ChangeState(MemberState.Joining, now, output);
+        }
+
+        /// <summary>Spends one Welcome check of this second (a window opens at the first check after the last one ended); false when the budget is spent.</summary>
+        private bool TrySpendWelcomeCheck(DateTimeOffset now)
+        {
+            if (now - welcomeWindow >= TimeSpan.FromSeconds(1))
+            {
+                welcomeWindow = now;
+                welcomeChecks = 0;
+            }
+
+            if (welcomeChecks >= options.WelcomeChecksPerSecond)
+            {
+                return false;
+            }
+
+            welcomeChecks++;
+            return true;
         }
 
         /// <summary>

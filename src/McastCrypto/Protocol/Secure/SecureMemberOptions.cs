@@ -40,6 +40,13 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>How long the previous epoch's key still opens datagrams after a new one is installed.</summary>
         public TimeSpan EpochGrace { get; set; } = SecureDefaults.EpochGrace;
 
+        /// <summary>
+        /// The most Welcome signatures checked per second while the member waits for its Welcome: anyone
+        /// who heard its Hello can send Welcomes with its nonce, and past this they are dropped
+        /// (WelcomeRateLimited) before any public-key work.
+        /// </summary>
+        public int WelcomeChecksPerSecond { get; set; } = SecureDefaults.WelcomeChecksPerSecond;
+
         /// <summary>The size of the replay windows, in sequence numbers (a multiple of 64).</summary>
         public int ReplayWindowSize { get; set; } = SecureDefaults.ReplayWindowSize;
 
@@ -82,6 +89,11 @@ namespace McastCrypto.Protocol.Secure
             if (EpochGrace < TimeSpan.Zero)
             {
                 throw new ArgumentException("The epoch grace cannot be negative.", nameof(EpochGrace));
+            }
+
+            if (WelcomeChecksPerSecond < 1)
+            {
+                throw new ArgumentException("The Welcome checks per second must be at least 1.", nameof(WelcomeChecksPerSecond));
             }
 
             ValidateWindow(ReplayWindowSize);

@@ -424,7 +424,7 @@ namespace McastCrypto.Protocol.Secure
             // Authenticated: only now does the datagram touch any state.
             peer.Window.Update(sequence);
             peer.LastSeen = now;
-            if (!SecureCodec.TryParseMemberPlaintext(plain!, out SecureMemberKind kind, out SecureFragment? fragment, out uint requested, out reason))
+            if (!SecureCodec.TryParseMemberPlaintext(plain!, out SecureMemberKind kind, out SecureFragment? fragment, out _, out reason))
             {
                 Drops.Add(reason!);
                 return;
@@ -461,12 +461,8 @@ namespace McastCrypto.Protocol.Secure
                     OnData(peer, fragment!, now, output);
                     break;
                 case SecureMemberKind.KeyRequest:
-                    if (requested > epoch)
-                    {
-                        Drops.Add("UnknownEpoch");
-                        return;
-                    }
-
+                    // Answered with the current epoch whatever epoch it names: an outsider's forged GroupSealed
+                    // can make a member ask for any epoch, and the answer must still repair a missed Rekey.
                     AnswerKey(peer, now, output);
                     break;
             }

@@ -582,6 +582,122 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void AFloodOfForgedWelcomesWithTheMembersNonceCostsAtMostTheBudgetAndTheGenuineOneStillJoins()
+        {
+            var net = Net();
+            var a = net.AddMember("a");
+
+            // The relay's first answer is lost: the member waits, and everyone heard its nonce in its Hello.
+            net.Deliver = (d, s) => !SecureWire.Is(d, TlvType.SecureWelcome);
+            net.Do(a, (m, o) => m.Start(net.Clock.Now, o));
+            net.Pump();
+            byte[] genuine = Assert.Single(net.Held).Datagram;
+            net.Deliver = null;
+
+            // An outsider copies the genuine Welcome (the member's nonce, a valid relay key) with a random
+            // signature: each would cost the member a signature check. 10,000 of them over 5 s.
+            var random = new Random(2029);
+            IPEndPoint outsider = SecureWire.Somewhere(7);
+            int budget = SecureDefaults.WelcomeChecksPerSecond;
+            long before = a.Member.Operations.Verifications;
+            for (int second = 0; second < 5; second++)
+            {
+                long secondBefore = a.Member.Operations.Verifications;
+                for (int step = 0; step < 10; step++)
+                {
+                    // Forgeries come before and after whatever the member and the relay say in each 100 ms.
+                    net.Clock.Advance(0.1);
+                    Forge(100);
+                    net.TickAll();
+                    Forge(100);
+                }
+
+                Assert.True(a.Member.Operations.Verifications - secondBefore <= budget, "second " + second + ": " + a.Member.Operations);
+            }
+
+            Assert.True(a.Member.Operations.Verifications - before <= 5 * budget, a.Member.Operations.ToString());
+            // Every forgery past the budget was dropped unchecked (or as a Replay, had the genuine Welcome got in first).
+            Assert.True(a.Member.Drops["WelcomeRateLimited"] > 0, a.Member.Drops.ToString());
+            Assert.True(a.Member.Drops["WelcomeRateLimited"] + a.Member.Drops["Replay"] >= 10000 - (5 * budget), a.Member.Drops.ToString());
+
+            // Whenever the flood lets it, the member's next Hello brings the stored Welcome again, and a second's budget lets it in.
+            net.Run(2);
+            Assert.Equal(MemberState.Connected, a.Member.State);
+            Assert.Single(net.Relay.Members);
+
+            void Forge(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    byte[] forged = (byte[])genuine.Clone();
+                    var signature = new byte[64];
+                    random.NextBytes(signature);
+                    Buffer.BlockCopy(signature, 0, forged, 4 + 170, 64);
+                    net.DeliverTo(a, forged, outsider);
+                }
+            }
+        }
+
+        [Fact]
+        public void FakeGroupSealedOfAHighEpochCannotKeepAMemberThatMissedARekeyFromTheKey()
+        {
+            var net = Net();
+            var a = net.AddMember("a");
+            var b = net.AddMember("b");
+            net.JoinAll();
+
+            // b misses the Rekeys (and the answer to its first KeyRequest) of c's join.
+            var held = new List<byte[]>();
+            net.Deliver = (d, s) =>
+            {
+                if (SecureWire.Is(d, TlvType.SecureRekey))
+                {
+                    held.Add(d);
+                    return false;
+                }
+
+                return true;
+            };
+            var c = net.AddMember("c");
+            net.Do(c, (m, o) => m.Start(net.Clock.Now, o));
+            net.Pump();
+            net.Deliver = null;
+            foreach (byte[] d in held)
+            {
+                net.DeliverTo(a, d, net.Relay.Self);
+                net.DeliverTo(c, d, net.Relay.Self);
+            }
+
+            Assert.True(b.Member.Epoch < net.Relay.Epoch);
+
+            // An outsider sends b GroupSealed datagrams of a far epoch every 100 ms, each just before a's
+            // message: b spends its one KeyRequest a second on the far epoch, never on the real one.
+            var random = new Random(2030);
+            IPEndPoint outsider = SecureWire.Somewhere(9);
+            int said = 0;
+            for (int step = 0; step < 15 && b.Member.Epoch != net.Relay.Epoch; step++)
+            {
+                net.Clock.Advance(0.1);
+                var fake = new byte[100];
+                random.NextBytes(fake);
+                byte[] fakeDatagram = SecureCodec.Datagram(TlvType.SecureGroupSealed, SecureCodec.SealedHeader(0x7FFF0000u + (uint)step, (ulong)step), fake);
+                net.Inject(fakeDatagram, outsider);
+                net.Pump();
+                net.Say(a, "tick " + step);
+                said++;
+                net.TickAll();
+            }
+
+            // Any answer carries the relay's current epoch: within about a second b has it again.
+            Assert.Equal(net.Relay.Epoch, b.Member.Epoch);
+            Assert.True(b.Member.Drops["UnknownEpoch"] >= 2, b.Member.Drops.ToString());
+            Assert.True(said <= 12, "steps " + said);
+            Assert.Equal(MemberState.Connected, b.Member.State);
+            net.Say(a, "can b read this?");
+            Assert.Equal("can b read this?", b.Messages.Last().Text);
+        }
+
+        [Fact]
         public void TamperingWithAnyBitOfAGroupSealedIsDroppedNeverDeliveredNeverThrown()
         {
             var net = Net();

@@ -292,7 +292,7 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
-        public void KeyRequestsAreAnsweredForTheCurrentEpochOnceASecondAndMalformedPlaintextsAreDropped()
+        public void KeyRequestsForAnyEpochAreAnsweredForTheCurrentEpochOnceASecondAndMalformedPlaintextsAreDropped()
         {
             var net = Net();
             var a = net.AddMember("a");
@@ -305,7 +305,16 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Empty(net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.KeyRequest, Be(epoch)), a.Member.Self).Datagrams);
             Assert.Equal(1, net.Relay.Drops["AnswerRateLimited"]);
             Assert.Empty(net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.KeyRequest, Be(epoch + 1)), a.Member.Self).Datagrams);
-            Assert.Equal(1, net.Relay.Drops["UnknownEpoch"]);
+            Assert.Equal(2, net.Relay.Drops["AnswerRateLimited"]);
+
+            // Whatever epoch a request names (a forged GroupSealed may have made the member ask for any),
+            // the answer carries the current one, so any answer repairs a missed Rekey.
+            net.Clock.Advance(1);
+            var far = net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.KeyRequest, Be(uint.MaxValue)), a.Member.Self);
+            byte[] farAnswer = Assert.Single(far.Datagrams);
+            Assert.True(SecureWire.Is(farAnswer, TlvType.SecureRekey));
+            Assert.Equal(epoch, SecureWire.EpochOf(farAnswer));
+            Assert.Equal(0, net.Relay.Drops["UnknownEpoch"]);
 
             // The one answer installs nothing new at a (it has the epoch) but proves the relay alive.
             net.DeliverTo(a, first.Datagrams[0], net.Relay.Self);
