@@ -220,7 +220,7 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
 
             $relay = Start-McastRelay @net
             $listener = New-McastSession 'listener' @net
-            $joined = "* $($listener.LocalEndPoint) joined"
+            $joined = "* listener joined"
             $rows = Wait-ChatScreen $chat {
                 param($rows, $cursor)
                 $screen = $rows -join "`n"

@@ -1,5 +1,11 @@
 # Shared by the Pester tests: where the staged module is, and random loopback endpoints.
 
+# Secure sessions remember the relays they trust; a test must never write into the user's own
+# known_relays. build.ps1 points this at out/TestResults; a file run on its own gets a temporary one.
+if (-not $env:MCASTCRYPTO_KNOWN_RELAYS) {
+    $env:MCASTCRYPTO_KNOWN_RELAYS = Join-Path ([IO.Path]::GetTempPath()) ("mcastcrypto-tests-$PID.known_relays")
+}
+
 function Get-McastTestModulePath {
     # build.ps1 passes the staged manifest in MCASTCRYPTO_MODULE; standalone runs use the default staging folder.
     if ($env:MCASTCRYPTO_MODULE) { return $env:MCASTCRYPTO_MODULE }
