@@ -219,6 +219,9 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
             (Get-ChatScreen $chat) | Should -Contain "build: $script:build"
 
             $relay = Start-McastRelay @net
+            # The chatter first, so that the listener's join is news to it (a member that joins
+            # after another finds it in the relay's roster, with no notice of its own).
+            Wait-McastCondition { @($relay.Members | Where-Object Connected).Count -eq 1 } 20 | Should -BeTrue
             $listener = New-McastSession 'listener' @net
             $joined = "* listener joined"
             $rows = Wait-ChatScreen $chat {
