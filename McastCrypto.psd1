@@ -24,6 +24,7 @@
         'Send-McastMessage'
         'Start-McastRelay'
         'Stop-McastRelay'
+        'Watch-McastGroup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
