@@ -2,8 +2,8 @@
 .SYNOPSIS
     Builds, tests, documents and demonstrates the McastCrypto module.
 .DESCRIPTION
-    Build  stages an importable module in out/McastCrypto (manifest, loader, format file, help, and
-           the net8.0 and netstandard2.0 builds under lib/).
+    Build  stages an importable module in out/McastCrypto (manifest, loader, format file, LICENSE,
+           help, and the net8.0 and netstandard2.0 builds under lib/).
     Docs   turns docs/en-US/*.md (PlatyPS's markdown schema) into MAML help in the staged module:
            with PlatyPS where it is installed, with build/Convert-HelpMarkdown.ps1 otherwise.
     Test   builds, runs the xunit tests and the Pester tests (against the net8.0 build, then against
@@ -82,6 +82,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'McastCrypto.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/McastCrypto/McastCrypto.psm1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/McastCrypto/McastCrypto.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     foreach ($tfm in $TargetFrameworks) {
         $built = Join-Path $Root "src/McastCrypto/bin/$Configuration/$tfm"
         $lib = Join-Path $ModuleOut "lib/$tfm"
