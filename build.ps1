@@ -2,22 +2,28 @@
 .SYNOPSIS
     Builds, tests, documents and demonstrates the McastCrypto module.
 .DESCRIPTION
-    Build  stages an importable module in out/McastCrypto (manifest, loader, format file, help, and
-           the net8.0 and netstandard2.0 builds under lib/).
+    Build  stages an importable module in out/McastCrypto (manifest, loader, format file, LICENSE,
+           help, and the net8.0 and netstandard2.0 builds under lib/).
     Docs   turns docs/en-US/*.md (PlatyPS's markdown schema) into MAML help in the staged module:
            with PlatyPS where it is installed, with build/Convert-HelpMarkdown.ps1 otherwise.
     Test   builds, runs the xunit tests and the Pester tests (against the net8.0 build, then against
            the netstandard2.0 build in a process of its own) and ends with one line
            'Tests: N passed, N failed, N skipped'. Exits non-zero on any failure.
     Demo   builds and runs demo/Demo.ps1.
+    Package builds (Release) and writes out/McastCrypto.<version>.nupkg of the staged module, which
+           Install-PSResource and Save-PSResource install from a file repository. It publishes to a
+           temporary file repository of its own (build/New-ModulePackage.ps1), so it needs
+           Microsoft.PowerShell.PSResourceGet (PowerShell 7.4 and later ship it) and no network.
     Bench  runs the benchmarks (src/McastCrypto.Bench) and writes out/bench.json.
     Clean  removes out/ and the build's bin/obj folders.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Package
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Docs', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -82,6 +88,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'McastCrypto.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/McastCrypto/McastCrypto.psm1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/McastCrypto/McastCrypto.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     foreach ($tfm in $TargetFrameworks) {
         $built = Join-Path $Root "src/McastCrypto/bin/$Configuration/$tfm"
         $lib = Join-Path $ModuleOut "lib/$tfm"
@@ -201,6 +208,16 @@ function Invoke-Demo {
     & (Join-Path $Root 'demo/Demo.ps1') -ModulePath (Join-Path $ModuleOut 'McastCrypto.psd1')
 }
 
+function Invoke-Package {
+    if ($Configuration -ne 'Release') {
+        throw "Package ships the Release build; run it without -Configuration $Configuration."
+    }
+    Invoke-Build
+    Write-Step "Packing $ModuleOut"
+    $package = & (Join-Path $Root 'build/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath $Out
+    Write-Host "Package: $($package.FullName) ($([Math]::Round($package.Length / 1MB, 1)) MB)"
+}
+
 function Invoke-Bench {
     Write-Step 'Benchmarks (Release; close other work for steadier numbers)'
     $project = Join-Path $Root 'src/McastCrypto.Bench/McastCrypto.Bench.csproj'
@@ -223,6 +240,7 @@ foreach ($t in $Task) {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
+        'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }
     }
 }

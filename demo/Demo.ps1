@@ -5,8 +5,9 @@
 .DESCRIPTION
     Starts a relay and two sessions (alice and bob) on the loopback interface, exchanges messages
     both ways (one longer than 1000 bytes, with non-ASCII text), shows the peers and the received
-    messages, removes the sessions and stops the relay. Meanwhile a listener on the group records
-    every datagram, and at the end the capture is decoded with ConvertFrom-Tlv -Recurse.
+    messages, removes the sessions and stops the relay. Meanwhile Watch-McastGroup, in a thread job,
+    hears every datagram on the group, and at the end what it heard is shown and decoded with
+    ConvertFrom-Tlv -Recurse.
 
     Secure: the relay keeps its identity key in a file (a temporary one here), and alice and bob pin
     its fingerprint, as a user who was told the fingerprint would; every message arrives whole and
@@ -37,12 +38,19 @@ $port = Get-Random -Minimum 20000 -Maximum 60000
 $net = @{ Group = $group; Port = $port; Interface = 'Loopback'; Protocol = $Protocol }
 $identity = Join-Path ([IO.Path]::GetTempPath()) "mcastcrypto-demo-relay-$PID.key"
 
-# The capture: a channel of our own on the group records everything anyone sends there.
-$options = [McastCrypto.Transport.MulticastOptions]::new()
-$options.Group = [ipaddress]$group
-$options.Port = $port
-$options.Interface = 'Loopback'
-$capture = [McastCrypto.Transport.GroupCapture]::new($options)
+# The capture: Watch-McastGroup, in a thread job of this process, hears everything anyone sends to
+# the group until it is stopped. It says on its verbose stream when it has joined, and the demo
+# starts only then, so that nothing is missed.
+$manifest = Join-Path (Get-Module McastCrypto).ModuleBase 'McastCrypto.psd1'
+$watcher = Start-ThreadJob -Name demo-watch -ScriptBlock {
+    Import-Module $using:manifest
+    Watch-McastGroup -Group $using:group -Port $using:port -Interface Loopback -Verbose
+}
+while (-not $watcher.Verbose.Count -and $watcher.State -in 'NotStarted', 'Running') { Start-Sleep -Milliseconds 50 }
+if ($watcher.State -ne 'Running') {
+    $watcher | Receive-Job -Wait -AutoRemoveJob
+    throw "Watch-McastGroup did not start: the job is $($watcher.State)."
+}
 
 try {
     if ($Protocol -eq 'Secure') {
@@ -125,14 +133,19 @@ try {
 finally {
     Get-McastSession | Remove-McastSession
     Get-McastRelay | Stop-McastRelay
+    # The last datagrams (the farewells) reach the watcher; then it is stopped, as Ctrl+C would.
     Start-Sleep -Milliseconds 200
-    $capture.Dispose()
+    Stop-Job -Job $watcher
     Remove-Item -LiteralPath $identity -ErrorAction SilentlyContinue
 }
 
-Write-Step "The capture: $($capture.Count) datagrams, written to $CapturePath, decoded with ConvertFrom-Tlv -Recurse"
-$capture.Datagrams() | ForEach-Object { [McastCrypto.Tlv.Hex]::Encode($_.Payload) } | Set-Content -LiteralPath $CapturePath
-$decoded = Get-Content -LiteralPath $CapturePath | ConvertFrom-Tlv -Recurse
+$heard = @(Receive-Job -Job $watcher -Wait -AutoRemoveJob)
+Write-Step "What Watch-McastGroup heard: $($heard.Count) datagrams (the first 12 here), written as hex to $CapturePath"
+$heard | Select-Object -First 12 | Format-Table | Out-Host
+$heard | ForEach-Object Hex | Set-Content -LiteralPath $CapturePath
+
+Write-Step 'The datagrams decoded: Watch-McastGroup output piped into ConvertFrom-Tlv -Recurse'
+$decoded = $heard | ConvertFrom-Tlv -Recurse
 $decoded | Group-Object TypeName -NoElement | Sort-Object Name | Format-Table Count, Name -AutoSize | Out-Host
 Write-Host 'The first datagram of each type:'
 $decoded | Group-Object TypeName | ForEach-Object { $_.Group[0] } | Sort-Object { [int]$_.Type } | Format-Table | Out-Host

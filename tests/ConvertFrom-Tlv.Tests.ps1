@@ -38,6 +38,15 @@ Describe 'ConvertFrom-Tlv' {
             $records.Offset | Should -Be @(0, 0)
         }
 
+        It 'takes the Bytes property of piped objects by name, each as a buffer of its own (how Watch-McastGroup output binds)' {
+            # Without the binding by property name, PowerShell would turn each object into text and read it as hex.
+            $objects = [pscustomobject]@{ Bytes = (ConvertTo-Tlv KeepAlive) }, [pscustomobject]@{ Bytes = $datagram }
+            $records = @($objects | ConvertFrom-Tlv -Recurse)
+            $records.TypeName | Should -Be @('KeepAlive', 'SenderInfo')
+            $records[1].Decoded.Inner.Type | Should -Be 'RelayedMessage'
+            (ConvertFrom-Tlv -Bytes $datagram).Type | Should -Be 'SenderInfo'
+        }
+
         It 'shows a type without a name as its number' {
             (ConvertFrom-Tlv -InputObject ([byte[]](0x10, 0x92, 0, 0))).TypeName | Should -Be '4242'
         }

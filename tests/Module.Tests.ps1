@@ -17,6 +17,13 @@ Describe 'The McastCrypto module' {
         Split-Path (Split-Path $assembly.Location) -Leaf | Should -Be $expected
     }
 
+    It 'ships its licence, the repository''s LICENSE, beside the manifest' {
+        $licence = Join-Path (Split-Path $manifestPath) 'LICENSE'
+        $licence | Should -Exist
+        Get-Content -LiteralPath $licence -Raw | Should -BeExactly (Get-Content -LiteralPath (Join-Path $PSScriptRoot '../LICENSE') -Raw)
+        (Import-PowerShellDataFile $manifestPath).Copyright | Should -Match 'MIT'
+    }
+
     It 'declares both editions and PowerShell 5.1' {
         $manifest = Import-PowerShellDataFile $manifestPath
         $manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')

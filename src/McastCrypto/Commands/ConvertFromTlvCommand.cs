@@ -25,8 +25,12 @@ namespace McastCrypto.Commands
         // and decoded as one buffer at the end. A real one-byte buffer could never hold a record anyway.
         private readonly List<byte> looseBytes = new List<byte>();
 
-        /// <summary>The bytes to decode: each byte[] is one buffer; single bytes from the pipeline are gathered into one.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = BytesSet)]
+        /// <summary>
+        /// The bytes to decode: each byte[] is one buffer; single bytes from the pipeline are gathered
+        /// into one. An object with a Bytes property (what Watch-McastGroup writes) binds by property name.
+        /// </summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = BytesSet)]
+        [Alias("Bytes")]
         [AllowEmptyCollection]
         public byte[] InputObject { get; set; } = Array.Empty<byte>();
 

@@ -1,68 +1,23 @@
-using System;
 using System.Management.Automation;
-using System.Net;
 using McastCrypto.Transport;
 
 namespace McastCrypto.Commands
 {
-    /// <summary>The network parameters New-McastSession and Start-McastRelay share.</summary>
-    public abstract class McastNetworkCommand : PSCmdlet
+    /// <summary>The network parameters New-McastSession and Start-McastRelay share: the group's, and -Ttl for what they send.</summary>
+    public abstract class McastNetworkCommand : McastGroupCommand
     {
-        /// <summary>The IPv4 multicast group (224.0.0.0/4); 224.1.1.1 when left out.</summary>
-        [Parameter]
-        [ValidateNotNull]
-        public IPAddress? Group { get; set; }
-
-        /// <summary>The UDP port of the group; 5007 when left out.</summary>
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int Port { get; set; }
-
-        /// <summary>The interface: Loopback, an IPv4 address of this host, or an interface name; the system's choice when left out.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(InterfaceCompleter))]
-        public string? Interface { get; set; }
-
         /// <summary>The multicast time-to-live; 1 (the local network) when left out.</summary>
         [Parameter]
         [ValidateRange(0, 255)]
         public int Ttl { get; set; }
 
-        /// <summary>The network settings, checked; a bad one is a terminating InvalidArgument error.</summary>
-        protected MulticastOptions NetworkOptions()
+        /// <inheritdoc />
+        protected override void AddNetworkOptions(MulticastOptions options)
         {
-            // Only what the user gave: the defaults are MulticastOptions' own.
-            var options = new MulticastOptions { Interface = Interface };
-            if (Group is not null)
-            {
-                options.Group = Group;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)))
-            {
-                options.Port = Port;
-            }
-
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Ttl)))
             {
                 options.Ttl = Ttl;
             }
-
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidNetworkOption", ErrorCategory.InvalidArgument, options));
-            }
-
-            return options;
         }
-
-        /// <summary>A terminating error for a socket that could not be set up, saying which and why.</summary>
-        protected void ThrowSocketError(McastTransportException e, object target) =>
-            ThrowTerminatingError(new ErrorRecord(e, "SocketSetupFailed", ErrorCategory.OpenError, target));
     }
 }

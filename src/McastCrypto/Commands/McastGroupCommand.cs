@@ -1,0 +1,68 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using McastCrypto.Transport;
+
+namespace McastCrypto.Commands
+{
+    /// <summary>
+    /// The parameters that name a group on the network: -Group, -Port and -Interface, shared by every
+    /// cmdlet that opens a channel (Watch-McastGroup, which only listens, and through
+    /// <see cref="McastNetworkCommand"/> the cmdlets that also send).
+    /// </summary>
+    public abstract class McastGroupCommand : PSCmdlet
+    {
+        /// <summary>The IPv4 multicast group (224.0.0.0/4); 224.1.1.1 when left out.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IPAddress? Group { get; set; }
+
+        /// <summary>The UDP port of the group; 5007 when left out.</summary>
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        /// <summary>The interface: Loopback, an IPv4 address of this host, or an interface name; the system's choice when left out.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(InterfaceCompleter))]
+        public string? Interface { get; set; }
+
+        /// <summary>The network settings, checked; a bad one is a terminating InvalidArgument error.</summary>
+        protected MulticastOptions NetworkOptions()
+        {
+            // Only what the user gave: the defaults are MulticastOptions' own.
+            var options = new MulticastOptions { Interface = Interface };
+            if (Group is not null)
+            {
+                options.Group = Group;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)))
+            {
+                options.Port = Port;
+            }
+
+            AddNetworkOptions(options);
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidNetworkOption", ErrorCategory.InvalidArgument, options));
+            }
+
+            return options;
+        }
+
+        /// <summary>Adds the settings of a derived cmdlet's own network parameters, before they are checked.</summary>
+        protected virtual void AddNetworkOptions(MulticastOptions options)
+        {
+        }
+
+        /// <summary>A terminating error for a socket that could not be set up, saying which and why.</summary>
+        protected void ThrowSocketError(McastTransportException e, object target) =>
+            ThrowTerminatingError(new ErrorRecord(e, "SocketSetupFailed", ErrorCategory.OpenError, target));
+    }
+}
