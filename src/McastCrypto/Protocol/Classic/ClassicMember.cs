@@ -244,17 +244,7 @@ namespace McastCrypto.Protocol.Classic
                 throw new ArgumentNullException(nameof(text));
             }
 
-            if (State == MemberState.Failed)
-            {
-                throw new InvalidOperationException(Failure!.Message);
-            }
-
-            if (State != MemberState.Connected)
-            {
-                throw new InvalidOperationException(State == MemberState.RelayLost
-                    ? "The relay has not been heard for " + RelaySilenceLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture) + " s: the message would go nowhere."
-                    : "The member is not connected to the relay (state " + State + ").");
-            }
+            MemberSendCheck.ThrowUnlessConnected(State, Failure, RelaySilenceLimit);
 
             byte[] data = Encoding.UTF8.GetBytes(text);
             if (data.Length == 0)
