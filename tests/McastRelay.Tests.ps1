@@ -187,3 +187,55 @@ Describe 'A relay busy with a long fan-out' {
         }
     }
 }
+
+Describe 'Relay events (Register-ObjectEvent)' {
+    BeforeEach {
+        $id = 'McastTest.' + [guid]::NewGuid()
+    }
+
+    AfterEach {
+        foreach ($s in "$id.joined", "$id.left", "$id.refused") {
+            Unregister-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+            Remove-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+        }
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'raises MemberJoined, MemberLeft and JoinRefused' {
+        $net = New-McastTestNet
+        $alice = New-McastIdentity -Path (Join-Path $TestDrive 'alice.key')
+        $list = Join-Path $TestDrive 'authorized_keys'
+        Set-Content -LiteralPath $list -Value "$($alice.Fingerprint) alice"
+        $relay = Start-McastRelay @net -AuthorizedKeysPath $list
+        $pin = @{ RelayFingerprint = $relay.KeyFingerprint }
+        try {
+            Register-ObjectEvent -InputObject $relay -EventName MemberJoined -SourceIdentifier "$id.joined"
+            Register-ObjectEvent -InputObject $relay -EventName MemberLeft -SourceIdentifier "$id.left"
+            Register-ObjectEvent -InputObject $relay -EventName JoinRefused -SourceIdentifier "$id.refused"
+
+            $in = New-McastSession 'ev-alice' @net @pin -IdentityPath $alice.Path
+            $joined = Wait-Event -SourceIdentifier "$id.joined" -Timeout 5
+            $joined.SourceEventArgs.Kind | Should -Be 'Joined'
+            $joined.SourceEventArgs.MemberFingerprint | Should -Be $alice.Fingerprint
+            $joined.Sender.KeyFingerprint | Should -Be $relay.KeyFingerprint
+
+            { New-McastSession 'ev-mallory' @net @pin -Timeout 10 } | Should -Throw -ErrorId 'AdmissionRefused,McastCrypto.Commands.NewMcastSessionCommand'
+            $refused = Wait-Event -SourceIdentifier "$id.refused" -Timeout 5
+            $refused.SourceEventArgs.Kind | Should -Be 'Refused'
+            $refused.SourceEventArgs.MemberFingerprint | Should -Not -Be $alice.Fingerprint
+
+            Remove-McastSession -Session $in
+            $left = Wait-Event -SourceIdentifier "$id.left" -Timeout 5
+            $left.SourceEventArgs.Kind | Should -Be 'Left'
+            $left.SourceEventArgs.MemberFingerprint | Should -Be $alice.Fingerprint
+            $relay.HandlerErrors | Should -Be 0
+        }
+        finally {
+            foreach ($s in "$id.joined", "$id.left", "$id.refused") {
+                Unregister-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+                Remove-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+            }
+        }
+    }
+}

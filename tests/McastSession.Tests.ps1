@@ -513,3 +513,125 @@ Describe 'Exiting PowerShell' {
         }
     }
 }
+
+Describe 'Session events (Register-ObjectEvent)' {
+    BeforeEach {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $pin = @{ RelayFingerprint = $relay.KeyFingerprint }
+        $id = 'McastTest.' + [guid]::NewGuid()
+    }
+
+    AfterEach {
+        Get-EventSubscriber -SourceIdentifier $id -ErrorAction SilentlyContinue | Unregister-Event
+        Remove-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'raises MessageReceived with the message, for Wait-Event' {
+        $alice = New-McastSession 'ev-alice' @net @pin
+        $bob = New-McastSession 'ev-bob' @net @pin
+        try {
+            Register-ObjectEvent -InputObject $bob -EventName MessageReceived -SourceIdentifier $id
+            $null = $alice.Send('hello by event')
+            $event = Wait-Event -SourceIdentifier $id -Timeout 5
+            $event | Should -Not -BeNullOrEmpty
+            $event.SourceEventArgs.Message.Text | Should -Be 'hello by event'
+            $event.SourceEventArgs.Message.SenderName | Should -Be 'ev-alice'
+            $event.Sender.Name | Should -Be 'ev-bob'
+        }
+        finally {
+            Unregister-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+            Remove-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'raises PeerJoined and PeerLeft for another member' {
+        $alice = New-McastSession 'ev-alice' @net @pin
+        try {
+            Register-ObjectEvent -InputObject $alice -EventName PeerJoined -SourceIdentifier "$id.joined"
+            Register-ObjectEvent -InputObject $alice -EventName PeerLeft -SourceIdentifier "$id.left"
+            $bob = New-McastSession 'ev-bob' @net @pin
+            $joined = Wait-Event -SourceIdentifier "$id.joined" -Timeout 5
+            $joined.SourceEventArgs.MemberName | Should -Be 'ev-bob'
+            $joined.SourceEventArgs.Notice.Kind | Should -Be 'Joined'
+            Remove-McastSession -Session $bob
+            $left = Wait-Event -SourceIdentifier "$id.left" -Timeout 5
+            $left.SourceEventArgs.MemberName | Should -Be 'ev-bob'
+            $left.SourceEventArgs.Notice.Kind | Should -Be 'Left'
+        }
+        finally {
+            foreach ($s in "$id.joined", "$id.left") {
+                Unregister-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+                Remove-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+            }
+        }
+    }
+
+    It 'raises StateChanged when the relay stops, and puts RelayLost into the message stream' {
+        $bob = New-McastSession 'ev-bob' @net @pin -KeepAliveInterval 0.3
+        $null = Receive-McastMessage -Session $bob
+        try {
+            Register-ObjectEvent -InputObject $bob -EventName StateChanged -SourceIdentifier $id
+            $relay | Stop-McastRelay
+            $change = Wait-Event -SourceIdentifier $id -Timeout 5
+            $change | Should -Not -BeNullOrEmpty
+            $change.SourceEventArgs.OldState | Should -Be 'Connected'
+            $change.SourceEventArgs.NewState | Should -Be 'RelayLost'
+            $change.SourceEventArgs.Failure | Should -BeNullOrEmpty
+            $record = @(Receive-McastMessage -Session $bob | Where-Object Kind -EQ 'StateChanged')
+            $record.Count | Should -Be 1
+            $record[0].State | Should -Be 'RelayLost'
+        }
+        finally {
+            Unregister-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+            Remove-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'goes on delivering when a handler throws, and counts the failures' {
+        $alice = New-McastSession 'ev-alice' @net @pin
+        $bob = New-McastSession 'ev-bob' @net @pin
+        try {
+            # An -Action runs in PowerShell's event loop; a throwing one is the worst a user can write.
+            Register-ObjectEvent -InputObject $bob -EventName MessageReceived -SourceIdentifier "$id.throws" -Action { throw 'handler failed' }
+            Register-ObjectEvent -InputObject $bob -EventName MessageReceived -SourceIdentifier $id
+            $null = $alice.Send('one')
+            $first = Wait-Event -SourceIdentifier $id -Timeout 5
+            $first.SourceEventArgs.Message.Text | Should -Be 'one'
+            Remove-Event -EventIdentifier $first.EventIdentifier
+            $null = $alice.Send('two')
+            $null = $alice.Send('three')
+            Wait-McastCondition { @(Get-Event -SourceIdentifier $id -ErrorAction SilentlyContinue).Count -ge 2 } -TimeoutSeconds 5 | Should -BeTrue
+            @((Get-Event -SourceIdentifier $id).SourceEventArgs.Message.Text) | Should -Be @('two', 'three')
+            (Get-Job -Name "$id.throws").Error.Count | Should -BeGreaterThan 0
+            @(Receive-McastMessage -Session $bob | Where-Object Kind -EQ 'Message').Text | Should -Be @('one', 'two', 'three')
+        }
+        finally {
+            foreach ($s in "$id.throws", $id) {
+                Unregister-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+                Remove-Event -SourceIdentifier $s -ErrorAction SilentlyContinue
+            }
+            Get-Job -Name "$id.throws" -ErrorAction SilentlyContinue | Remove-Job -Force
+        }
+    }
+
+    It 'counts a .NET handler that throws in HandlerErrors, and the next handler still runs' {
+        $alice = New-McastSession 'ev-alice' @net @pin
+        $bob = New-McastSession 'ev-bob' @net @pin
+        $bob.add_MessageReceived([EventHandler[McastCrypto.Session.McastMessageEventArgs]] { throw 'handler failed' })
+        try {
+            Register-ObjectEvent -InputObject $bob -EventName MessageReceived -SourceIdentifier $id
+            $null = $alice.Send('first')
+            $null = $alice.Send('second')
+            Wait-McastCondition { @(Get-Event -SourceIdentifier $id -ErrorAction SilentlyContinue).Count -ge 2 } -TimeoutSeconds 5 | Should -BeTrue
+            @((Get-Event -SourceIdentifier $id).SourceEventArgs.Message.Text) | Should -Be @('first', 'second')
+            Wait-McastCondition { $bob.HandlerErrors -ge 2 } -TimeoutSeconds 5 | Should -BeTrue
+        }
+        finally {
+            Unregister-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+            Remove-Event -SourceIdentifier $id -ErrorAction SilentlyContinue
+        }
+    }
+}

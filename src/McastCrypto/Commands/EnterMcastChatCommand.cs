@@ -193,6 +193,19 @@ namespace McastCrypto.Commands
                     return self ? $"[{time}] * you joined as {session.Name}" : $"[{time}] * {who} joined";
                 case McastMessageKind.Left:
                     return self ? $"[{time}] * you left the group" : $"[{time}] * {who} left";
+                case McastMessageKind.StateChanged:
+                    switch (first.State)
+                    {
+                        case MemberState.RelayLost:
+                            return $"[{time}] * relay lost";
+                        case MemberState.Connected:
+                            return $"[{time}] * connected again";
+                        case MemberState.Failed:
+                            return $"[{time}] * failed: {ChatText.Printable(first.Text ?? "?")}";
+                        default:
+                            return $"[{time}] * {first.State}";
+                    }
+
                 default:
                     return $"[{time}] {who}: {ChatText.Printable(string.Concat(run.Select(m => m.Text)))}";
             }

@@ -16,6 +16,10 @@ namespace McastCrypto.Hosting
     /// <typeparam name="TEvent">What the protocol reports: MemberEvent or RelayEvent.</typeparam>
     public abstract class McastActor<TEvent> : IDisposable
     {
+        /// <summary>How many raised events may wait for their handlers before more are dropped.</summary>
+        private const int HandlerQueueLimit = 10000;
+
+        private readonly EventDispatcher handlers;
         private int closed;
 
         /// <param name="protocol">The protocol the actor speaks.</param>
@@ -43,6 +47,7 @@ namespace McastCrypto.Hosting
                 tick,
                 OnEvent,
                 new SendPacer(sendRate, 256));
+            handlers = new EventDispatcher(HandlerQueueLimit, GetType().Name + " event handlers");
         }
 
         /// <summary>A number unique among the objects of its kind in this process.</summary>
@@ -74,6 +79,19 @@ namespace McastCrypto.Hosting
 
         /// <summary>The last failure of a background loop, if any.</summary>
         public Exception? LastError => Runner.LastError;
+
+        /// <summary>Event handlers (subscribers to this object's .NET events) that threw; the events went on to the others.</summary>
+        public long HandlerErrors => handlers.Errors;
+
+        /// <summary>The last exception an event handler threw, if any.</summary>
+        public Exception? LastHandlerError => handlers.LastError;
+
+        /// <summary>
+        /// Events not handed to their handlers because the handlers fell too far behind (more than
+        /// 10,000 waiting) or the object closed first. Only the notification is lost: what arrived is
+        /// still in the object (its messages, members and counters).
+        /// </summary>
+        public long HandlerEventsDropped => handlers.Dropped;
 
         /// <summary>Everything dropped, by reason.</summary>
         public abstract IReadOnlyDictionary<string, long> Drops { get; }
@@ -145,8 +163,52 @@ namespace McastCrypto.Hosting
             }
             finally
             {
-                OnClosed();
+                try
+                {
+                    OnClosed();
+                }
+                finally
+                {
+                    handlers.Complete();
+                }
             }
+        }
+
+        /// <summary>The runner's protocol worker thread, where the events are raised (for tests).</summary>
+        internal System.Threading.Thread? RunnerWorkerThread => Runner.WorkerThread;
+
+        /// <summary>Whether the calling thread holds the runner's protocol lock (for tests).</summary>
+        internal bool RunnerLockHeldHere => Runner.LockHeldHere;
+
+        /// <summary>The thread that runs this object's event handlers, once it started (for tests).</summary>
+        internal System.Threading.Thread? HandlerThread => handlers.Thread;
+
+        /// <summary>
+        /// Raises <paramref name="handler"/>'s subscribers with <paramref name="args"/> later, in order,
+        /// on the handlers' thread; never here (this runs on the runner's thread, under its lock).
+        /// Each subscriber runs on its own: one that throws is counted and the next still runs.
+        /// </summary>
+        private protected void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args)
+        {
+            if (handler is null)
+            {
+                return;
+            }
+
+            handlers.Post(() =>
+            {
+                foreach (Delegate subscriber in handler.GetInvocationList())
+                {
+                    try
+                    {
+                        ((EventHandler<TArgs>)subscriber)(this, args);
+                    }
+                    catch (Exception e)
+                    {
+                        handlers.Count(e);
+                    }
+                }
+            });
         }
 
         private protected void ThrowIfClosed()

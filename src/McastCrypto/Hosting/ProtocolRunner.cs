@@ -342,6 +342,12 @@ namespace McastCrypto.Hosting
             Stop();
         }
 
+        /// <summary>The thread that runs the background steps and hands on their events (for tests).</summary>
+        internal Thread? WorkerThread => Volatile.Read(ref worker);
+
+        /// <summary>Whether the calling thread holds the protocol lock (for tests).</summary>
+        internal bool LockHeldHere => Monitor.IsEntered(gate);
+
         /// <summary>Reads protocol state under the protocol lock, which no send or wait ever holds.</summary>
         public T Read<T>(Func<T> read)
         {

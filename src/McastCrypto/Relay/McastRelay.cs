@@ -66,6 +66,19 @@ namespace McastCrypto.Relay
 
         internal WaitHandle EventArrived => eventArrived.WaitHandle;
 
+        /// <summary>
+        /// A member joined the group. Raised in order on a thread of the relay's own, never on its
+        /// network loops: a slow handler delays only the next handlers; one that throws is counted
+        /// in HandlerErrors.
+        /// </summary>
+        public event EventHandler<McastRelayMemberEventArgs>? MemberJoined;
+
+        /// <summary>A member left the group: it said goodbye (Kind Left) or fell silent too long (Kind TimedOut).</summary>
+        public event EventHandler<McastRelayMemberEventArgs>? MemberLeft;
+
+        /// <summary>A join was refused: the member's key is not on the list of authorized keys.</summary>
+        public event EventHandler<McastRelayMemberEventArgs>? JoinRefused;
+
         private protected override string StateText => State.ToString();
 
         /// <summary>Opens the sockets, makes the relay's key, and starts serving the group.</summary>
@@ -137,6 +150,20 @@ namespace McastCrypto.Relay
                 }
 
                 eventArrived.Set();
+            }
+
+            switch (e.Kind)
+            {
+                case RelayEventKind.Joined:
+                    Raise(MemberJoined, new McastRelayMemberEventArgs(e));
+                    break;
+                case RelayEventKind.Left:
+                case RelayEventKind.TimedOut:
+                    Raise(MemberLeft, new McastRelayMemberEventArgs(e));
+                    break;
+                case RelayEventKind.Refused:
+                    Raise(JoinRefused, new McastRelayMemberEventArgs(e));
+                    break;
             }
         }
     }

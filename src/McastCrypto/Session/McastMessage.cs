@@ -4,11 +4,18 @@ using McastCrypto.Protocol;
 
 namespace McastCrypto.Session
 {
-    /// <summary>One thing a session received: a message, or a join or leave notice.</summary>
+    /// <summary>One thing a session received: a message, a join or leave notice, or a change of its own state.</summary>
     public sealed class McastMessage
     {
         public McastMessage(McastSession session, long sequence, McastMessageKind kind, MemberIdentity? sender, string? text, string? messageId, bool verified, DateTimeOffset receivedAt)
+            : this(session, sequence, kind, sender, text, messageId, verified, receivedAt, null)
         {
+        }
+
+        /// <summary>A message whose Kind is StateChanged carries the session's new <paramref name="state"/>.</summary>
+        public McastMessage(McastSession session, long sequence, McastMessageKind kind, MemberIdentity? sender, string? text, string? messageId, bool verified, DateTimeOffset receivedAt, MemberState? state)
+        {
+            State = state;
             Session = session;
             Sequence = sequence;
             Kind = kind;
@@ -61,7 +68,20 @@ namespace McastCrypto.Session
 
         public DateTimeOffset ReceivedAt { get; }
 
-        public override string ToString() =>
-            Kind == McastMessageKind.Message ? (SenderName ?? SenderId) + ": " + Text : Kind + ": " + (SenderName ?? SenderId);
+        /// <summary>For Kind StateChanged: the session's new state (RelayLost, Connected or Failed); null for the other kinds.</summary>
+        public MemberState? State { get; }
+
+        public override string ToString()
+        {
+            switch (Kind)
+            {
+                case McastMessageKind.Message:
+                    return (SenderName ?? SenderId) + ": " + Text;
+                case McastMessageKind.StateChanged:
+                    return Kind + ": " + State + (Text is null ? string.Empty : " (" + Text + ")");
+                default:
+                    return Kind + ": " + (SenderName ?? SenderId);
+            }
+        }
     }
 }

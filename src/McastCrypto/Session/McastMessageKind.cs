@@ -11,5 +11,12 @@ namespace McastCrypto.Session
 
         /// <summary>A member left or timed out (this session's own leave included).</summary>
         Left,
+
+        /// <summary>
+        /// This session's state changed in a way its user should see: the relay was lost (State
+        /// RelayLost), the session is connected again (State Connected), or it failed for good (State
+        /// Failed, the reason in Text). No sender.
+        /// </summary>
+        StateChanged,
     }
 }

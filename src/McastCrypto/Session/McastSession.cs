@@ -23,6 +23,11 @@ namespace McastCrypto.Session
         private long messagesSent;
         private long messagesReceived;
 
+        // The state last reported by the protocol, and whether the relay was lost since the last
+        // Connected: only the runner's thread (OnEvent) touches them.
+        private MemberState reportedState = MemberState.New;
+        private bool lostSinceConnected;
+
         private McastSession(McastSessionOptions options, IDatagramChannel channel, IMemberProtocol protocol, string interfaceName)
             : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.SendRate)
         {
@@ -72,6 +77,22 @@ namespace McastCrypto.Session
             new KeyValuePair<string, long>("PeerTableFull", peers.Overflow));
 
         internal WaitHandle MessageArrived => inbox.Arrived;
+
+        /// <summary>
+        /// A message from a member arrived (it also stays in the session until taken). Raised in
+        /// order on a thread of the session's own, never on its network loops: a slow handler delays
+        /// only the next handlers. One that throws is counted in HandlerErrors.
+        /// </summary>
+        public event EventHandler<McastMessageEventArgs>? MessageReceived;
+
+        /// <summary>The relay announced that a member joined (this session's own join included).</summary>
+        public event EventHandler<McastPeerEventArgs>? PeerJoined;
+
+        /// <summary>The relay announced that a member left or timed out (this session's own leave included).</summary>
+        public event EventHandler<McastPeerEventArgs>? PeerLeft;
+
+        /// <summary>The session's state changed (to RelayLost, Connected, Failed, Closed...): the old and new state, and the failure when Failed.</summary>
+        public event EventHandler<McastSessionStateChangedEventArgs>? StateChanged;
 
         private protected override string StateText => State.ToString();
 
@@ -252,11 +273,44 @@ namespace McastCrypto.Session
             }
         }
 
+        /// <summary>
+        /// On the runner's thread: raises StateChanged, and puts the changes a user should see into
+        /// the message stream: the relay lost, connected again after that, failed.
+        /// </summary>
+        private void OnStateChanged(MemberState state)
+        {
+            MemberState old = reportedState;
+            if (state == old)
+            {
+                return;
+            }
+
+            reportedState = state;
+            MemberFailure? failure = state == MemberState.Failed ? protocol.Failure : null;
+            bool shown = state == MemberState.RelayLost || state == MemberState.Failed || (state == MemberState.Connected && lostSinceConnected);
+            if (state == MemberState.RelayLost)
+            {
+                lostSinceConnected = true;
+            }
+            else if (state == MemberState.Connected)
+            {
+                lostSinceConnected = false;
+            }
+
+            if (shown)
+            {
+                inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.StateChanged, null, failure?.Message, null, false, DateTimeOffset.Now, state));
+            }
+
+            Raise(StateChanged, new McastSessionStateChangedEventArgs(old, state, failure, DateTimeOffset.Now));
+        }
+
         private protected override void OnEvent(MemberEvent e)
         {
             switch (e.Kind)
             {
                 case MemberEventKind.StateChanged:
+                    OnStateChanged(e.State);
                     stateChanged.Set();
                     return;
                 case MemberEventKind.Message:
@@ -266,7 +320,8 @@ namespace McastCrypto.Session
                     }
 
                     Interlocked.Increment(ref messagesReceived);
-                    inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now));
+                    McastMessage message = inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now));
+                    Raise(MessageReceived, new McastMessageEventArgs(message));
                     return;
                 case MemberEventKind.Present:
                     peers.Present(e.Member!, e.At);
@@ -290,7 +345,8 @@ namespace McastCrypto.Session
                         member = new MemberIdentity(member.Id, Name, member.KeyFingerprint, member.EndPoint);
                     }
 
-                    inbox.Add(seq => new McastMessage(this, seq, joined ? McastMessageKind.Joined : McastMessageKind.Left, member, null, null, e.Verified, DateTimeOffset.Now));
+                    McastMessage notice = inbox.Add(seq => new McastMessage(this, seq, joined ? McastMessageKind.Joined : McastMessageKind.Left, member, null, null, e.Verified, DateTimeOffset.Now));
+                    Raise(joined ? PeerJoined : PeerLeft, new McastPeerEventArgs(notice));
                     return;
                 default:
                     // Outcomes of this session's own messages: Send reports them to its caller.

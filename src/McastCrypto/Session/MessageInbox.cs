@@ -85,12 +85,13 @@ namespace McastCrypto.Session
             }
         }
 
-        /// <summary>Adds a message made with the next sequence number.</summary>
-        public void Add(Func<long, McastMessage> make)
+        /// <summary>Adds a message made with the next sequence number, and returns it.</summary>
+        public McastMessage Add(Func<long, McastMessage> make)
         {
             lock (messages)
             {
-                messages.AddLast(make(nextSequence++));
+                McastMessage message = make(nextSequence++);
+                messages.AddLast(message);
                 if (messages.Count > limit)
                 {
                     messages.RemoveFirst();
@@ -102,6 +103,8 @@ namespace McastCrypto.Session
                 {
                     watcher.Set();
                 }
+
+                return message;
             }
         }
 
