@@ -195,7 +195,8 @@ Describe 'Piping to Stop-McastRelay, and -PassThru' {
     }
 
     It 'stops piped relays and -PassThru writes them' {
-        $relay = Start-McastRelay @(New-McastTestNet)
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
         $stopped = @($relay | Stop-McastRelay -PassThru)
         $stopped.Count | Should -Be 1
         $stopped[0].Id | Should -Be $relay.Id

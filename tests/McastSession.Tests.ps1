@@ -575,13 +575,14 @@ Describe 'Sessions by name or Id, -State, and piping to Remove-McastSession' {
         $session = New-McastSession @join
         # Relays and sessions number their Ids apart: make a relay that has the session's Id number.
         $twin = $null
-        for ($i = 0; $i -lt 40 -and -not $twin; $i++) {
-            $candidate = Start-McastRelay @(New-McastTestNet)
+        for ($i = 0; $i -lt 300 -and -not $twin; $i++) {
+            $other = New-McastTestNet
+            $candidate = Start-McastRelay @other
             if ($candidate.Id -eq $session.Id) { $twin = $candidate }
             elseif ($candidate.Id -gt $session.Id) { Stop-McastRelay -Relay $candidate; $session = New-McastSession @join }
             else { Stop-McastRelay -Relay $candidate }
         }
-        $twin | Should -Not -BeNullOrEmpty -Because 'the relay and session counters meet within 40 steps'
+        $twin | Should -Not -BeNullOrEmpty -Because 'the relay and session counters meet within 300 steps'
         $twin | Remove-McastSession -ErrorVariable err -ErrorAction SilentlyContinue
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -Be 'NotASession,McastCrypto.Commands.RemoveMcastSessionCommand'
