@@ -13,8 +13,8 @@ namespace McastCrypto.Commands
     /// names sessions, it does not search them) or its Id as well as the session object.
     /// </summary>
     /// <remarks>
-    /// Only sessions, strings and whole numbers are turned into sessions: another object (a relay,
-    /// whose Id is a number too) is refused, never taken for the session that shares its Id.
+    /// Only strings and whole numbers are looked up: another object (a relay, whose Id is a number
+    /// too) is passed on unchanged for the binder to refuse, never taken for the session that shares its Id.
     /// </remarks>
     [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
     public sealed class SessionTransformationAttribute : ArgumentTransformationAttribute
@@ -53,8 +53,10 @@ namespace McastCrypto.Commands
                     return found ?? throw new ArgumentTransformationMetadataException(
                         string.Format(CultureInfo.InvariantCulture, "No open session has the Id {0}.", id));
                 default:
-                    throw new ArgumentTransformationMetadataException(
-                        string.Format(CultureInfo.InvariantCulture, "{0} is not a session: give a session, an open session's name or its Id.", raw.GetType().Name));
+                    // Left as it is: the binder refuses it for a McastSession (a relay stays a
+                    // relay, never the session that shares its Id), and while binding pipeline
+                    // input it then tries the object's Session property, which throwing here would stop.
+                    return raw;
             }
         }
 
