@@ -239,3 +239,33 @@ Describe 'Relay events (Register-ObjectEvent)' {
         }
     }
 }
+
+Describe 'Piping to Stop-McastRelay, and -PassThru' {
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'stops piped relays and -PassThru writes them' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $stopped = @($relay | Stop-McastRelay -PassThru)
+        $stopped.Count | Should -Be 1
+        $stopped[0].Id | Should -Be $relay.Id
+        $relay.State | Should -Be 'Stopped'
+    }
+
+    It 'refuses a piped session with NotARelay and stops nothing' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $session = New-McastSession -RelayFingerprint $relay.KeyFingerprint @net
+        $session | Stop-McastRelay -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'NotARelay,McastCrypto.Commands.StopMcastRelayCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].TargetObject | Should -Be $session
+        $relay.State | Should -Be 'Running'
+        Remove-McastSession -Session $session
+        Stop-McastRelay -Relay $relay
+    }
+}

@@ -635,3 +635,88 @@ Describe 'Session events (Register-ObjectEvent)' {
         }
     }
 }
+
+Describe 'Sessions by name or Id, -State, and piping to Remove-McastSession' {
+    BeforeAll {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $join = @{ RelayFingerprint = $relay.KeyFingerprint } + $net
+    }
+
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'sends, receives and lists peers with -Session given as a name or an Id' {
+        $name = "byname-$(Get-Random)"
+        $alice = New-McastSession -Name $name @join
+        $bob = New-McastSession @join
+        $null = Receive-McastMessage -Session $bob.Id
+        Send-McastMessage -Session $name -Message 'by name'
+        $got = @(Receive-McastMessage -Session $bob.Name -Timeout 5 | Where-Object Kind -eq 'Message' | Select-Object -First 1)
+        $got.Text | Should -Be 'by name'
+        (Get-McastPeer -Session $alice.Id -ExcludeSelf).Count | Should -BeGreaterThan 0
+        Remove-McastSession -Session $alice, $bob
+    }
+
+    It 'says which name or Id matches no open session' {
+        { Send-McastMessage -Session 'nobody-here' -Message x -ErrorAction Stop } | Should -Throw "*No open session is named 'nobody-here'*"
+        { Get-McastPeer -Session 424242 -ErrorAction Stop } | Should -Throw '*No open session has the Id 424242*'
+    }
+
+    It 'completes -Session names on Tab' {
+        $prefix = "tabsess$(Get-Random)"
+        $first = New-McastSession -Name "$prefix-a" @join
+        $second = New-McastSession -Name "$prefix-b" @join
+        $line = "Send-McastMessage -Session $prefix-"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @("$prefix-a", "$prefix-b")
+        Remove-McastSession -Session $first, $second
+    }
+
+    It 'filters by -State' {
+        $session = New-McastSession @join
+        @(Get-McastSession -Id $session.Id -State Connected).Count | Should -Be 1
+        @(Get-McastSession -Id $session.Id -State Failed, Joining).Count | Should -Be 0
+        Remove-McastSession -Session $session
+    }
+
+    It 'closes the session of a piped message, and -PassThru writes it' {
+        $alice = New-McastSession @join
+        $bob = New-McastSession @join
+        Send-McastMessage -Session $alice -Message 'hello'
+        $closed = @(Receive-McastMessage -Session $bob -Timeout 5 | Where-Object Kind -eq 'Message' | Select-Object -First 1 | Remove-McastSession -PassThru)
+        $closed.Count | Should -Be 1
+        $closed[0].Id | Should -Be $bob.Id
+        $bob.State | Should -Be 'Closed'
+        $alice.State | Should -Be 'Connected'
+        Remove-McastSession -Session $alice
+    }
+
+    It 'refuses a piped relay with NotASession and leaves the session with the same Id number open' {
+        $session = New-McastSession @join
+        # Relays and sessions number their Ids apart: make a relay that has the session's Id number.
+        $twin = $null
+        for ($i = 0; $i -lt 300 -and -not $twin; $i++) {
+            $other = New-McastTestNet
+            $candidate = Start-McastRelay @other
+            if ($candidate.Id -eq $session.Id) { $twin = $candidate }
+            elseif ($candidate.Id -gt $session.Id) { Stop-McastRelay -Relay $candidate; $session = New-McastSession @join }
+            else { Stop-McastRelay -Relay $candidate }
+        }
+        $twin | Should -Not -BeNullOrEmpty -Because 'the relay and session counters meet within 300 steps'
+        $twin | Remove-McastSession -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'NotASession,McastCrypto.Commands.RemoveMcastSessionCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].TargetObject | Should -Be $twin
+        $session.State | Should -Be 'Connected'
+        Stop-McastRelay -Relay $twin
+    }
+
+    It 'still closes a session passed through Select-Object, by its Id' {
+        $session = New-McastSession @join
+        $session | Select-Object -Property Id, Name | Remove-McastSession
+        $session.State | Should -Be 'Closed'
+    }
+}

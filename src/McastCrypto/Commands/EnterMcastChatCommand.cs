@@ -40,8 +40,10 @@ namespace McastCrypto.Commands
         // This session's id in the group, to tell its own join and leave from the others'.
         private string? selfId;
 
-        /// <summary>The session to chat in.</summary>
+        /// <summary>The session to chat in: the object, an open session's exact name, or its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [SessionTransformation]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         [ValidateNotNull]
         public McastSession? Session { get; set; }
 

@@ -10,6 +10,8 @@ namespace McastCrypto.Commands
     {
         /// <summary>The sessions to ask; every open session when left out.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SessionTransformation]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         [ValidateNotNullOrEmpty]
         public McastSession[]? Session { get; set; }
 

@@ -1,4 +1,6 @@
+using System.Linq;
 using System.Management.Automation;
+using McastCrypto.Protocol;
 using McastCrypto.Session;
 
 namespace McastCrypto.Commands
@@ -20,7 +22,21 @@ namespace McastCrypto.Commands
         [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
         public int[]? Id { get; set; }
 
-        protected override void ProcessRecord() =>
-            WriteObject(ObjectQuery.Select(this, McastSession.Table.All(), s => s.Id, s => s.Name, Id, Name, "Session"), enumerateCollection: true);
+        /// <summary>Only the sessions in one of these states (as their State property says now).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public MemberState[]? State { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var sessions = ObjectQuery.Select(this, McastSession.Table.All(), s => s.Id, s => s.Name, Id, Name, "Session");
+            foreach (McastSession session in sessions)
+            {
+                if (State is null || State.Contains(session.State))
+                {
+                    WriteObject(session);
+                }
+            }
+        }
     }
 }

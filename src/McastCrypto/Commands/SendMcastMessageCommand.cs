@@ -11,7 +11,10 @@ namespace McastCrypto.Commands
     [OutputType(typeof(SentMessage))]
     public sealed class SendMcastMessageCommand : PSCmdlet
     {
+        /// <summary>The session to send in: the object, an open session's exact name, or its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SessionTransformation]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         [ValidateNotNull]
         public McastSession? Session { get; set; }
 
