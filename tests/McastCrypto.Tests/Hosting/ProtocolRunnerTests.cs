@@ -116,22 +116,7 @@ namespace McastCrypto.Tests.Hosting
         public void A_full_receive_queue_drops_and_counts_what_it_cannot_hold_and_loses_nothing_else()
         {
             using var h = new Harness(options: new ProtocolRunnerOptions { ReceiveQueueLimit = 10 });
-            using var entered = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var handled = new List<string>();
-            h.OnReceive = (d, now, output) =>
-            {
-                handled.Add(Text(d.Payload));
-                if (Text(d.Payload) == "0")
-                {
-                    entered.Set();
-                    release.Wait(MaxWait);
-                }
-            };
-            h.Runner.Start();
-
-            h.Channel.Deliver(Bytes("0"));
-            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            h.StartHeldOnFirst();
             for (int i = 1; i <= 50; i++)
             {
                 h.Channel.Deliver(Bytes(i.ToString()));
@@ -142,11 +127,11 @@ namespace McastCrypto.Tests.Hosting
             Assert.Equal(40, h.Runner.QueueDrops["ReceiveQueueFull"]);
             Assert.Equal(10, h.Runner.ReceiveQueueCount);
 
-            release.Set();
-            WaitUntil(() => h.Runner.Read(() => handled.Count) == 11, "the queued datagrams handled");
+            h.Release.Set();
+            WaitUntil(() => h.Runner.Read(() => h.Steps.Count) == 11, "the queued datagrams handled");
 
-            Assert.Equal(Enumerable.Range(0, 11).Select(i => i.ToString()), h.Runner.Read(() => handled.ToList()));
-            Assert.Equal(h.Runner.DatagramsIn - h.Runner.QueueDrops["ReceiveQueueFull"], h.Runner.Read(() => handled.Count));
+            Assert.Equal(Enumerable.Range(0, 11).Select(i => i.ToString()), h.Runner.Read(() => h.Steps.Select(e => e.What).ToList()));
+            Assert.Equal(h.Runner.DatagramsIn - h.Runner.QueueDrops["ReceiveQueueFull"], h.Runner.Read(() => h.Steps.Count));
             Assert.Equal(40, h.Runner.Drops(new DropCounter())["ReceiveQueueFull"]);
             Assert.Equal(0, h.Runner.Errors.Total);
         }
@@ -155,33 +140,18 @@ namespace McastCrypto.Tests.Hosting
         public void A_backlog_never_shows_the_protocol_silence_that_was_not_there()
         {
             using var h = new Harness();
-            using var entered = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var seen = new List<(string What, DateTimeOffset At)>();
-            h.OnReceive = (d, now, output) =>
-            {
-                seen.Add((Text(d.Payload), now));
-                if (Text(d.Payload) == "0")
-                {
-                    entered.Set();
-                    release.Wait(MaxWait);
-                }
-            };
-            h.OnTick = (now, output) => seen.Add(("tick", now));
-            h.Runner.Start();
-
+            h.OnTick = (now, output) => h.Steps.Add(("tick", now));
             DateTimeOffset arrived = h.Clock.Now;
-            h.Channel.Deliver(Bytes("0"));
-            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            h.StartHeldOnFirst();
             h.Channel.Deliver(Bytes("keep-alive"));
             WaitUntil(() => h.Runner.ReceiveQueueCount == 1, "the second datagram queued");
 
             // Ten seconds pass while the worker is stuck: a time-out must not see them as silence.
             DateTimeOffset later = h.Clock.Advance(TimeSpan.FromSeconds(10));
-            release.Set();
-            WaitUntil(() => h.Runner.Read(() => seen.Any(e => e.What == "tick" && e.At == later)), "a tick at the present once the queue is empty");
+            h.Release.Set();
+            WaitUntil(() => h.Runner.Read(() => h.Steps.Any(e => e.What == "tick" && e.At == later)), "a tick at the present once the queue is empty");
 
-            var steps = h.Runner.Read(() => seen.ToList());
+            var steps = h.Runner.Read(() => h.Steps.ToList());
             int handled = steps.FindIndex(e => e.What == "keep-alive");
             Assert.Equal(arrived, steps[handled].At);
             Assert.All(steps.Take(handled), e => Assert.True(e.At <= arrived, e.What + " saw " + e.At + ", after the waiting datagram arrived"));
@@ -192,37 +162,22 @@ namespace McastCrypto.Tests.Hosting
         public void The_idle_step_runs_once_the_queued_datagrams_are_handled_not_between_them()
         {
             using var h = new Harness();
-            using var entered = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var steps = new List<string>();
-            h.OnReceive = (d, now, output) =>
-            {
-                steps.Add(Text(d.Payload));
-                if (Text(d.Payload) == "0")
-                {
-                    entered.Set();
-                    release.Wait(MaxWait);
-                }
-            };
-            h.Runner.Idle = (now, output) => steps.Add("idle");
-            h.Runner.Start();
-
-            h.Channel.Deliver(Bytes("0"));
-            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            h.Runner.Idle = (now, output) => h.Steps.Add(("idle", now));
+            h.StartHeldOnFirst();
             for (int i = 1; i <= 5; i++)
             {
                 h.Channel.Deliver(Bytes(i.ToString()));
             }
 
             WaitUntil(() => h.Runner.ReceiveQueueCount == 5, "five datagrams queued behind the first");
-            release.Set();
-            WaitUntil(() => h.Runner.Read(() => steps.Contains("idle")), "the idle step ran");
+            h.Release.Set();
+            WaitUntil(() => h.Runner.Read(() => h.Steps.Any(e => e.What == "idle")), "the idle step ran");
 
             // Under load the idle step waits for the queue to empty; alone, a datagram is followed by it at once.
-            Assert.Equal(new[] { "0", "1", "2", "3", "4", "5", "idle" }, h.Runner.Read(() => steps.ToList()));
+            Assert.Equal(new[] { "0", "1", "2", "3", "4", "5", "idle" }, h.Runner.Read(() => h.Steps.Select(e => e.What).ToList()));
             h.Channel.Deliver(Bytes("6"));
-            WaitUntil(() => h.Runner.Read(() => steps.Count) == 9, "the next datagram and its idle step");
-            Assert.Equal(new[] { "6", "idle" }, h.Runner.Read(() => steps.Skip(7).ToList()));
+            WaitUntil(() => h.Runner.Read(() => h.Steps.Count) == 9, "the next datagram and its idle step");
+            Assert.Equal(new[] { "6", "idle" }, h.Runner.Read(() => h.Steps.Skip(7).Select(e => e.What).ToList()));
         }
 
         [Fact]
@@ -358,21 +313,7 @@ namespace McastCrypto.Tests.Hosting
         public async Task Closing_waits_for_the_running_step_then_runs_the_farewell_and_counts_what_was_left_unhandled()
         {
             using var h = new Harness();
-            using var entered = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var handled = new List<string>();
-            h.OnReceive = (d, now, output) =>
-            {
-                handled.Add(Text(d.Payload));
-                if (Text(d.Payload) == "0")
-                {
-                    entered.Set();
-                    release.Wait(MaxWait);
-                }
-            };
-            h.Runner.Start();
-            h.Channel.Deliver(Bytes("0"));
-            Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            h.StartHeldOnFirst();
             for (int i = 1; i <= 5; i++)
             {
                 h.Channel.Deliver(Bytes(i.ToString()));
@@ -383,15 +324,15 @@ namespace McastCrypto.Tests.Hosting
             int handledBeforeFarewell = -1;
             Task closing = OnOwnThread(() => h.Runner.Shutdown((now, output) =>
             {
-                handledBeforeFarewell = handled.Count;
+                handledBeforeFarewell = h.Steps.Count;
                 output.Datagrams.Add(Bytes("bye"));
             }));
             Assert.False(await FinishesWithin(closing, TimeSpan.FromMilliseconds(200)), "closing did not wait for the running step");
-            release.Set();
+            h.Release.Set();
 
             Assert.True(await FinishesWithin(closing, TimeSpan.FromSeconds(2)), "closing did not finish");
             Assert.Equal(1, handledBeforeFarewell);
-            Assert.Equal(new[] { "0" }, handled);
+            Assert.Equal(new[] { "0" }, h.Steps.Select(e => e.What));
             Assert.Equal(5, h.Runner.QueueDrops["ReceiveQueueDiscarded"]);
             Assert.Equal(new[] { "bye" }, h.Channel.Sent.Select(Text));
             Assert.Equal(0, h.Runner.Errors.Total);
@@ -834,6 +775,35 @@ namespace McastCrypto.Tests.Hosting
 
             public Action<Datagram, DateTimeOffset, ProtocolOutput<string>> OnReceive { get; set; } = (d, now, output) => { };
 
+            /// <summary>What <see cref="StartHeldOnFirst"/> noted: each step and the time it was given (read it under the runner's lock).</summary>
+            public List<(string What, DateTimeOffset At)> Steps { get; } = new List<(string What, DateTimeOffset At)>();
+
+            private readonly ManualResetEventSlim entered = new ManualResetEventSlim();
+
+            /// <summary>Set by the test to let the worker go on from the datagram "0".</summary>
+            public ManualResetEventSlim Release { get; } = new ManualResetEventSlim();
+
+            /// <summary>
+            /// Notes every received datagram's text and time in <see cref="Steps"/>, starts the runner,
+            /// delivers the datagram "0" and returns once the worker is held in its step, where it stays
+            /// until <see cref="Release"/> is set: the datagrams delivered meanwhile wait in the queue.
+            /// </summary>
+            public void StartHeldOnFirst()
+            {
+                OnReceive = (d, now, output) =>
+                {
+                    Steps.Add((Text(d.Payload), now));
+                    if (Text(d.Payload) == "0")
+                    {
+                        entered.Set();
+                        Release.Wait(MaxWait);
+                    }
+                };
+                Runner.Start();
+                Channel.Deliver(Bytes("0"));
+                Assert.True(entered.Wait(MaxWait), "the worker did not take the first datagram");
+            }
+
             public Action<DateTimeOffset, ProtocolOutput<string>> OnTick { get; set; } = (now, output) => { };
 
             public List<string> Events
@@ -847,7 +817,13 @@ namespace McastCrypto.Tests.Hosting
                 }
             }
 
-            public void Dispose() => Runner.Dispose();
+            public void Dispose()
+            {
+                Release.Set();
+                Runner.Dispose();
+                Release.Dispose();
+                entered.Dispose();
+            }
         }
     }
 }
