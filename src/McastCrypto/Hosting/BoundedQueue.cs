@@ -15,6 +15,7 @@ namespace McastCrypto.Hosting
         private readonly Queue<Entry> entries = new Queue<Entry>();
         private readonly object gate = new object();
         private long bytes;
+        private bool nudged;
 
         public BoundedQueue(int maxCount, long maxBytes)
         {
@@ -91,6 +92,13 @@ namespace McastCrypto.Hosting
                 {
                     while (entries.Count == 0)
                     {
+                        if (nudged)
+                        {
+                            nudged = false;
+                            item = default!;
+                            return false;
+                        }
+
                         if (cancellationToken.IsCancellationRequested || !WaitLocked(timeout, waited))
                         {
                             item = default!;
@@ -108,6 +116,19 @@ namespace McastCrypto.Hosting
         }
 
         /// <summary>The oldest item without taking it; false when the queue is empty.</summary>
+        /// <summary>
+        /// Makes a <see cref="TryTake"/> that waits on an empty queue (now, or the next one to wait)
+        /// return false at once, so that its caller can look again at when to wait until.
+        /// </summary>
+        public void Nudge()
+        {
+            lock (gate)
+            {
+                nudged = true;
+                Monitor.PulseAll(gate);
+            }
+        }
+
         public bool TryPeek(out T item)
         {
             lock (gate)

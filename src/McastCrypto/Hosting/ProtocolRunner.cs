@@ -111,6 +111,16 @@ namespace McastCrypto.Hosting
         /// </summary>
         public Action<DateTimeOffset, ProtocolOutput<TEvent>>? Idle { get; set; }
 
+        /// <summary>
+        /// When the protocol wants its next tick at the latest (in the clock's time; null for no
+        /// sooner than the period), read under the protocol lock after every step. The worker ticks
+        /// then, besides every <see cref="ProtocolRunnerOptions.TickPeriod"/>: timers shorter than
+        /// the period (a randomised NACK delay, a retransmission) keep their time. A deadline that a
+        /// tick did not move is not ticked again sooner than a millisecond later.
+        /// Set before <see cref="Start"/>.
+        /// </summary>
+        public Func<DateTimeOffset?>? NextDeadline { get; set; }
+
         /// <summary>Datagrams read from the channel (including those the receive queue had no room for).</summary>
         public long DatagramsIn => Interlocked.Read(ref datagramsIn);
 
@@ -233,6 +243,12 @@ namespace McastCrypto.Hosting
                         outgoing.TryAdd(new Outgoing(datagram, ticket, farewell: false), datagram.Length, force: true);
                     }
                 }
+            }
+
+            if (NextDeadline is not null)
+            {
+                // The step may have set an earlier deadline than the one the worker waits for.
+                received.Nudge();
             }
 
             if (ticket is not null)
@@ -521,6 +537,7 @@ namespace McastCrypto.Hosting
             TimeSpan period = options.TickPeriod;
             Stopwatch elapsed = Stopwatch.StartNew();
             TimeSpan nextTick = period;
+            DateTimeOffset? ticked = null;
             while (!token.IsCancellationRequested)
             {
                 TimeSpan wait = nextTick - elapsed.Elapsed;
@@ -538,6 +555,29 @@ namespace McastCrypto.Hosting
                     continue;
                 }
 
+                DateTimeOffset? deadline = ReadDeadline();
+                if (deadline is DateTimeOffset due)
+                {
+                    TimeSpan untilDue = due - clock.Now;
+                    if (untilDue <= TimeSpan.Zero && ticked == due)
+                    {
+                        // The last tick left this deadline where it was: not again at once.
+                        untilDue = TimeSpan.FromMilliseconds(1);
+                    }
+
+                    if (untilDue <= TimeSpan.Zero)
+                    {
+                        ticked = due;
+                        RunStep(null);
+                        continue;
+                    }
+
+                    if (untilDue < wait)
+                    {
+                        wait = untilDue;
+                    }
+                }
+
                 if (received.TryTake(out Arrival arrival, wait, token))
                 {
                     RunStep(arrival);
@@ -545,6 +585,29 @@ namespace McastCrypto.Hosting
                     {
                         RunStep(null, Idle);
                     }
+                }
+            }
+        }
+
+        /// <summary>The protocol's next deadline, read under the lock; null without one (or while closing).</summary>
+        private DateTimeOffset? ReadDeadline()
+        {
+            Func<DateTimeOffset?>? read = NextDeadline;
+            if (read is null || IsClosing)
+            {
+                return null;
+            }
+
+            lock (gate)
+            {
+                try
+                {
+                    return read();
+                }
+                catch (Exception e)
+                {
+                    Fail("StepError", e);
+                    return null;
                 }
             }
         }

@@ -44,8 +44,14 @@ namespace McastCrypto.Protocol
         /// <summary>Drops by reason.</summary>
         DropCounter Drops { get; }
 
-        /// <summary>The longest text <see cref="Send"/> takes, in UTF-8 bytes.</summary>
+        /// <summary>The longest content <see cref="Send"/> takes, in bytes (a text's in UTF-8).</summary>
         int MaxMessageBytes { get; }
+
+        /// <summary>
+        /// When the protocol wants <see cref="Tick"/> at the latest, for timers finer than the
+        /// runner's tick period (null: the period is fine). Tick may come earlier or later.
+        /// </summary>
+        DateTimeOffset? NextDeadline { get; }
 
         /// <summary>Begins the handshake.</summary>
         void Start(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
@@ -56,10 +62,33 @@ namespace McastCrypto.Protocol
         /// <summary>Handles the passing of time: keep-alives, retries, relay loss.</summary>
         void Tick(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
 
-        /// <summary>Encodes a message for the group. Throws InvalidOperationException when not connected, ArgumentException for a text it cannot carry.</summary>
-        SentMessage Send(string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+        /// <summary>
+        /// Takes a message for the group: its datagrams come out now, or (a protocol with flow control)
+        /// over the following steps. Its outcome comes as events: MessageSent, then, where the protocol
+        /// has acknowledgements, MessageAcknowledged or MessageFailed, each with its message id.
+        /// Throws InvalidOperationException when not connected (the message says why), ArgumentException
+        /// for content it cannot carry (too long, empty, a kind the protocol does not have).
+        /// </summary>
+        SentMessage Send(MessageContent content, DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+
+        /// <summary>How far an outgoing message of this member's has gone; null once it is no longer tracked (done, failed, or unknown).</summary>
+        SendProgress? GetSendProgress(string messageId);
 
         /// <summary>Says goodbye to the relay; the state becomes Closed.</summary>
         void Leave(DateTimeOffset now, ProtocolOutput<MemberEvent> output);
+    }
+
+    public static class MemberProtocolExtensions
+    {
+        /// <summary>Sends a text: <see cref="IMemberProtocol.Send"/> with <see cref="MessageContent.FromText"/>.</summary>
+        public static SentMessage Send(this IMemberProtocol protocol, string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (protocol is null)
+            {
+                throw new ArgumentNullException(nameof(protocol));
+            }
+
+            return protocol.Send(MessageContent.FromText(text ?? throw new ArgumentNullException(nameof(text))), now, output);
+        }
     }
 }

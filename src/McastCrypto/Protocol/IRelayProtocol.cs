@@ -30,6 +30,9 @@ namespace McastCrypto.Protocol
         /// <summary>The members now known, registered or joined.</summary>
         IReadOnlyList<RelayMember> Members { get; }
 
+        /// <summary>When the protocol wants <see cref="Tick"/> at the latest (null: the runner's period is fine).</summary>
+        DateTimeOffset? NextDeadline { get; }
+
         /// <summary>Handles one datagram heard on the group. Never throws for anything in it.</summary>
         void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output);
 

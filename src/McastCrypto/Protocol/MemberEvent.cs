@@ -9,7 +9,15 @@ namespace McastCrypto.Protocol
     public sealed class MemberEvent
     {
         private MemberEvent(MemberEventKind kind, DateTimeOffset at, MemberIdentity? member, string? text, string? messageId, bool verified, MemberState state, string? reason)
+            : this(kind, at, member, text, messageId, verified, state, reason, null, 0, 0)
         {
+        }
+
+        private MemberEvent(MemberEventKind kind, DateTimeOffset at, MemberIdentity? member, string? text, string? messageId, bool verified, MemberState state, string? reason, MessageContent? content, long lostFragments, long lostMessages)
+        {
+            Content = content;
+            LostFragments = lostFragments;
+            LostMessages = lostMessages;
             Kind = kind;
             At = at;
             Member = member;
@@ -46,6 +54,34 @@ namespace McastCrypto.Protocol
 
         /// <summary>Why a message failed, for MessageFailed.</summary>
         public string? Reason { get; }
+
+        /// <summary>What a Message carries: its kind, bytes, text or file name (null from a protocol that carries text only: see <see cref="Text"/>).</summary>
+        public MessageContent? Content { get; }
+
+        /// <summary>For a Gap: how many fragments were lost (0 when unknown).</summary>
+        public long LostFragments { get; }
+
+        /// <summary>For a Gap: how many messages were lost, whole or in part (0 when unknown).</summary>
+        public long LostMessages { get; }
+
+        /// <summary>A message whose content is not only a text (or a text, with its content).</summary>
+        public static MemberEvent Message(DateTimeOffset at, MemberIdentity? sender, MessageContent content, string? messageId, bool verified, MemberState state)
+        {
+            if (content is null)
+            {
+                throw new ArgumentNullException(nameof(content));
+            }
+
+            return new MemberEvent(MemberEventKind.Message, at, sender, content.Text, messageId, verified, state, null, content, 0, 0);
+        }
+
+        /// <summary>
+        /// A loss for good: <paramref name="lostFragments"/> fragments touching <paramref name="lostMessages"/>
+        /// messages from <paramref name="sender"/> (null when the sender is unknown), for <paramref name="reason"/>
+        /// (a short English sentence). <paramref name="messageId"/> is the first message touched, when known.
+        /// </summary>
+        public static MemberEvent Gap(DateTimeOffset at, MemberIdentity? sender, long lostFragments, long lostMessages, string? messageId, string reason, MemberState state) =>
+            new MemberEvent(MemberEventKind.Gap, at, sender, null, messageId, true, state, reason ?? throw new ArgumentNullException(nameof(reason)), null, lostFragments, lostMessages);
 
         public static MemberEvent Message(DateTimeOffset at, MemberIdentity? sender, string text, string? messageId, bool verified, MemberState state) =>
             new MemberEvent(MemberEventKind.Message, at, sender, text, messageId, verified, state, null);

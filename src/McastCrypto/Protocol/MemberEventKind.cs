@@ -26,5 +26,11 @@ namespace McastCrypto.Protocol
 
         /// <summary>A message of this member's could not be delivered to the relay (protocols with delivery reports).</summary>
         MessageFailed,
+
+        /// <summary>
+        /// Fragments or messages from a member were lost for good (not repaired in time, no longer in
+        /// the relay's buffer, or dropped here at a limit): how many, from whom, and why.
+        /// </summary>
+        Gap,
     }
 }

@@ -110,6 +110,7 @@ namespace McastCrypto.Relay
                 relay =>
                 {
                     relay.Runner.Idle = relay.protocol.Flush;
+                    relay.Runner.NextDeadline = () => relay.protocol.NextDeadline;
                     relay.Runner.Start();
                 });
         }

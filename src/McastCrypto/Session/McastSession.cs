@@ -32,6 +32,7 @@ namespace McastCrypto.Session
             : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.SendRate)
         {
             this.protocol = protocol;
+            Runner.NextDeadline = () => protocol.NextDeadline;
             CreatedAt = DateTimeOffset.Now;
             inbox = new MessageInbox(options.InboxLimit);
             peers = new PeerTable(options.PeerLimit);

@@ -743,6 +743,75 @@ namespace McastCrypto.Tests.Hosting
             Assert.Throws<ObjectDisposedException>(() => h.Runner.Invoke((now, output) => 0));
         }
 
+        [Fact]
+        public void A_deadline_set_by_a_callers_step_brings_the_tick_forward_long_before_the_period()
+        {
+            // A period of a minute: any tick seen within seconds came from the deadline.
+            using var h = new Harness(options: new ProtocolRunnerOptions { TickPeriod = TimeSpan.FromMinutes(1) });
+            DateTimeOffset? deadline = null;
+            var ticks = new List<DateTimeOffset>();
+            h.Runner.NextDeadline = () => deadline;
+            h.OnTick = (now, output) =>
+            {
+                ticks.Add(now);
+                if (deadline <= now)
+                {
+                    deadline = null;
+                }
+            };
+            h.Runner.Start();
+
+            // The worker waits for a minute; the caller's step asks for a tick now.
+            h.Runner.Invoke((now, output) =>
+            {
+                deadline = now;
+                return 0;
+            });
+
+            WaitUntil(() => h.Runner.Read(() => ticks.Count) == 1, "a tick at the deadline");
+            Assert.Null(h.Runner.Read(() => deadline));
+
+            // A deadline in the future of the (fake) clock is not due: no tick while it does not come.
+            h.Runner.Invoke((now, output) =>
+            {
+                deadline = now + TimeSpan.FromHours(1);
+                return 0;
+            });
+            Thread.Sleep(200);
+            Assert.Equal(1, h.Runner.Read(() => ticks.Count));
+            Assert.Equal(0, h.Runner.Errors.Total);
+        }
+
+        [Fact]
+        public void A_deadline_a_tick_leaves_in_the_past_is_not_ticked_in_a_busy_loop()
+        {
+            using var h = new Harness(options: new ProtocolRunnerOptions { TickPeriod = TimeSpan.FromMinutes(1) });
+            int ticks = 0;
+            h.Runner.NextDeadline = () => h.Clock.Now - TimeSpan.FromSeconds(1);
+            h.OnTick = (now, output) => ticks++;
+            h.Runner.Start();
+
+            Thread.Sleep(300);
+
+            // A millisecond apart at most: a few hundred ticks, not the millions of a spinning loop.
+            int seen = h.Runner.Read(() => ticks);
+            Assert.InRange(seen, 1, 600);
+        }
+
+        [Fact]
+        public void A_throwing_deadline_is_counted_and_the_worker_goes_on()
+        {
+            using var h = new Harness(options: new ProtocolRunnerOptions { TickPeriod = TimeSpan.FromMilliseconds(20) });
+            int ticks = 0;
+            h.Runner.NextDeadline = () => throw new InvalidOperationException("broken");
+            h.OnTick = (now, output) => ticks++;
+            h.Runner.Start();
+
+            WaitUntil(() => h.Runner.Read(() => ticks) >= 3, "periodic ticks go on");
+            Assert.True(h.Runner.Errors.Total >= 1);
+            Assert.IsType<InvalidOperationException>(h.Runner.LastError);
+        }
+
         /// <summary>A runner on a fake channel and a fake clock, with steps a test sets.</summary>
         private sealed class Harness : IDisposable
         {

@@ -109,6 +109,12 @@ namespace McastCrypto.Protocol.Classic
 
         public int MaxMessageBytes => options.MaxMessageBytes;
 
+        /// <inheritdoc/>
+        public DateTimeOffset? NextDeadline => null;
+
+        /// <inheritdoc/>
+        public SendProgress? GetSendProgress(string messageId) => null;
+
         /// <summary>The member's own key fingerprint.</summary>
         public string KeyFingerprint => key.PublicKey.Fingerprint;
 
@@ -237,12 +243,19 @@ namespace McastCrypto.Protocol.Classic
             }
         }
 
-        public SentMessage Send(string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        public SentMessage Send(MessageContent content, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            if (text is null)
+            if (content is null)
             {
-                throw new ArgumentNullException(nameof(text));
+                throw new ArgumentNullException(nameof(content));
             }
+
+            if (content.Kind != MessageContentKind.Text)
+            {
+                throw new ArgumentException("The Classic protocol carries text only: send a text, or use the Secure protocol for bytes and files." , nameof(content));
+            }
+
+            string text = content.Text!;
 
             MemberSendCheck.ThrowUnlessConnected(State, Failure, RelaySilenceLimit);
 

@@ -53,6 +53,9 @@ namespace McastCrypto.Protocol.Classic
 
         public long MessagesRelayed { get; private set; }
 
+        /// <inheritdoc/>
+        public DateTimeOffset? NextDeadline => null;
+
         /// <summary>Incomplete messages held for reassembly now.</summary>
         public int PendingMessages => reassembly.PendingMessages;
 

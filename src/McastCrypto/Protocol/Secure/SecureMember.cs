@@ -132,6 +132,12 @@ namespace McastCrypto.Protocol.Secure
 
         public int MaxMessageBytes => options.MaxMessageBytes;
 
+        /// <inheritdoc/>
+        public DateTimeOffset? NextDeadline => null;
+
+        /// <inheritdoc/>
+        public SendProgress? GetSendProgress(string messageId) => null;
+
         /// <summary>The cryptographic operations done so far, by kind.</summary>
         public SecureOperationCounts Operations => crypto.Counts;
 
@@ -248,12 +254,19 @@ namespace McastCrypto.Protocol.Secure
             reassembly.Expire(now);
         }
 
-        public SentMessage Send(string text, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        public SentMessage Send(MessageContent content, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            if (text is null)
+            if (content is null)
             {
-                throw new ArgumentNullException(nameof(text));
+                throw new ArgumentNullException(nameof(content));
             }
+
+            if (content.Kind != MessageContentKind.Text)
+            {
+                throw new ArgumentException("The Secure protocol carries text only: send a text, or use the Secure protocol for bytes and files." , nameof(content));
+            }
+
+            string text = content.Text!;
 
             MemberSendCheck.ThrowUnlessConnected(State, Failure, RelaySilenceLimit);
 

@@ -87,6 +87,9 @@ namespace McastCrypto.Protocol.Secure
 
         public long MessagesRelayed { get; private set; }
 
+        /// <inheritdoc/>
+        public DateTimeOffset? NextDeadline => null;
+
         /// <summary>The cryptographic operations done so far, by kind.</summary>
         public SecureOperationCounts Operations => crypto.Counts;
 
