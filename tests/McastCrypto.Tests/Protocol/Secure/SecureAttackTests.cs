@@ -953,7 +953,11 @@ namespace McastCrypto.Tests.Protocol.Secure
             // The relay put b's member id on all three, so they are b's messages: a's next ones are untouched.
             net.Say(a, "a two");
             net.Say(a, "a three");
-            net.Say(b, "b two");
+
+            // b's own next message (id bId + 1), in its data stream after the three (the relay took Q 1 to 3 already).
+            byte[] bTwo = System.Text.Encoding.UTF8.GetBytes("b two");
+            net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(q, bId + 1, 0, 1, SecureCodec.ContentText, bTwo, 0, bTwo.Length)), b.Member.Self);
+            net.Pump();
             // (Which of b's three are delivered depends on where its random start lies; they are b's either
             // way, and its own next message is stale after them, whichever went through.)
             string aMember = a.Member.Identity!.Id;
