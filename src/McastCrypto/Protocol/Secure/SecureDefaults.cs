@@ -17,8 +17,8 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The largest value <see cref="MaxDatagramBytes"/> may be set to: 65,507, the largest UDP payload over IPv4.</summary>
         public const int MaxDatagramLimit = 65507;
 
-        /// <summary>The longest message, in bytes of UTF-8, a member sends and takes: 64 KiB.</summary>
-        public const int MaxMessageBytes = 64 * 1024;
+        /// <summary>The longest message, in bytes of content, a member sends and takes and the relay forwards: 64 MiB (67,108,864).</summary>
+        public const int MaxMessageBytes = 64 * 1024 * 1024;
 
         /// <summary>The longest display name, in bytes of UTF-8: 64.</summary>
         public const int MaxNameBytes = 64;
@@ -96,12 +96,41 @@ namespace McastCrypto.Protocol.Secure
 
         /// <summary>
         /// What a fragment costs on its way through the relay besides its payload: TLV header 4,
-        /// GroupSealed header 13, record header 3, Data body header 17, tag 16, signature 64 = 117 bytes.
-        /// A fragment carries at most min(D, own MaxDatagramBytes) - 117 bytes.
+        /// GroupSealed header 13, record header 3, Data body header 29, tag 16, signature 64 = 129 bytes.
+        /// A fragment carries at most min(D, own MaxDatagramBytes) - 129 bytes (1,271 for 1,400).
         /// </summary>
-        public const int FragmentOverhead = 117;
+        public const int FragmentOverhead = 129;
 
-        /// <summary>The most fragments a message may have: ceil(65,536 / (576 - 117)) = 143, a 64 KiB message cut for the smallest datagram.</summary>
+        /// <summary>The most fragments a message of the default largest size may have: ceil(67,108,864 / (576 - 129)) = 150,133, cut for the smallest datagram.</summary>
         public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
+
+        // ------------------------------------------------------------------ relay: reliable delivery
+
+        /// <summary>The most group datagrams (GroupSealed and Rekey) the relay keeps to repair: 8,192.</summary>
+        public const int RetransmitBufferSize = 8192;
+
+        /// <summary>The most bytes of group datagrams the relay keeps to repair: 16 MiB.</summary>
+        public const int RetransmitBufferBytes = 16 * 1024 * 1024;
+
+        /// <summary>How far ahead of a member's next expected Q the relay holds its fragments that came early: 256 fragments.</summary>
+        public const int MemberWindow = 256;
+
+        /// <summary>The most bytes of early fragments the relay holds for all its members together: 32 MiB.</summary>
+        public const int RelayHoldBytes = 32 * 1024 * 1024;
+
+        /// <summary>The most Nacks the relay handles per member per second: 200.</summary>
+        public const int NacksPerSecond = 200;
+
+        /// <summary>The most sequence numbers the relay looks at in one Nack: 1,024 (the rest of the Nack is ignored).</summary>
+        public const int MaxRepairsPerNack = 1024;
+
+        /// <summary>How long after repairing a datagram the relay does not repair it again, nor report the same number unavailable again: 5 ms.</summary>
+        public static readonly TimeSpan RepairHoldoff = TimeSpan.FromMilliseconds(5);
+
+        /// <summary>The first tail heartbeat, after this much quiet once the relay sent a group datagram; then 20, 40, ... ms up to the heartbeat interval: 10 ms.</summary>
+        public static readonly TimeSpan TailHeartbeat = TimeSpan.FromMilliseconds(10);
+
+        /// <summary>The least time between two Acks to one member that do not move its next Q (answers to a duplicate or an early fragment): 10 ms.</summary>
+        public static readonly TimeSpan DuplicateAckInterval = TimeSpan.FromMilliseconds(10);
     }
 }

@@ -412,7 +412,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             uint bId = Convert.ToUInt32(b.Member.Identity!.Id, 16);
             var forgeries = new Dictionary<string, byte[]>
             {
-                ["Data in b's name"] = SecureCodec.DataRecord(new SecureFragment(bId, 42, 0, 1, SecureCodec.TextFlag, new[] { (byte)'!' })),
+                ["Data in b's name"] = SecureCodec.DataRecord(new SecureFragment(bId, 0, 42, 0, 1, SecureCodec.ContentText, new[] { (byte)'!' })),
                 ["Joined"] = SecureCodec.JoinedRecord(new SecureMemberEntry(0x0badf00d, insiderKey.PublicKey.Point, "ghost")),
                 ["Left of b"] = SecureCodec.LeftRecord(bId, SecureLeftReason.Left),
                 ["Heartbeat"] = SecureCodec.HeartbeatRecord(),
@@ -943,16 +943,21 @@ namespace McastCrypto.Tests.Protocol.Secure
             ulong bId = Convert.ToUInt64(net.Say(b, "b one").MessageId, 16);
 
             // b seals Data of its own making: a's next ids, and one far ahead of its own.
+            ulong q = 1;
             foreach (ulong id in new[] { aId + 1, aId + 2, unchecked(bId + (1UL << 62)) })
             {
-                net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(id, 0, 1, SecureCodec.TextFlag, new[] { (byte)'x' }, 0, 1)), b.Member.Self);
+                net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(q++, id, 0, 1, SecureCodec.ContentText, new[] { (byte)'x' }, 0, 1)), b.Member.Self);
                 net.Pump();
             }
 
             // The relay put b's member id on all three, so they are b's messages: a's next ones are untouched.
             net.Say(a, "a two");
             net.Say(a, "a three");
-            net.Say(b, "b two");
+
+            // b's own next message (id bId + 1), in its data stream after the three (the relay took Q 1 to 3 already).
+            byte[] bTwo = System.Text.Encoding.UTF8.GetBytes("b two");
+            net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(q, bId + 1, 0, 1, SecureCodec.ContentText, bTwo, 0, bTwo.Length)), b.Member.Self);
+            net.Pump();
             // (Which of b's three are delivered depends on where its random start lies; they are b's either
             // way, and its own next message is stale after them, whichever went through.)
             string aMember = a.Member.Identity!.Id;
