@@ -26,6 +26,28 @@ namespace McastCrypto.Protocol
         }
 
         /// <summary>Spends one operation and returns true, or returns false when this second's are spent.</summary>
+        /// <summary>What is left of this second's budget at <paramref name="now"/> (a new second starts a new budget).</summary>
+        public int Remaining(DateTimeOffset now)
+        {
+            Roll(now);
+            return perSecond - spent;
+        }
+
+        /// <summary>Spends <paramref name="count"/> of what <see cref="Remaining"/> said is left.</summary>
+        public void Spend(int count)
+        {
+            spent = Math.Min(perSecond, spent + Math.Max(0, count));
+        }
+
+        private void Roll(DateTimeOffset now)
+        {
+            if (now - windowStart >= Window)
+            {
+                windowStart = now;
+                spent = 0;
+            }
+        }
+
         public bool TrySpend(DateTimeOffset now)
         {
             if (now - windowStart >= Window)

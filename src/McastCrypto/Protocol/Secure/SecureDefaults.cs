@@ -121,6 +121,13 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most Nacks the relay handles per member per second: 200.</summary>
         public const int NacksPerSecond = 200;
 
+        /// <summary>
+        /// The most datagrams the relay sends again per member per second: 4,096. A member's Nacks cost
+        /// the whole group bandwidth (repairs are multicast), so one member, even an admitted one that
+        /// lies, can make the relay repeat at most this much a second.
+        /// </summary>
+        public const int RepairsPerSecond = 4096;
+
         /// <summary>The most sequence numbers the relay looks at in one Nack: 1,024 (the rest of the Nack is ignored).</summary>
         public const int MaxRepairsPerNack = 1024;
 

@@ -442,6 +442,7 @@ namespace McastCrypto.Protocol.Secure
                 AesGcm256.Create(relayToMember),
                 new ReplayWindow(options.ReplayWindowSize),
                 new PerSecondBudget(options.NacksPerSecond),
+                new PerSecondBudget(options.RepairsPerSecond),
                 now,
                 now + options.PendingHandshakeTimeout);
             Array.Clear(memberToRelay, 0, memberToRelay.Length);
@@ -779,6 +780,9 @@ namespace McastCrypto.Protocol.Secure
 
             NacksReceived++;
             int budget = SecureDefaults.MaxRepairsPerNack;
+            int repairsLeft = peer.Repairs.Remaining(now);
+            int repaired = 0;
+            bool limited = false;
             var gone = new List<SecureSequenceRange>();
             foreach (SecureSequenceRange range in ranges)
             {
@@ -794,11 +798,17 @@ namespace McastCrypto.Protocol.Secure
                         // Already on its way to everyone.
                         RepairsSuppressed++;
                     }
+                    else if (repaired >= repairsLeft)
+                    {
+                        // This member's repairs for this second are spent: it asks again later.
+                        limited = true;
+                    }
                     else
                     {
                         entry.LastRepair = now;
                         output.Datagrams.Add(entry.Datagram);
                         RepairsSent++;
+                        repaired++;
                     }
 
                     if (r == ulong.MaxValue)
@@ -806,6 +816,12 @@ namespace McastCrypto.Protocol.Secure
                         break;
                     }
                 }
+            }
+
+            peer.Repairs.Spend(repaired);
+            if (limited)
+            {
+                Drops.Add("RepairRateLimited");
             }
 
             ReportUnavailable(gone, now, output);
@@ -1127,6 +1143,7 @@ namespace McastCrypto.Protocol.Secure
                 AesGcm256 toMember,
                 ReplayWindow window,
                 PerSecondBudget nacks,
+                PerSecondBudget repairs,
                 DateTimeOffset now,
                 DateTimeOffset pendingUntil)
             {
@@ -1138,6 +1155,7 @@ namespace McastCrypto.Protocol.Secure
                 ToMember = toMember;
                 Window = window;
                 Nacks = nacks;
+                Repairs = repairs;
                 HelloAt = now;
                 LastSeen = now;
                 PendingUntil = pendingUntil;
@@ -1193,6 +1211,9 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>The member's Nacks this second.</summary>
             public PerSecondBudget Nacks { get; }
+
+            /// <summary>The datagrams sent again for the member's Nacks this second.</summary>
+            public PerSecondBudget Repairs { get; }
 
             public Queue<ulong> IncompleteOrder { get; } = new Queue<ulong>();
 

@@ -70,6 +70,9 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most Nacks handled per member per second; past it NackRateLimited.</summary>
         public int NacksPerSecond { get; set; } = SecureDefaults.NacksPerSecond;
 
+        /// <summary>The most datagrams sent again per member per second (<see cref="SecureDefaults.RepairsPerSecond"/>); past it, RepairRateLimited.</summary>
+        public int RepairsPerSecond { get; set; } = SecureDefaults.RepairsPerSecond;
+
         /// <summary>How long after a repair the same datagram is not sent again (RepairsSuppressed); zero or more, under a second.</summary>
         public TimeSpan RepairHoldoff { get; set; } = SecureDefaults.RepairHoldoff;
 
@@ -147,6 +150,11 @@ namespace McastCrypto.Protocol.Secure
             if (HoldBytes < 0)
             {
                 throw new ArgumentException("The bytes held for early fragments cannot be negative.", nameof(HoldBytes));
+            }
+
+            if (RepairsPerSecond < 1)
+            {
+                throw new ArgumentException("The repairs per second must be at least 1.", nameof(RepairsPerSecond));
             }
 
             if (NacksPerSecond < 1)

@@ -327,6 +327,36 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void OneMembersNacksMakeTheRelaySendAgainAtMostRepairsPerSecond()
+        {
+            // Repairs are multicast: without a budget on what is sent again, one admitted member asking
+            // for the whole buffer over and over (each number once per holdoff) would make the relay
+            // flood the group on its word.
+            var x = Bench(new SecureRelayOptions { RepairsPerSecond = 5 });
+            var rs = new List<ulong>();
+            for (ulong q = 0; q < 8; q++)
+            {
+                rs.Add(SecureWire.SequenceOf(x.Data(x.A, q, messageId: 500 + q).Single()));
+            }
+
+            ulong first = rs.Min();
+            int span = (int)(rs.Max() - first + 1);
+            Assert.Equal(5, x.Nack(x.A, (first, span)).Count);
+            Assert.Equal(1, x.Relay.Drops["RepairRateLimited"]);
+
+            // Later within the same second: nothing more for a, past the holdoff too.
+            x.Advance(10);
+            Assert.Empty(x.Nack(x.A, (first, span)));
+            Assert.Equal(2, x.Relay.Drops["RepairRateLimited"]);
+
+            // Another member's budget is its own; a new second is a new budget.
+            Assert.Equal(5, x.Nack(x.B, (first, span)).Count);
+            x.Advance(1000);
+            Assert.Equal(5, x.Nack(x.A, (first, span)).Count);
+            Assert.Equal(15, x.Relay.RepairsSent);
+        }
+
+        [Fact]
         public void ANackForNumbersNeverSentIsMalformedAndNumbersPastTheLatestAreIgnored()
         {
             var x = Bench();
