@@ -101,6 +101,53 @@ namespace McastCrypto.Protocol.Secure
         /// </summary>
         public const int FragmentOverhead = 117;
 
+        // ------------------------------------------------------------------ member: reliable delivery
+
+        /// <summary>How many relay sequence numbers a member tracks from the lowest it misses: 8,192.</summary>
+        public const int ReceiveWindow = 8192;
+
+        /// <summary>The most group datagrams a member holds while it waits for the numbers below them: 8,192.</summary>
+        public const int HoldLimit = 8192;
+
+        /// <summary>The most bytes of held datagrams: 16 MiB.</summary>
+        public const long HoldBytes = 16L * 1024 * 1024;
+
+        /// <summary>The longest random wait before a member asks for a number it misses: 2 ms.</summary>
+        public static readonly TimeSpan NackDelay = TimeSpan.FromMilliseconds(2);
+
+        /// <summary>How long a member waits after asking before it asks again (doubling per ask): first 10 ms.</summary>
+        public static readonly TimeSpan NackRetry = TimeSpan.FromMilliseconds(10);
+
+        /// <summary>The longest wait between two asks for one number: 1 s.</summary>
+        public static readonly TimeSpan NackRetryMax = TimeSpan.FromSeconds(1);
+
+        /// <summary>How long after a member noticed a missing number it gives it up: 5 s.</summary>
+        public static readonly TimeSpan RepairTimeout = TimeSpan.FromSeconds(5);
+
+        /// <summary>The most fragments a member has sent and the relay not yet acknowledged: 256.</summary>
+        public const int SendWindow = 256;
+
+        /// <summary>The most messages queued or waiting for the relay's acknowledgement: 1,024.</summary>
+        public const int SendBufferMessages = 1024;
+
+        /// <summary>The most bytes of messages queued or waiting for the relay's acknowledgement: 256 MiB.</summary>
+        public const long SendBufferBytes = 256L * 1024 * 1024;
+
+        /// <summary>The retransmission time-out before the first round-trip sample: 100 ms.</summary>
+        public static readonly TimeSpan InitialRetransmit = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>The shortest retransmission time-out: 10 ms.</summary>
+        public static readonly TimeSpan MinRetransmit = TimeSpan.FromMilliseconds(10);
+
+        /// <summary>The longest retransmission time-out, back-off included: 1 s.</summary>
+        public static readonly TimeSpan MaxRetransmit = TimeSpan.FromSeconds(1);
+
+        /// <summary>How long a fragment may wait for the relay's acknowledgement after its first sending: 10 s.</summary>
+        public static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(10);
+
+        /// <summary>The most bytes of messages being assembled, all senders together: 256 MiB.</summary>
+        public const long ReassemblyBytes = 256L * 1024 * 1024;
+
         /// <summary>The most fragments a message may have: ceil(65,536 / (576 - 117)) = 143, a 64 KiB message cut for the smallest datagram.</summary>
         public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
     }
