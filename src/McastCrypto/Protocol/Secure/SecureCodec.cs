@@ -55,11 +55,26 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>A GroupSealed record's kind (1) and body length (2).</summary>
         public const int RecordHeaderLength = 3;
 
-        /// <summary>Message id (8), index (2), count (2), flags (1): a member's Data body before the payload.</summary>
-        public const int MemberDataHeaderLength = 13;
+        /// <summary>Q (8), message id (8), index (4), count (4), content type (1): a member's Data body before the payload.</summary>
+        public const int MemberDataHeaderLength = 25;
 
-        /// <summary>Sender id (4) and the member's Data header (13): a relay's Data body before the payload.</summary>
-        public const int GroupDataHeaderLength = 17;
+        /// <summary>Sender id (4) and the member's Data header (25): a relay's Data body before the payload.</summary>
+        public const int GroupDataHeaderLength = 29;
+
+        /// <summary>The most ranges one Nack holds: 16.</summary>
+        public const int MaxNackRanges = 16;
+
+        /// <summary>A Nack range on the wire: first R (8) and length (4).</summary>
+        public const int NackRangeLength = 12;
+
+        /// <summary>An Ack body: member id (4), next Q (8).</summary>
+        public const int AckBodyLength = 12;
+
+        /// <summary>An Unavailable body: first R (8), length (4).</summary>
+        public const int UnavailableBodyLength = 12;
+
+        /// <summary>A Refused body: member id (4), message id (8), reason (1).</summary>
+        public const int RefusedBodyLength = 13;
 
         /// <summary>Member id (4), identity key (65), name length (1): a Joined body, or a roster entry, before the name.</summary>
         public const int MemberEntryFixedLength = 70;
@@ -67,8 +82,17 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>A GroupSealed datagram's bytes besides its records: TLV header, header, tag, signature (97).</summary>
         public const int GroupSealedOverhead = TlvRecord.HeaderLength + SealedHeaderLength + TagLength + SignatureLength;
 
-        /// <summary>The flag bit of a message that is UTF-8 text; the only flag defined.</summary>
-        public const byte TextFlag = 0x01;
+        /// <summary>The content type of a text message: UTF-8.</summary>
+        public const byte ContentText = 0x01;
+
+        /// <summary>The content type of a data message: any bytes.</summary>
+        public const byte ContentData = 0x02;
+
+        /// <summary>The content type of a file message: name length (2), name, SHA-256 (32), the file's bytes.</summary>
+        public const byte ContentFile = 0x03;
+
+        /// <summary>True for the content types defined: text, data, file.</summary>
+        public static bool IsKnownContentType(byte contentType) => contentType >= ContentText && contentType <= ContentFile;
 
         // ------------------------------------------------------------------ datagrams
 
@@ -303,29 +327,86 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>A MemberSealed plaintext: kind ‖ body.</summary>
         public static byte[] MemberPlaintext(SecureMemberKind kind, byte[] body) => BigEndian.Concat(new[] { (byte)kind }, body ?? Array.Empty<byte>());
 
-        /// <summary>The body of a member's Data: message id ‖ index ‖ count ‖ flags ‖ payload.</summary>
-        public static byte[] MemberDataBody(ulong messageId, int index, int count, byte flags, byte[] payload, int offset, int length)
+        /// <summary>The body of a member's Data: Q ‖ message id ‖ index ‖ count ‖ content type ‖ payload (bytes [offset, offset + length) of <paramref name="payload"/>, at least one).</summary>
+        public static byte[] MemberDataBody(ulong sequence, ulong messageId, int index, int count, byte contentType, byte[] payload, int offset, int length)
         {
             CheckFragment(index, count);
+            CheckPayload(payload, offset, length);
             var body = new byte[MemberDataHeaderLength + length];
-            BigEndian.WriteU64(body, 0, messageId);
-            BigEndian.WriteU16(body, 8, index);
-            BigEndian.WriteU16(body, 10, count);
-            body[12] = flags;
+            BigEndian.WriteU64(body, 0, sequence);
+            BigEndian.WriteU64(body, 8, messageId);
+            BigEndian.WriteU32(body, 16, (uint)index);
+            BigEndian.WriteU32(body, 20, (uint)count);
+            body[24] = contentType;
             Buffer.BlockCopy(payload, offset, body, MemberDataHeaderLength, length);
             return body;
         }
 
         /// <summary>
-        /// Reads a MemberSealed plaintext. A kind other than 1-5 is UnknownKind; a body of the wrong
-        /// length for its kind, or a Data fragment with no payload, a count of 0 or an index not below
-        /// the count, is MalformedRecord.
+        /// The body of a Nack: n ‖ n × (first R ‖ length). 1 to 16 ranges, strictly ascending, neither
+        /// overlapping nor touching (each range ends at least one number before the next begins);
+        /// else ArgumentException.
         /// </summary>
-        public static bool TryParseMemberPlaintext(byte[] plain, out SecureMemberKind kind, out SecureFragment? fragment, out uint epoch, out string? reason)
+        public static byte[] NackBody(IReadOnlyList<SecureSequenceRange> ranges)
+        {
+            if (ranges is null)
+            {
+                throw new ArgumentNullException(nameof(ranges));
+            }
+
+            if (ranges.Count < 1 || ranges.Count > MaxNackRanges)
+            {
+                throw new ArgumentException("A Nack holds 1 to 16 ranges.", nameof(ranges));
+            }
+
+            var body = new byte[1 + (ranges.Count * NackRangeLength)];
+            body[0] = (byte)ranges.Count;
+            for (int i = 0; i < ranges.Count; i++)
+            {
+                SecureSequenceRange range = ranges[i];
+                if (range.Length < 1)
+                {
+                    throw new ArgumentException("A Nack range holds 1 to 65,535 numbers.", nameof(ranges));
+                }
+
+                if (i > 0 && !Separated(ranges[i - 1], range))
+                {
+                    throw new ArgumentException("The ranges of a Nack are strictly ascending and neither overlap nor touch.", nameof(ranges));
+                }
+
+                int at = 1 + (i * NackRangeLength);
+                BigEndian.WriteU64(body, at, range.First);
+                BigEndian.WriteU32(body, at + 8, (uint)range.Length);
+            }
+
+            return body;
+        }
+
+        /// <summary>Reads a MemberSealed plaintext of any kind but Nack (a Nack's ranges are not returned: use the other overload).</summary>
+        public static bool TryParseMemberPlaintext(byte[] plain, out SecureMemberKind kind, out SecureFragment? fragment, out uint epoch, out string? reason) =>
+            TryParseMemberPlaintext(plain, out kind, out fragment, out epoch, out _, out reason);
+
+        /// <summary>
+        /// Reads a MemberSealed plaintext. A kind other than 1-6 is UnknownKind. MalformedRecord: a body
+        /// of the wrong length for its kind; a Data body of 25 bytes or less (no payload), a count of 0,
+        /// an index not below the count, or a count or index above 2^31 - 1 (no message that long is
+        /// possible: every fragment carries a byte at least); a Nack with 0 or more than 16 ranges, a
+        /// body that is not exactly 1 + 12 n bytes, a range length of 0 or over 65,535, a range
+        /// that runs past 2^64 - 1, or ranges that are not strictly ascending, apart by at least one
+        /// number.
+        /// </summary>
+        public static bool TryParseMemberPlaintext(
+            byte[] plain,
+            out SecureMemberKind kind,
+            out SecureFragment? fragment,
+            out uint epoch,
+            out IReadOnlyList<SecureSequenceRange>? nack,
+            out string? reason)
         {
             kind = default;
             fragment = null;
             epoch = 0;
+            nack = null;
             reason = null;
             if (plain is null || plain.Length < 1)
             {
@@ -357,15 +438,8 @@ namespace McastCrypto.Protocol.Secure
                     epoch = BigEndian.ReadU32(plain, 1);
                     return true;
                 case SecureMemberKind.Data:
-                    if (bodyLength <= MemberDataHeaderLength)
-                    {
-                        reason = "MalformedRecord";
-                        return false;
-                    }
-
-                    int index = BigEndian.ReadU16(plain, 9);
-                    int count = BigEndian.ReadU16(plain, 11);
-                    if (count == 0 || index >= count)
+                    if (bodyLength <= MemberDataHeaderLength
+                        || !TryReadFragmentPosition(plain, 1 + 16, out int index, out int count))
                     {
                         reason = "MalformedRecord";
                         return false;
@@ -374,10 +448,19 @@ namespace McastCrypto.Protocol.Secure
                     fragment = new SecureFragment(
                         0,
                         BigEndian.ReadU64(plain, 1),
+                        BigEndian.ReadU64(plain, 9),
                         index,
                         count,
-                        plain[13],
+                        plain[1 + 24],
                         BigEndian.Slice(plain, 1 + MemberDataHeaderLength, bodyLength - MemberDataHeaderLength));
+                    return true;
+                case SecureMemberKind.Nack:
+                    if (!TryParseNack(plain, 1, bodyLength, out nack))
+                    {
+                        reason = "MalformedRecord";
+                        return false;
+                    }
+
                     return true;
                 default:
                     reason = "UnknownKind";
@@ -402,7 +485,7 @@ namespace McastCrypto.Protocol.Secure
             return record;
         }
 
-        /// <summary>A Data record: sender ‖ message id ‖ index ‖ count ‖ flags ‖ payload.</summary>
+        /// <summary>A Data record: sender ‖ Q ‖ message id ‖ index ‖ count ‖ content type ‖ payload.</summary>
         public static byte[] DataRecord(SecureFragment fragment)
         {
             if (fragment is null)
@@ -411,14 +494,54 @@ namespace McastCrypto.Protocol.Secure
             }
 
             CheckFragment(fragment.Index, fragment.Count);
-            var body = new byte[GroupDataHeaderLength + fragment.Payload.Length];
+            CheckPayload(fragment.Payload, 0, fragment.Payload?.Length ?? 0);
+            var body = new byte[GroupDataHeaderLength + fragment.Payload!.Length];
             BigEndian.WriteU32(body, 0, fragment.SenderId);
-            BigEndian.WriteU64(body, 4, fragment.MessageId);
-            BigEndian.WriteU16(body, 12, fragment.Index);
-            BigEndian.WriteU16(body, 14, fragment.Count);
-            body[16] = fragment.Flags;
+            BigEndian.WriteU64(body, 4, fragment.Sequence);
+            BigEndian.WriteU64(body, 12, fragment.MessageId);
+            BigEndian.WriteU32(body, 20, (uint)fragment.Index);
+            BigEndian.WriteU32(body, 24, (uint)fragment.Count);
+            body[28] = fragment.ContentType;
             Buffer.BlockCopy(fragment.Payload, 0, body, GroupDataHeaderLength, fragment.Payload.Length);
             return GroupRecord(SecureGroupKind.Data, body);
+        }
+
+        /// <summary>An Ack record: member id ‖ next Q (every Data fragment of that member below it is held: forwarded or refused).</summary>
+        public static byte[] AckRecord(uint memberId, ulong nextSequence)
+        {
+            var body = new byte[AckBodyLength];
+            BigEndian.WriteU32(body, 0, memberId);
+            BigEndian.WriteU64(body, 4, nextSequence);
+            return GroupRecord(SecureGroupKind.Ack, body);
+        }
+
+        /// <summary>An Unavailable record: first R ‖ length (the relay can no longer repair these datagrams).</summary>
+        public static byte[] UnavailableRecord(SecureSequenceRange range)
+        {
+            if (range.Length < 1)
+            {
+                throw new ArgumentException("An Unavailable range holds 1 to 65,535 numbers.", nameof(range));
+            }
+
+            var body = new byte[UnavailableBodyLength];
+            BigEndian.WriteU64(body, 0, range.First);
+            BigEndian.WriteU32(body, 8, (uint)range.Length);
+            return GroupRecord(SecureGroupKind.Unavailable, body);
+        }
+
+        /// <summary>A Refused record: member id ‖ message id ‖ reason.</summary>
+        public static byte[] RefusedRecord(uint memberId, ulong messageId, SecureRefusedReason reason)
+        {
+            if (reason != SecureRefusedReason.TooLarge && reason != SecureRefusedReason.UnsupportedContent)
+            {
+                throw new ArgumentOutOfRangeException(nameof(reason), reason, "A Refused reason is 1 (too large) or 2 (content type not supported).");
+            }
+
+            var body = new byte[RefusedBodyLength];
+            BigEndian.WriteU32(body, 0, memberId);
+            BigEndian.WriteU64(body, 4, messageId);
+            body[12] = (byte)reason;
+            return GroupRecord(SecureGroupKind.Refused, body);
         }
 
         /// <summary>A Joined record for one member.</summary>
@@ -512,20 +635,15 @@ namespace McastCrypto.Protocol.Secure
             return true;
         }
 
-        /// <summary>Reads a Data record's body: a header, a payload of at least one byte, a count above 0 and an index below it.</summary>
+        /// <summary>
+        /// Reads a Data record's body: a header and a payload of at least one byte (more than 29
+        /// bytes), a count above 0 and an index below it, neither above 2^31 - 1; else MalformedRecord.
+        /// </summary>
         public static bool TryParseDataRecord(byte[] body, int at, int length, out SecureFragment? fragment, out string? reason)
         {
             fragment = null;
             reason = null;
-            if (length <= GroupDataHeaderLength)
-            {
-                reason = "MalformedRecord";
-                return false;
-            }
-
-            int index = BigEndian.ReadU16(body, at + 12);
-            int count = BigEndian.ReadU16(body, at + 14);
-            if (count == 0 || index >= count)
+            if (length <= GroupDataHeaderLength || !TryReadFragmentPosition(body, at + 20, out int index, out int count))
             {
                 reason = "MalformedRecord";
                 return false;
@@ -534,10 +652,64 @@ namespace McastCrypto.Protocol.Secure
             fragment = new SecureFragment(
                 BigEndian.ReadU32(body, at),
                 BigEndian.ReadU64(body, at + 4),
+                BigEndian.ReadU64(body, at + 12),
                 index,
                 count,
-                body[at + 16],
+                body[at + 28],
                 BigEndian.Slice(body, at + GroupDataHeaderLength, length - GroupDataHeaderLength));
+            return true;
+        }
+
+        /// <summary>Reads an Ack record's body: exactly member id (4) ‖ next Q (8); else MalformedRecord.</summary>
+        public static bool TryParseAck(byte[] body, int at, int length, out uint memberId, out ulong nextSequence, out string? reason)
+        {
+            memberId = 0;
+            nextSequence = 0;
+            reason = null;
+            if (length != AckBodyLength)
+            {
+                reason = "MalformedRecord";
+                return false;
+            }
+
+            memberId = BigEndian.ReadU32(body, at);
+            nextSequence = BigEndian.ReadU64(body, at + 4);
+            return true;
+        }
+
+        /// <summary>
+        /// Reads an Unavailable record's body: exactly first R (8) ‖ length (4), the length 1 to
+        /// 65,535 and the range not past 2^64 - 1; else MalformedRecord.
+        /// </summary>
+        public static bool TryParseUnavailable(byte[] body, int at, int length, out SecureSequenceRange range, out string? reason)
+        {
+            range = default;
+            reason = null;
+            if (length != UnavailableBodyLength || !TryReadRange(body, at, out range))
+            {
+                reason = "MalformedRecord";
+                return false;
+            }
+
+            return true;
+        }
+
+        /// <summary>Reads a Refused record's body: exactly member id (4) ‖ message id (8) ‖ reason 1 or 2; else MalformedRecord.</summary>
+        public static bool TryParseRefused(byte[] body, int at, int length, out uint memberId, out ulong messageId, out SecureRefusedReason refusedReason, out string? reason)
+        {
+            memberId = 0;
+            messageId = 0;
+            refusedReason = default;
+            reason = null;
+            if (length != RefusedBodyLength || body[at + 12] < 1 || body[at + 12] > 2)
+            {
+                reason = "MalformedRecord";
+                return false;
+            }
+
+            memberId = BigEndian.ReadU32(body, at);
+            messageId = BigEndian.ReadU64(body, at + 4);
+            refusedReason = (SecureRefusedReason)body[at + 12];
             return true;
         }
 
@@ -622,14 +794,14 @@ namespace McastCrypto.Protocol.Secure
 
         // ------------------------------------------------------------------ sizes and names
 
-        /// <summary>The most payload bytes one fragment carries for a largest datagram: D - 117.</summary>
+        /// <summary>The most payload bytes one fragment carries for a largest datagram: D - 129.</summary>
         public static int FragmentCapacity(int maxDatagramBytes) => maxDatagramBytes - SecureDefaults.FragmentOverhead;
 
-        /// <summary>The most fragments a message of at most <paramref name="maxMessageBytes"/> may have: cut for the smallest datagram (576).</summary>
+        /// <summary>The most fragments a message of at most <paramref name="maxMessageBytes"/> may have: cut for the smallest datagram (576), ceil(max / 447).</summary>
         public static int MaxFragmentsFor(int maxMessageBytes)
         {
             int smallest = FragmentCapacity(SecureDefaults.MinDatagramBytes);
-            return (int)Math.Min(ushort.MaxValue, ((long)maxMessageBytes + smallest - 1) / smallest);
+            return (int)(((long)maxMessageBytes + smallest - 1) / smallest);
         }
 
         /// <summary>How many records' bytes one GroupSealed of at most <paramref name="maxDatagramBytes"/> holds: D - 97.</summary>
@@ -782,11 +954,82 @@ namespace McastCrypto.Protocol.Secure
 
         private static void CheckFragment(int index, int count)
         {
-            if (count < 1 || count > ushort.MaxValue || index < 0 || index >= count)
+            if (count < 1 || index < 0 || index >= count)
             {
-                throw new ArgumentOutOfRangeException(nameof(index), index, "A fragment's index is below its count, and the count is 1 to 65,535.");
+                throw new ArgumentOutOfRangeException(nameof(index), index, "A fragment's index is 0 or more and below its count.");
             }
         }
+
+        private static void CheckPayload(byte[]? payload, int offset, int length)
+        {
+            if (payload is null || length < 1 || offset < 0 || offset > payload.Length - length)
+            {
+                throw new ArgumentException("A fragment carries 1 or more bytes, within its buffer.", nameof(payload));
+            }
+        }
+
+        /// <summary>Index (u32) and count (u32) at <paramref name="at"/>: count 1 or more, index below it, both at most 2^31 - 1.</summary>
+        private static bool TryReadFragmentPosition(byte[] bytes, int at, out int index, out int count)
+        {
+            uint rawIndex = BigEndian.ReadU32(bytes, at);
+            uint rawCount = BigEndian.ReadU32(bytes, at + 4);
+            index = 0;
+            count = 0;
+            if (rawCount == 0 || rawCount > int.MaxValue || rawIndex >= rawCount)
+            {
+                return false;
+            }
+
+            index = (int)rawIndex;
+            count = (int)rawCount;
+            return true;
+        }
+
+        /// <summary>A range on the wire at <paramref name="at"/>: first (8) ‖ length (4), the length 1 to 65,535, the last number not past 2^64 - 1.</summary>
+        private static bool TryReadRange(byte[] bytes, int at, out SecureSequenceRange range)
+        {
+            range = default;
+            ulong first = BigEndian.ReadU64(bytes, at);
+            uint length = BigEndian.ReadU32(bytes, at + 8);
+            if (length < 1 || length > SecureSequenceRange.MaxLength || first > ulong.MaxValue - (length - 1))
+            {
+                return false;
+            }
+
+            range = new SecureSequenceRange(first, (int)length);
+            return true;
+        }
+
+        private static bool TryParseNack(byte[] plain, int at, int length, out IReadOnlyList<SecureSequenceRange>? ranges)
+        {
+            ranges = null;
+            if (length < 1)
+            {
+                return false;
+            }
+
+            int n = plain[at];
+            if (n < 1 || n > MaxNackRanges || length != 1 + (n * NackRangeLength))
+            {
+                return false;
+            }
+
+            var list = new SecureSequenceRange[n];
+            for (int i = 0; i < n; i++)
+            {
+                if (!TryReadRange(plain, at + 1 + (i * NackRangeLength), out list[i]) || (i > 0 && !Separated(list[i - 1], list[i])))
+                {
+                    return false;
+                }
+            }
+
+            ranges = list;
+            return true;
+        }
+
+        /// <summary>True when <paramref name="next"/> starts after <paramref name="previous"/> with at least one number between them (first + length &lt; next first).</summary>
+        private static bool Separated(SecureSequenceRange previous, SecureSequenceRange next) =>
+            next.First > previous.Last && next.First - previous.Last > 1;
 
         private static void CheckLength(byte[] bytes, int length, string name)
         {

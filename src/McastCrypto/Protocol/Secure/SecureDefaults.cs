@@ -17,8 +17,8 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The largest value <see cref="MaxDatagramBytes"/> may be set to: 65,507, the largest UDP payload over IPv4.</summary>
         public const int MaxDatagramLimit = 65507;
 
-        /// <summary>The longest message, in bytes of UTF-8, a member sends and takes: 64 KiB.</summary>
-        public const int MaxMessageBytes = 64 * 1024;
+        /// <summary>The longest message, in bytes of content, a member sends and takes and the relay forwards: 64 MiB (67,108,864).</summary>
+        public const int MaxMessageBytes = 64 * 1024 * 1024;
 
         /// <summary>The longest display name, in bytes of UTF-8: 64.</summary>
         public const int MaxNameBytes = 64;
@@ -96,10 +96,10 @@ namespace McastCrypto.Protocol.Secure
 
         /// <summary>
         /// What a fragment costs on its way through the relay besides its payload: TLV header 4,
-        /// GroupSealed header 13, record header 3, Data body header 17, tag 16, signature 64 = 117 bytes.
-        /// A fragment carries at most min(D, own MaxDatagramBytes) - 117 bytes.
+        /// GroupSealed header 13, record header 3, Data body header 29, tag 16, signature 64 = 129 bytes.
+        /// A fragment carries at most min(D, own MaxDatagramBytes) - 129 bytes (1,271 for 1,400).
         /// </summary>
-        public const int FragmentOverhead = 117;
+        public const int FragmentOverhead = 129;
 
         // ------------------------------------------------------------------ member: reliable delivery
 
@@ -148,7 +148,7 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most bytes of messages being assembled, all senders together: 256 MiB.</summary>
         public const long ReassemblyBytes = 256L * 1024 * 1024;
 
-        /// <summary>The most fragments a message may have: ceil(65,536 / (576 - 117)) = 143, a 64 KiB message cut for the smallest datagram.</summary>
+        /// <summary>The most fragments a message of the default largest size may have: ceil(67,108,864 / (576 - 129)) = 150,133, cut for the smallest datagram.</summary>
         public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
     }
 }

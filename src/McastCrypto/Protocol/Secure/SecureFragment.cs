@@ -5,18 +5,22 @@ namespace McastCrypto.Protocol.Secure
     /// <summary>One fragment of a message: in a member's Data plaintext (no sender) or a relay's Data record (with the sender).</summary>
     public sealed class SecureFragment
     {
-        public SecureFragment(uint senderId, ulong messageId, int index, int count, byte flags, byte[] payload)
+        public SecureFragment(uint senderId, ulong sequence, ulong messageId, int index, int count, byte contentType, byte[] payload)
         {
             SenderId = senderId;
+            Sequence = sequence;
             MessageId = messageId;
             Index = index;
             Count = count;
-            Flags = flags;
+            ContentType = contentType;
             Payload = payload;
         }
 
         /// <summary>The sender's member id (0 in a member's own Data, where the relay knows the sender).</summary>
         public uint SenderId { get; }
+
+        /// <summary>Q: the sender's data sequence number, 0 for its first Data fragment of a handshake, +1 per new fragment.</summary>
+        public ulong Sequence { get; }
 
         public ulong MessageId { get; }
 
@@ -26,12 +30,12 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>How many fragments the message has.</summary>
         public int Count { get; }
 
-        /// <summary>Bit 0: the message is UTF-8 text. The other bits are 0.</summary>
-        public byte Flags { get; }
+        /// <summary>The content type: 01 text, 02 data, 03 file (<see cref="SecureCodec.IsKnownContentType"/>); any byte as parsed.</summary>
+        public byte ContentType { get; }
 
         public byte[] Payload { get; }
 
         public override string ToString() =>
-            string.Format(CultureInfo.InvariantCulture, "from {0:x8} message {1:x16} fragment {2}/{3} [{4} bytes]", SenderId, MessageId, Index, Count, Payload.Length);
+            string.Format(CultureInfo.InvariantCulture, "from {0:x8} Q {1} message {2:x16} fragment {3}/{4} type {5} [{6} bytes]", SenderId, Sequence, MessageId, Index, Count, ContentType, Payload.Length);
     }
 }

@@ -65,6 +65,7 @@ namespace McastCrypto.Protocol.Secure
         private AesGcm256? toRelay;
         private AesGcm256? fromRelay;
         private ulong nextSend;
+        private ulong nextDataSequence;
         private ReplayWindow pairwiseWindow;
         private ReplayWindow groupWindow;
         private int fragmentCapacity;
@@ -300,7 +301,7 @@ namespace McastCrypto.Protocol.Secure
             for (int i = 0; i < count; i++)
             {
                 int at = i * fragmentCapacity;
-                byte[] body = SecureCodec.MemberDataBody(id, i, count, SecureCodec.TextFlag, data, at, Math.Min(fragmentCapacity, data.Length - at));
+                byte[] body = SecureCodec.MemberDataBody(nextDataSequence++, id, i, count, SecureCodec.ContentText, data, at, Math.Min(fragmentCapacity, data.Length - at));
                 byte[] datagram = SealToRelay(SecureMemberKind.Data, body);
                 wireBytes += datagram.Length;
                 output.Datagrams.Add(datagram);
@@ -367,6 +368,7 @@ namespace McastCrypto.Protocol.Secure
             previousEpoch = 0;
             memberId = 0;
             nextSend = 0;
+            nextDataSequence = 0;
             lastKeyRequest = null;
             pairwiseWindow = new ReplayWindow(options.ReplayWindowSize);
             groupWindow = new ReplayWindow(options.ReplayWindowSize);
@@ -745,6 +747,30 @@ namespace McastCrypto.Protocol.Secure
                         }
 
                         break;
+                    case SecureGroupKind.Ack:
+                        if (!SecureCodec.TryParseAck(plain, at, length, out _, out _, out reason))
+                        {
+                            Drops.Add(reason!);
+                            return;
+                        }
+
+                        break;
+                    case SecureGroupKind.Unavailable:
+                        if (!SecureCodec.TryParseUnavailable(plain, at, length, out _, out reason))
+                        {
+                            Drops.Add(reason!);
+                            return;
+                        }
+
+                        break;
+                    case SecureGroupKind.Refused:
+                        if (!SecureCodec.TryParseRefused(plain, at, length, out _, out _, out _, out reason))
+                        {
+                            Drops.Add(reason!);
+                            return;
+                        }
+
+                        break;
                     case SecureGroupKind.Roster:
                         if (!SecureCodec.TryParseRoster(plain, at, length, out List<SecureMemberEntry>? roster, out reason))
                         {
@@ -828,9 +854,9 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            if (fragment.Flags != SecureCodec.TextFlag)
+            if (fragment.ContentType != SecureCodec.ContentText)
             {
-                Drops.Add("UnsupportedFlags");
+                Drops.Add("UnsupportedContent");
                 return;
             }
 

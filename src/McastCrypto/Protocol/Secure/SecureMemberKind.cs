@@ -12,10 +12,13 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>"Goodbye." Empty body.</summary>
         Leave = 3,
 
-        /// <summary>One fragment of a message: message id (8), index (2), count (2), flags (1), payload.</summary>
+        /// <summary>One fragment of a message: Q (8), message id (8), index (4), count (4), content type (1), payload.</summary>
         Data = 4,
 
         /// <summary>"Send me the current group key again": the epoch the member saw (4).</summary>
         KeyRequest = 5,
+
+        /// <summary>"Send these relay datagrams again": n (1), then n ranges, each first R (8) and length (4).</summary>
+        Nack = 6,
     }
 }

@@ -22,10 +22,10 @@ namespace McastCrypto.Protocol.Secure
         /// </summary>
         public IRelayTrust? RelayTrust { get; set; }
 
-        /// <summary>The largest datagram this member sends, in bytes: fragments are cut to min(the relay's, this) - 117.</summary>
+        /// <summary>The largest datagram this member sends, in bytes: fragments are cut to min(the relay's, this) - 129.</summary>
         public int MaxDatagramBytes { get; set; } = SecureDefaults.MaxDatagramBytes;
 
-        /// <summary>The longest message, in UTF-8 bytes, this member sends and takes.</summary>
+        /// <summary>The longest message, in bytes of content, this member sends and takes: 1 to 2^31 - 1, default 64 MiB.</summary>
         public int MaxMessageBytes { get; set; } = SecureDefaults.MaxMessageBytes;
 
         /// <summary>How often a KeepAlive goes to the relay; three of these without a verified relay datagram make the relay lost.</summary>
@@ -68,7 +68,7 @@ namespace McastCrypto.Protocol.Secure
             ValidateDatagram(MaxDatagramBytes);
             if (MaxMessageBytes < 1)
             {
-                throw new ArgumentException("The largest message must be at least 1 byte.", nameof(MaxMessageBytes));
+                throw new ArgumentException("The largest message must be 1 to 2,147,483,647 bytes.", nameof(MaxMessageBytes));
             }
 
             if (KeepAliveInterval <= TimeSpan.Zero)

@@ -530,7 +530,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            Enqueue(SecureCodec.DataRecord(new SecureFragment(peer.Id, fragment.MessageId, fragment.Index, fragment.Count, fragment.Flags, fragment.Payload)), output);
+            Enqueue(SecureCodec.DataRecord(new SecureFragment(peer.Id, fragment.Sequence, fragment.MessageId, fragment.Index, fragment.Count, fragment.ContentType, fragment.Payload)), output);
             if (fragment.Count == 1)
             {
                 Relayed(peer, length, now, output);

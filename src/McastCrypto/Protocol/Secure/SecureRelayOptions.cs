@@ -22,7 +22,7 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The largest datagram the relay sends, in bytes; members learn it from the Welcome.</summary>
         public int MaxDatagramBytes { get; set; } = SecureDefaults.MaxDatagramBytes;
 
-        /// <summary>The longest message a member may send, in bytes: fixes the most fragments a message may announce.</summary>
+        /// <summary>The longest message a member may send, in bytes of content (1 to 2^31 - 1, default 64 MiB): fixes the most fragments a message may announce.</summary>
         public int MaxMessageBytes { get; set; } = SecureDefaults.MaxMessageBytes;
 
         /// <summary>How often the relay sends a Heartbeat while it has members; must be under three of the members' keep-alive intervals.</summary>
@@ -69,7 +69,7 @@ namespace McastCrypto.Protocol.Secure
             SecureMemberOptions.ValidateDatagram(MaxDatagramBytes);
             if (MaxMessageBytes < 1)
             {
-                throw new ArgumentException("The largest message must be at least 1 byte.", nameof(MaxMessageBytes));
+                throw new ArgumentException("The largest message must be 1 to 2,147,483,647 bytes.", nameof(MaxMessageBytes));
             }
 
             if (KeepAliveInterval <= TimeSpan.Zero)

@@ -412,7 +412,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             uint bId = Convert.ToUInt32(b.Member.Identity!.Id, 16);
             var forgeries = new Dictionary<string, byte[]>
             {
-                ["Data in b's name"] = SecureCodec.DataRecord(new SecureFragment(bId, 42, 0, 1, SecureCodec.TextFlag, new[] { (byte)'!' })),
+                ["Data in b's name"] = SecureCodec.DataRecord(new SecureFragment(bId, 0, 42, 0, 1, SecureCodec.ContentText, new[] { (byte)'!' })),
                 ["Joined"] = SecureCodec.JoinedRecord(new SecureMemberEntry(0x0badf00d, insiderKey.PublicKey.Point, "ghost")),
                 ["Left of b"] = SecureCodec.LeftRecord(bId, SecureLeftReason.Left),
                 ["Heartbeat"] = SecureCodec.HeartbeatRecord(),
@@ -943,9 +943,10 @@ namespace McastCrypto.Tests.Protocol.Secure
             ulong bId = Convert.ToUInt64(net.Say(b, "b one").MessageId, 16);
 
             // b seals Data of its own making: a's next ids, and one far ahead of its own.
+            ulong q = 1;
             foreach (ulong id in new[] { aId + 1, aId + 2, unchecked(bId + (1UL << 62)) })
             {
-                net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(id, 0, 1, SecureCodec.TextFlag, new[] { (byte)'x' }, 0, 1)), b.Member.Self);
+                net.Inject(b.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(q++, id, 0, 1, SecureCodec.ContentText, new[] { (byte)'x' }, 0, 1)), b.Member.Self);
                 net.Pump();
             }
 

@@ -106,7 +106,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             var alice = new SecureMemberEntry(0xa11ce, Point, "alice");
             byte[] plain = new[]
             {
-                SecureCodec.DataRecord(new SecureFragment(5, 0x0102030405060708, 1, 3, 1, new byte[] { 9, 9 })),
+                SecureCodec.DataRecord(new SecureFragment(5, 77, 0x0102030405060708, 1, 3, 1, new byte[] { 9, 9 })),
                 SecureCodec.JoinedRecord(alice),
                 SecureCodec.LeftRecord(6, SecureLeftReason.TimedOut),
                 SecureCodec.HeartbeatRecord(),
@@ -122,7 +122,7 @@ namespace McastCrypto.Tests.Protocol.Secure
                 {
                     case SecureGroupKind.Data:
                         Assert.True(SecureCodec.TryParseDataRecord(plain, at, length, out SecureFragment? f, out _));
-                        Assert.Equal((5u, 0x0102030405060708ul, 1, 3), (f!.SenderId, f.MessageId, f.Index, f.Count));
+                        Assert.Equal((5u, 77ul, 0x0102030405060708ul, 1, 3), (f!.SenderId, f.Sequence, f.MessageId, f.Index, f.Count));
                         Assert.Equal(new byte[] { 9, 9 }, f.Payload);
                         break;
                     case SecureGroupKind.Joined:
@@ -184,9 +184,9 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(SecureMemberKind.Join, kind);
             Assert.True(SecureCodec.TryParseMemberPlaintext(new byte[] { 5, 0, 0, 1, 2 }, out kind, out _, out uint epoch, out _));
             Assert.Equal((SecureMemberKind.KeyRequest, 258u), (kind, epoch));
-            byte[] data = SecureCodec.MemberPlaintext(SecureMemberKind.Data, SecureCodec.MemberDataBody(77, 2, 3, 1, new byte[] { 1, 2, 3, 4 }, 1, 2));
+            byte[] data = SecureCodec.MemberPlaintext(SecureMemberKind.Data, SecureCodec.MemberDataBody(9, 77, 2, 3, 1, new byte[] { 1, 2, 3, 4 }, 1, 2));
             Assert.True(SecureCodec.TryParseMemberPlaintext(data, out _, out SecureFragment? fragment, out _, out _));
-            Assert.Equal((77ul, 2, 3), (fragment!.MessageId, fragment.Index, fragment.Count));
+            Assert.Equal((9ul, 77ul, 2, 3), (fragment!.Sequence, fragment.MessageId, fragment.Index, fragment.Count));
             Assert.Equal(new byte[] { 2, 3 }, fragment.Payload);
 
             foreach (byte[] bad in new[]
@@ -194,17 +194,214 @@ namespace McastCrypto.Tests.Protocol.Secure
                 Array.Empty<byte>(),
                 new byte[] { 2, 0 },
                 new byte[] { 5, 0, 0 },
-                SecureCodec.MemberPlaintext(SecureMemberKind.Data, new byte[13]),
-                With(data, 10, 9),
-                With(With(data, 11, 0), 12, 0),
+                new byte[] { 6 },
+                SecureCodec.MemberPlaintext(SecureMemberKind.Data, new byte[25]),
+                With(data, 20, 9),
             })
             {
                 Assert.False(SecureCodec.TryParseMemberPlaintext(bad, out _, out _, out _, out string? reason));
                 Assert.Equal("MalformedRecord", reason);
             }
 
-            Assert.False(SecureCodec.TryParseMemberPlaintext(new byte[] { 6 }, out _, out _, out _, out string? unknown));
+            Assert.False(SecureCodec.TryParseMemberPlaintext(new byte[] { 7 }, out _, out _, out _, out string? unknown));
             Assert.Equal("UnknownKind", unknown);
+        }
+
+        [Fact]
+        public void AMembersDataBodyIsQThenMessageIdIndexCountAndContentType()
+        {
+            byte[] payload = { 0xAA, 0xBB, 0xCC };
+            byte[] body = SecureCodec.MemberDataBody(0x0102030405060708, 0x1112131415161718, 0x01020304, 0x7FFFFFFF, 3, payload, 1, 2);
+            Assert.Equal(
+                Hex.Decode("0102030405060708" + "1112131415161718" + "01020304" + "7fffffff" + "03" + "bbcc"),
+                body);
+
+            byte[] plain = SecureCodec.MemberPlaintext(SecureMemberKind.Data, body);
+            Assert.True(SecureCodec.TryParseMemberPlaintext(plain, out SecureMemberKind kind, out SecureFragment? f, out _, out _));
+            Assert.Equal(SecureMemberKind.Data, kind);
+            Assert.Equal(
+                (0u, 0x0102030405060708ul, 0x1112131415161718ul, 0x01020304, 0x7FFFFFFF, (byte)3),
+                (f!.SenderId, f.Sequence, f.MessageId, f.Index, f.Count, f.ContentType));
+            Assert.Equal(new byte[] { 0xBB, 0xCC }, f.Payload);
+
+            // The parser takes any content type: it is the relay that checks it (UnsupportedContent), counting the fragment's Q.
+            Assert.True(SecureCodec.TryParseMemberPlaintext(With(plain, 25, 0x99), out _, out SecureFragment? odd, out _, out _));
+            Assert.Equal(0x99, odd!.ContentType);
+            Assert.False(SecureCodec.IsKnownContentType(0x99));
+            Assert.False(SecureCodec.IsKnownContentType(0));
+            Assert.True(SecureCodec.IsKnownContentType(SecureCodec.ContentText));
+            Assert.True(SecureCodec.IsKnownContentType(SecureCodec.ContentData));
+            Assert.True(SecureCodec.IsKnownContentType(SecureCodec.ContentFile));
+        }
+
+        [Theory]
+        [InlineData("25 bytes: no payload", -1, 0)]
+        [InlineData("count 0", 24, 0)]
+        [InlineData("index equal to the count", 20, 1)]
+        [InlineData("count above 2^31 - 1", 21, 0x80)]
+        public void AMalformedMemberDataIsMalformedRecord(string what, int at, byte value)
+        {
+            // Index 0 at plaintext bytes 17..20, count 1 at 21..24 (the kind byte is 0).
+            byte[] plain = SecureCodec.MemberPlaintext(SecureMemberKind.Data, SecureCodec.MemberDataBody(1, 2, 0, 1, 1, new byte[] { 7 }, 0, 1));
+            byte[] bad = at < 0 ? plain.Take(plain.Length - 1).ToArray() : With(plain, at, value);
+            Assert.False(SecureCodec.TryParseMemberPlaintext(bad, out _, out SecureFragment? f, out _, out string? reason), what);
+            Assert.Equal("MalformedRecord", reason);
+            Assert.Null(f);
+        }
+
+        [Fact]
+        public void ANackRoundTripsWithItsExactLayout()
+        {
+            var ranges = new[] { new SecureSequenceRange(5, 3), new SecureSequenceRange(9, 1), new SecureSequenceRange(0x0100000000, 65535) };
+            byte[] body = SecureCodec.NackBody(ranges);
+            Assert.Equal(
+                Hex.Decode("03" + "0000000000000005" + "00000003" + "0000000000000009" + "00000001" + "0000000100000000" + "0000ffff"),
+                body);
+
+            Assert.True(SecureCodec.TryParseMemberPlaintext(SecureCodec.MemberPlaintext(SecureMemberKind.Nack, body), out SecureMemberKind kind, out _, out _, out IReadOnlyList<SecureSequenceRange>? back, out _));
+            Assert.Equal(SecureMemberKind.Nack, kind);
+            Assert.Equal(ranges, back);
+            Assert.Equal(7ul, back![0].Last);
+
+            var sixteen = Enumerable.Range(0, 16).Select(i => new SecureSequenceRange((ulong)i * 10, 5)).ToArray();
+            Assert.True(SecureCodec.TryParseMemberPlaintext(SecureCodec.MemberPlaintext(SecureMemberKind.Nack, SecureCodec.NackBody(sixteen)), out _, out _, out _, out back, out _));
+            Assert.Equal(16, back!.Count);
+        }
+
+        public static IEnumerable<object[]> MalformedNacks()
+        {
+            static string R(ulong first, uint length) => first.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + length.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            yield return new object[] { "no body", string.Empty };
+            yield return new object[] { "n = 0", "00" };
+            yield return new object[] { "n = 17", "11" + string.Concat(Enumerable.Range(0, 17).Select(i => R((ulong)i * 10, 1))) };
+            yield return new object[] { "a byte short", "01" + R(1, 1).Substring(2) };
+            yield return new object[] { "a byte over", "01" + R(1, 1) + "00" };
+            yield return new object[] { "n says 2, one range", "02" + R(1, 1) };
+            yield return new object[] { "length 0", "01" + R(1, 0) };
+            yield return new object[] { "length 65,536", "01" + R(1, 65536) };
+            yield return new object[] { "length 2^32 - 1", "01" + R(1, uint.MaxValue) };
+            yield return new object[] { "past 2^64 - 1", "01" + R(ulong.MaxValue, 2) };
+            yield return new object[] { "descending", "02" + R(10, 1) + R(5, 1) };
+            yield return new object[] { "equal", "02" + R(10, 1) + R(10, 1) };
+            yield return new object[] { "overlapping", "02" + R(10, 5) + R(14, 3) };
+            yield return new object[] { "touching: first + length = next first", "02" + R(10, 5) + R(15, 3) };
+        }
+
+        [Theory]
+        [MemberData(nameof(MalformedNacks))]
+        public void AMalformedNackIsMalformedRecord(string what, string bodyHex)
+        {
+            byte[] plain = SecureCodec.MemberPlaintext(SecureMemberKind.Nack, Hex.Decode(bodyHex));
+            Assert.False(SecureCodec.TryParseMemberPlaintext(plain, out _, out _, out _, out IReadOnlyList<SecureSequenceRange>? ranges, out string? reason), what);
+            Assert.Equal("MalformedRecord", reason);
+            Assert.Null(ranges);
+        }
+
+        [Fact]
+        public void TheNackEncoderRefusesWhatTheParserWould()
+        {
+            Assert.Throws<ArgumentException>(() => SecureCodec.NackBody(Array.Empty<SecureSequenceRange>()));
+            Assert.Throws<ArgumentException>(() => SecureCodec.NackBody(Enumerable.Range(0, 17).Select(i => new SecureSequenceRange((ulong)i * 10, 1)).ToArray()));
+            Assert.Throws<ArgumentException>(() => SecureCodec.NackBody(new[] { new SecureSequenceRange(10, 5), new SecureSequenceRange(15, 1) }));
+            Assert.Throws<ArgumentException>(() => SecureCodec.NackBody(new[] { new SecureSequenceRange(10, 1), new SecureSequenceRange(3, 1) }));
+            Assert.Throws<ArgumentException>(() => SecureCodec.NackBody(new[] { default(SecureSequenceRange) }));
+            Assert.Throws<ArgumentOutOfRangeException>(() => new SecureSequenceRange(1, 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => new SecureSequenceRange(1, 65536));
+            Assert.Throws<ArgumentOutOfRangeException>(() => new SecureSequenceRange(ulong.MaxValue, 2));
+            Assert.Equal(ulong.MaxValue, new SecureSequenceRange(ulong.MaxValue, 1).Last);
+
+            // One number apart is the closest two ranges may be.
+            byte[] body = SecureCodec.NackBody(new[] { new SecureSequenceRange(10, 5), new SecureSequenceRange(16, 1) });
+            Assert.True(SecureCodec.TryParseMemberPlaintext(SecureCodec.MemberPlaintext(SecureMemberKind.Nack, body), out _, out _, out _, out IReadOnlyList<SecureSequenceRange>? back, out _));
+            Assert.Equal(2, back!.Count);
+        }
+
+        [Fact]
+        public void TheRelaysNewRecordsHaveTheirExactLayouts()
+        {
+            byte[] data = SecureCodec.DataRecord(new SecureFragment(0x0a0b0c0d, 0x0102030405060708, 0x1112131415161718, 4, 5, 2, new byte[] { 0xEE }));
+            Assert.Equal(
+                Hex.Decode("01" + "001e" + "0a0b0c0d" + "0102030405060708" + "1112131415161718" + "00000004" + "00000005" + "02" + "ee"),
+                data);
+            Assert.Equal(Hex.Decode("06" + "000c" + "0a0b0c0d" + "00000000000001ff"), SecureCodec.AckRecord(0x0a0b0c0d, 0x1ff));
+            Assert.Equal(Hex.Decode("07" + "000c" + "0000000000000100" + "0000ffff"), SecureCodec.UnavailableRecord(new SecureSequenceRange(0x100, 65535)));
+            Assert.Equal(Hex.Decode("08" + "000d" + "0a0b0c0d" + "1112131415161718" + "02"), SecureCodec.RefusedRecord(0x0a0b0c0d, 0x1112131415161718, SecureRefusedReason.UnsupportedContent));
+            Assert.Throws<ArgumentOutOfRangeException>(() => SecureCodec.RefusedRecord(1, 1, (SecureRefusedReason)3));
+            Assert.Throws<ArgumentException>(() => SecureCodec.UnavailableRecord(default));
+            Assert.Throws<ArgumentException>(() => SecureCodec.DataRecord(new SecureFragment(1, 1, 1, 0, 1, 1, Array.Empty<byte>())));
+
+            byte[] plain = new[]
+            {
+                data,
+                SecureCodec.AckRecord(7, 42),
+                SecureCodec.UnavailableRecord(new SecureSequenceRange(100, 20)),
+                SecureCodec.RefusedRecord(8, 99, SecureRefusedReason.TooLarge),
+            }.SelectMany(r => r).ToArray();
+            int offset = 0;
+            var seen = new List<string>();
+            while (SecureCodec.TryReadGroupRecord(plain, ref offset, out SecureGroupKind kind, out int at, out int length, out _))
+            {
+                switch (kind)
+                {
+                    case SecureGroupKind.Data:
+                        Assert.True(SecureCodec.TryParseDataRecord(plain, at, length, out SecureFragment? f, out _));
+                        seen.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, "data {0:x} {1:x} {2:x} {3} {4} {5}", f!.SenderId, f.Sequence, f.MessageId, f.Index, f.Count, f.ContentType));
+                        break;
+                    case SecureGroupKind.Ack:
+                        Assert.True(SecureCodec.TryParseAck(plain, at, length, out uint member, out ulong next, out _));
+                        seen.Add("ack " + member + " " + next);
+                        break;
+                    case SecureGroupKind.Unavailable:
+                        Assert.True(SecureCodec.TryParseUnavailable(plain, at, length, out SecureSequenceRange range, out _));
+                        seen.Add("unavailable " + range);
+                        break;
+                    case SecureGroupKind.Refused:
+                        Assert.True(SecureCodec.TryParseRefused(plain, at, length, out uint refusedMember, out ulong message, out SecureRefusedReason why, out _));
+                        seen.Add("refused " + refusedMember + " " + message + " " + why);
+                        break;
+                }
+            }
+
+            Assert.Equal(
+                new[] { "data a0b0c0d 102030405060708 1112131415161718 4 5 2", "ack 7 42", "unavailable 100..119", "refused 8 99 TooLarge" },
+                seen);
+        }
+
+        public static IEnumerable<object[]> MalformedGroupBodies()
+        {
+            yield return new object[] { "Data of 29 bytes", SecureGroupKind.Data, "0000000100000000000000000000000000000001" + "00000000" + "00000001" + "01" };
+            yield return new object[] { "Data count 0", SecureGroupKind.Data, "00000001" + "0000000000000000" + "0000000000000001" + "00000000" + "00000000" + "01" + "aa" };
+            yield return new object[] { "Data index = count", SecureGroupKind.Data, "00000001" + "0000000000000000" + "0000000000000001" + "00000002" + "00000002" + "01" + "aa" };
+            yield return new object[] { "Data count over 2^31 - 1", SecureGroupKind.Data, "00000001" + "0000000000000000" + "0000000000000001" + "00000000" + "80000000" + "01" + "aa" };
+            yield return new object[] { "Ack of 11 bytes", SecureGroupKind.Ack, "0000000100000000000000" };
+            yield return new object[] { "Ack of 13 bytes", SecureGroupKind.Ack, "00000001000000000000000000" };
+            yield return new object[] { "Unavailable of 11 bytes", SecureGroupKind.Unavailable, "0000000000000001000000" };
+            yield return new object[] { "Unavailable length 0", SecureGroupKind.Unavailable, "0000000000000001" + "00000000" };
+            yield return new object[] { "Unavailable length 65,536", SecureGroupKind.Unavailable, "0000000000000001" + "00010000" };
+            yield return new object[] { "Unavailable past 2^64 - 1", SecureGroupKind.Unavailable, "ffffffffffffffff" + "00000002" };
+            yield return new object[] { "Refused of 12 bytes", SecureGroupKind.Refused, "00000001" + "0000000000000001" };
+            yield return new object[] { "Refused of 14 bytes", SecureGroupKind.Refused, "00000001" + "0000000000000001" + "0101" };
+            yield return new object[] { "Refused reason 0", SecureGroupKind.Refused, "00000001" + "0000000000000001" + "00" };
+            yield return new object[] { "Refused reason 3", SecureGroupKind.Refused, "00000001" + "0000000000000001" + "03" };
+        }
+
+        [Theory]
+        [MemberData(nameof(MalformedGroupBodies))]
+        public void AMalformedRelayRecordIsMalformedRecord(string what, SecureGroupKind kind, string bodyHex)
+        {
+            // The body sits after a byte of something else, so the parsers must honour the offset.
+            byte[] body = new byte[] { 0x5A }.Concat(Hex.Decode(bodyHex)).ToArray();
+            int length = body.Length - 1;
+            string? reason;
+            bool ok = kind switch
+            {
+                SecureGroupKind.Data => SecureCodec.TryParseDataRecord(body, 1, length, out _, out reason),
+                SecureGroupKind.Ack => SecureCodec.TryParseAck(body, 1, length, out _, out _, out reason),
+                SecureGroupKind.Unavailable => SecureCodec.TryParseUnavailable(body, 1, length, out _, out reason),
+                _ => SecureCodec.TryParseRefused(body, 1, length, out _, out _, out _, out reason),
+            };
+            Assert.False(ok, what);
+            Assert.Equal("MalformedRecord", reason);
         }
 
         [Property(MaxTest = 3000)]
@@ -226,6 +423,9 @@ namespace McastCrypto.Tests.Protocol.Secure
                 SecureCodec.TryParseJoined(value, at, len, out _, out _);
                 SecureCodec.TryParseLeft(value, at, len, out _, out _, out _);
                 SecureCodec.TryParseRoster(value, at, len, out _, out _);
+                SecureCodec.TryParseAck(value, at, len, out _, out _, out _);
+                SecureCodec.TryParseUnavailable(value, at, len, out _, out _);
+                SecureCodec.TryParseRefused(value, at, len, out _, out _, out _, out _);
             }
 
             foreach (TlvType type in new[] { TlvType.SecureHello, TlvType.SecureWelcome, TlvType.SecureMemberSealed, TlvType.SecureGroupSealed, TlvType.SecureRekey })
@@ -260,14 +460,17 @@ namespace McastCrypto.Tests.Protocol.Secure
         [Fact]
         public void SizesFollowFromTheLargestDatagram()
         {
-            Assert.Equal(1283, SecureCodec.FragmentCapacity(1400));
+            Assert.Equal(1271, SecureCodec.FragmentCapacity(1400));
+            Assert.Equal(447, SecureCodec.FragmentCapacity(576));
             Assert.Equal(1303, SecureCodec.GroupPlaintextCapacity(1400));
             Assert.Equal(21, SecureCodec.RekeyEntriesPerDatagram(1400));
-            Assert.Equal(143, SecureCodec.MaxFragmentsFor(65536));
-            Assert.Equal(143, SecureDefaults.MaxFragments);
+            Assert.Equal(147, SecureCodec.MaxFragmentsFor(65536));
+            Assert.Equal(150132, SecureCodec.MaxFragmentsFor(67108864));
+            Assert.Equal(150132, SecureDefaults.MaxFragments);
+            Assert.Equal(4804214, SecureCodec.MaxFragmentsFor(int.MaxValue));
 
             // A full fragment makes a GroupSealed of exactly the largest datagram.
-            byte[] record = SecureCodec.DataRecord(new SecureFragment(1, 1, 0, 1, 1, new byte[1283]));
+            byte[] record = SecureCodec.DataRecord(new SecureFragment(1, 1, 1, 0, 1, 1, new byte[1271]));
             Assert.Equal(1303, record.Length);
             Assert.Equal(1400, 4 + 13 + record.Length + 16 + 64);
         }
@@ -285,13 +488,17 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Throws<ArgumentException>(() => new SecureRelayOptions { MaxDatagramBytes = 65508 }.Validate());
             Assert.Throws<ArgumentException>(() => new SecureRelayOptions { HandshakesPerSecond = 0 }.Validate());
             Assert.Throws<ArgumentException>(() => new SecureRelayOptions { ClientTimeout = TimeSpan.Zero }.Validate());
+            Assert.Throws<ArgumentException>(() => new SecureMemberOptions { MaxMessageBytes = 0 }.Validate());
+            Assert.Throws<ArgumentException>(() => new SecureRelayOptions { MaxMessageBytes = 0 }.Validate());
+            new SecureMemberOptions { MaxMessageBytes = int.MaxValue }.Validate();
+            new SecureRelayOptions { MaxMessageBytes = int.MaxValue }.Validate();
         }
 
         [Fact]
         public void TheDefaultsAreThePagesValues()
         {
             Assert.Equal(1400, SecureDefaults.MaxDatagramBytes);
-            Assert.Equal(65536, SecureDefaults.MaxMessageBytes);
+            Assert.Equal(67108864, SecureDefaults.MaxMessageBytes);
             Assert.Equal(TimeSpan.FromSeconds(5), SecureDefaults.KeepAliveInterval);
             Assert.Equal(TimeSpan.FromSeconds(15), SecureDefaults.ClientTimeout);
             Assert.Equal(TimeSpan.FromSeconds(1), SecureDefaults.RetryInterval);

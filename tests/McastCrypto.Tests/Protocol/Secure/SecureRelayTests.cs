@@ -35,12 +35,12 @@ namespace McastCrypto.Tests.Protocol.Secure
 
             net.JoinAll();
 
-            foreach (string text in new[] { "short", new string('w', 3 * 1283) })
+            foreach (string text in new[] { "short", new string('w', 3 * 1271) })
             {
                 var send = new ProtocolOutput<MemberEvent>();
                 sender.Member.Send(text, net.Clock.Now, send);
                 int fragments = send.Datagrams.Count;
-                Assert.Equal(text.Length > 1283 ? 3 : 1, fragments);
+                Assert.Equal(text.Length > 1271 ? 3 : 1, fragments);
                 var ops = net.Relay.Operations;
                 long opens = ops.Opens, seals = ops.Seals, signatures = ops.Signatures, verifications = ops.Verifications, agreements = ops.KeyAgreements;
 
@@ -324,7 +324,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.KeyRequest, new byte[3]), a.Member.Self);
             net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.KeepAlive, new byte[1]), a.Member.Self);
             net.DeliverToRelay(a.Member.SealToRelayForTests((SecureMemberKind)9, Array.Empty<byte>()), a.Member.Self);
-            net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(1, 0, 1, 1, new byte[1300], 0, 1300)), a.Member.Self);
+            net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(0, 1, 0, 1, 1, new byte[1300], 0, 1300)), a.Member.Self);
             Assert.Equal(2, net.Relay.Drops["MalformedRecord"]);
             Assert.Equal(1, net.Relay.Drops["UnknownKind"]);
             Assert.Equal(1, net.Relay.Drops["FragmentTooLarge"]);
@@ -344,7 +344,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             net.Deliver = null;
             Assert.Equal(MemberState.Joining, a.Member.State);
 
-            net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(1, 0, 1, 1, new byte[] { 65 }, 0, 1)), a.Member.Self);
+            net.DeliverToRelay(a.Member.SealToRelayForTests(SecureMemberKind.Data, SecureCodec.MemberDataBody(0, 1, 0, 1, 1, new byte[] { 65 }, 0, 1)), a.Member.Self);
             Assert.Equal(1, net.Relay.Drops["NotJoined"]);
             Assert.Equal(0, net.Relay.MessagesRelayed);
             net.Run(1.5);

@@ -110,13 +110,15 @@ namespace McastCrypto.Tests.Protocol.Secure
             byte[] nonce1 = new byte[12];
             nonce1[11] = 1;
             byte[] plain = Open(m2r, nonce1, data, 13, data.Length - 13, data.Take(13).ToArray());
-            Assert.Equal(Concat(new byte[] { 4 }, Example.MessageId, new byte[] { 0, 0, 0, 1, 1 }, Encoding.UTF8.GetBytes(Example.Text)), plain);
+            // Data: Q = 0 (its first fragment), the message id, index 0, count 1 (u32 each), content type 01 (text).
+            byte[] position = { 0, 0, 0, 0, 0, 0, 0, 1, 1 };
+            Assert.Equal(Concat(new byte[] { 4 }, new byte[8], Example.MessageId, position, Encoding.UTF8.GetBytes(Example.Text)), plain);
 
             byte[] group = Value(x.GroupData);
             byte[] groupNonce = { 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2 };
             Assert.Equal(groupNonce.Take(4).Concat(groupNonce.Skip(4)), group.Skip(1).Take(12));
             byte[] records = Open(Example.GroupKey, groupNonce, group, 13, group.Length - 13 - 64, group.Take(13).ToArray());
-            byte[] body = Concat(Example.MemberIdBytes, Example.MessageId, new byte[] { 0, 0, 0, 1, 1 }, Encoding.UTF8.GetBytes(Example.Text));
+            byte[] body = Concat(Example.MemberIdBytes, new byte[8], Example.MessageId, position, Encoding.UTF8.GetBytes(Example.Text));
             Assert.Equal(Concat(new byte[] { 1, 0, (byte)body.Length }, body), records);
             Assert.True(relayKey.Verify(Concat(Ascii("mcast-secure-v1 group"), gp, group.Take(group.Length - 64).ToArray()), group.Skip(group.Length - 64).ToArray()));
         }
@@ -294,7 +296,7 @@ namespace McastCrypto.Tests.Protocol.Secure
                         Line("R=1 nonce", SecureKeySchedule.GroupNonce(1, 1)),
                         Line("R=1 plaintext", OpenGroup(GroupJoined, 1)),
                         Line("Data nonce", SecureKeySchedule.PairwiseNonce(1)),
-                        Line("Data plaintext", SecureCodec.MemberPlaintext(SecureMemberKind.Data, SecureCodec.MemberDataBody(0x1122334455667788, 0, 1, 1, Encoding.UTF8.GetBytes(Text), 0, Encoding.UTF8.GetByteCount(Text)))),
+                        Line("Data plaintext", SecureCodec.MemberPlaintext(SecureMemberKind.Data, SecureCodec.MemberDataBody(0, 0x1122334455667788, 0, 1, 1, Encoding.UTF8.GetBytes(Text), 0, Encoding.UTF8.GetByteCount(Text)))),
                         Line("R=2 nonce", SecureKeySchedule.GroupNonce(1, 2)),
                         Line("R=2 plaintext", OpenGroup(GroupData, 2))),
                     Fields("Join, MemberSealed", Join, ("version", 1), ("M", 4), ("S = 0", 8), ("sealed kind 01", 1), ("tag", 16)),
