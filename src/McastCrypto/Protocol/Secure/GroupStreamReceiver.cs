@@ -21,12 +21,6 @@ namespace McastCrypto.Protocol.Secure
     /// <typeparam name="T">What a datagram leaves to handle in order (its records), as the caller keeps it.</typeparam>
     internal sealed class GroupStreamReceiver<T>
     {
-        /// <summary>The most ranges one Nack carries.</summary>
-        public const int MaxNackRanges = 16;
-
-        /// <summary>The most numbers one Nack range carries.</summary>
-        public const int MaxNackRangeLength = 65535;
-
         /// <summary>How many given-up ranges are remembered to say why a sender's fragments were lost.</summary>
         internal const int LossMemory = 1024;
 
@@ -256,10 +250,10 @@ namespace McastCrypto.Protocol.Secure
         /// none touching another), each then waiting its retry interval (doubling per ask); null when
         /// no range is due. One call makes at most one Nack: the rest waits for the next call.
         /// </summary>
-        public List<NackRange>? TakeNack(DateTimeOffset now)
+        public List<SecureSequenceRange>? TakeNack(DateTimeOffset now)
         {
-            List<NackRange>? ranges = null;
-            for (int i = 0; i < missing.Count && (ranges is null || ranges.Count < MaxNackRanges); i++)
+            List<SecureSequenceRange>? ranges = null;
+            for (int i = 0; i < missing.Count && (ranges is null || ranges.Count < SecureCodec.MaxNackRanges); i++)
             {
                 MissingRange range = missing[i];
                 if (range.DueAt > now)
@@ -267,29 +261,29 @@ namespace McastCrypto.Protocol.Secure
                     continue;
                 }
 
-                if ((ulong)(range.End - range.First) > MaxNackRangeLength)
+                if ((ulong)(range.End - range.First) > SecureSequenceRange.MaxLength)
                 {
                     // Asked in parts: the rest stays due, a range of its own.
-                    var rest = new MissingRange(range.First + MaxNackRangeLength, range.End, range.NoticedAt, range.DueAt, range.Retry, range.Asked);
-                    range.End = range.First + MaxNackRangeLength;
+                    var rest = new MissingRange(range.First + SecureSequenceRange.MaxLength, range.End, range.NoticedAt, range.DueAt, range.Retry, range.Asked);
+                    range.End = range.First + SecureSequenceRange.MaxLength;
                     missing.Insert(i + 1, rest);
                 }
 
-                NackRange? last = ranges is null ? null : ranges[ranges.Count - 1];
+                SecureSequenceRange? last = ranges is null ? null : ranges[ranges.Count - 1];
                 if (last is not null && last.Value.First + (ulong)last.Value.Length == range.First)
                 {
-                    if (last.Value.Length + (long)(range.End - range.First) > MaxNackRangeLength)
+                    if (last.Value.Length + (long)(range.End - range.First) > SecureSequenceRange.MaxLength)
                     {
                         // Touching the previous range and too long to join it: next time.
                         continue;
                     }
 
-                    ranges![ranges.Count - 1] = new NackRange(last.Value.First, last.Value.Length + (int)(range.End - range.First));
+                    ranges![ranges.Count - 1] = new SecureSequenceRange(last.Value.First, last.Value.Length + (int)(range.End - range.First));
                 }
                 else
                 {
-                    ranges ??= new List<NackRange>();
-                    ranges.Add(new NackRange(range.First, (int)(range.End - range.First)));
+                    ranges ??= new List<SecureSequenceRange>();
+                    ranges.Add(new SecureSequenceRange(range.First, (int)(range.End - range.First)));
                 }
 
                 TimeSpan wait = range.Retry;
@@ -344,15 +338,15 @@ namespace McastCrypto.Protocol.Secure
             return null;
         }
 
-        /// <summary>The missing ranges now, lowest first, for tests and diagnostics.</summary>
-        internal IReadOnlyList<NackRange> Missing
+        /// <summary>The missing numbers now as (first, how many), lowest first, for tests and diagnostics.</summary>
+        internal IReadOnlyList<KeyValuePair<ulong, ulong>> Missing
         {
             get
             {
-                var list = new List<NackRange>();
+                var list = new List<KeyValuePair<ulong, ulong>>();
                 foreach (MissingRange range in missing)
                 {
-                    list.Add(new NackRange(range.First, (int)Math.Min(int.MaxValue, range.End - range.First)));
+                    list.Add(new KeyValuePair<ulong, ulong>(range.First, range.End - range.First));
                 }
 
                 return list;

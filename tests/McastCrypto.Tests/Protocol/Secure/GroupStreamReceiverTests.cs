@@ -17,6 +17,10 @@ namespace McastCrypto.Tests.Protocol.Secure
         private static GroupStreamReceiver<string> Stream(GroupStreamOptions? options = null, double draw = 0.5) =>
             new GroupStreamReceiver<string>(options ?? new GroupStreamOptions(), () => draw);
 
+        private static string[] Show(IEnumerable<SecureSequenceRange> ranges) => ranges.Select(r => r.First + "+" + r.Length).ToArray();
+
+        private static string[] Show(IEnumerable<KeyValuePair<ulong, ulong>> ranges) => ranges.Select(r => r.Key + "+" + r.Value).ToArray();
+
         private static List<ulong> TakeAll(GroupStreamReceiver<string> stream)
         {
             var list = new List<ulong>();
@@ -76,11 +80,11 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(12UL, stream.Next);
             Assert.Equal(2, stream.HeldCount);
             Assert.Equal(200, stream.HeldBytes);
-            Assert.Equal(new[] { "12+2" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "12+2" }, Show(stream.Missing));
 
             Accept(stream, 13);
             Assert.Empty(TakeAll(stream));
-            Assert.Equal(new[] { "12+1" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "12+1" }, Show(stream.Missing));
 
             Accept(stream, 12);
             Assert.Equal(new ulong[] { 12, 13, 14, 15 }, TakeAll(stream));
@@ -108,9 +112,9 @@ namespace McastCrypto.Tests.Protocol.Secure
                 Assert.Null(stream.TakeNack(noticed + TimeSpan.FromTicks(expectedTicks) - TimeSpan.FromTicks(1)));
             }
 
-            List<NackRange>? nack = stream.TakeNack(noticed + TimeSpan.FromTicks(expectedTicks));
+            List<SecureSequenceRange>? nack = stream.TakeNack(noticed + TimeSpan.FromTicks(expectedTicks));
             Assert.NotNull(nack);
-            Assert.Equal(new[] { "1+2" }, nack!.Select(n => n.ToString()));
+            Assert.Equal(new[] { "1+2" }, Show(nack!));
             Assert.Equal(1, stream.NacksSent);
         }
 
@@ -143,8 +147,8 @@ namespace McastCrypto.Tests.Protocol.Secure
             clock.Advance(Ms(0.5));
             Accept(stream, 9);
             Assert.Null(stream.TakeNack(clock.Now));
-            List<NackRange>? nack = stream.TakeNack(first + Ms(2));
-            Assert.Equal(new[] { "1+1", "3+2", "6+3" }, nack!.Select(n => n.ToString()));
+            List<SecureSequenceRange>? nack = stream.TakeNack(first + Ms(2));
+            Assert.Equal(new[] { "1+1", "3+2", "6+3" }, Show(nack!));
             Assert.Equal(1, stream.NacksSent);
         }
 
@@ -191,11 +195,11 @@ namespace McastCrypto.Tests.Protocol.Secure
             var stream = Stream(draw: 0);
             stream.Start(0, "d0");
             Accept(stream, 6);
-            Assert.Equal(new[] { "1+5" }, stream.TakeNack(clock.Now)!.Select(n => n.ToString()));
+            Assert.Equal(new[] { "1+5" }, Show(stream.TakeNack(clock.Now)!));
             Accept(stream, 3);
-            Assert.Equal(new[] { "1+2", "4+2" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "1+2", "4+2" }, Show(stream.Missing));
             Assert.Null(stream.TakeNack(clock.Advance(Ms(9))));
-            Assert.Equal(new[] { "1+2", "4+2" }, stream.TakeNack(clock.Advance(Ms(1)))!.Select(n => n.ToString()));
+            Assert.Equal(new[] { "1+2", "4+2" }, Show(stream.TakeNack(clock.Advance(Ms(1)))!));
         }
 
         [Fact]
@@ -245,7 +249,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             stream.Start(0, "d0");
             Accept(stream, 3, 6);
             TakeAll(stream);
-            Assert.Equal(new[] { "1+2", "4+2" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "1+2", "4+2" }, Show(stream.Missing));
 
             stream.GiveUp(0, 3, GapReasons.Unavailable);
             Assert.Equal(new ulong[] { 3 }, TakeAll(stream));
@@ -253,7 +257,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(2, stream.RepairsGivenUp);
             Assert.Equal(GapReasons.Unavailable, stream.LossReason(0, 3));
             Assert.Null(stream.LossReason(3, 6));
-            Assert.Equal(new[] { "4+2" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "4+2" }, Show(stream.Missing));
 
             // Far above anything seen: nothing to give up.
             stream.GiveUp(100, 10, GapReasons.Unavailable);
@@ -290,7 +294,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(new ulong[] { 2 }, TakeAll(stream));
             Assert.Equal(3UL, stream.Next);
             Assert.Equal(3, stream.HeldCount);
-            Assert.Equal(new[] { "3+1", "6+1" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "3+1", "6+1" }, Show(stream.Missing));
         }
 
         [Fact]
@@ -302,7 +306,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(200, stream.HeldBytes);
             Accept(stream, 5);
             Assert.Equal(new ulong[] { 0, 2, 3 }, TakeAll(stream));
-            Assert.Equal(new[] { "4+1" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "4+1" }, Show(stream.Missing));
             Assert.Equal(100, stream.HeldBytes);
             Assert.Equal(1, stream.HoldOverflows);
         }
@@ -315,7 +319,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             Accept(stream, 10, 100);
             Assert.Equal(new ulong[] { 0, 10 }, TakeAll(stream));
             Assert.Equal(37UL, stream.Next);
-            Assert.Equal(new[] { "37+63" }, stream.Missing.Select(m => m.ToString()));
+            Assert.Equal(new[] { "37+63" }, Show(stream.Missing));
             Assert.Equal(36 - 1, stream.RepairsGivenUp);
             Assert.Equal(GapReasons.ReceiveWindow, stream.LossReason(10, 37));
         }
@@ -330,10 +334,10 @@ namespace McastCrypto.Tests.Protocol.Secure
                 Accept(stream, r);
             }
 
-            List<NackRange> first = stream.TakeNack(clock.Now)!;
+            List<SecureSequenceRange> first = stream.TakeNack(clock.Now)!;
             Assert.Equal(16, first.Count);
             Assert.Equal(Enumerable.Range(0, 16).Select(i => (ulong)(1 + (2 * i))), first.Select(n => n.First));
-            List<NackRange> rest = stream.TakeNack(clock.Now)!;
+            List<SecureSequenceRange> rest = stream.TakeNack(clock.Now)!;
             Assert.Equal(new ulong[] { 33, 35, 37, 39 }, rest.Select(n => n.First));
             Assert.Null(stream.TakeNack(clock.Now));
         }
@@ -344,10 +348,10 @@ namespace McastCrypto.Tests.Protocol.Secure
             var stream = Stream(new GroupStreamOptions { ReceiveWindow = 1 << 20 }, draw: 0);
             stream.Start(0, "d0");
             Accept(stream, 100001);
-            List<NackRange> first = stream.TakeNack(clock.Now)!;
-            Assert.Equal(new[] { "1+65535" }, first.Select(n => n.ToString()));
-            List<NackRange> second = stream.TakeNack(clock.Now)!;
-            Assert.Equal(new[] { "65536+34465" }, second.Select(n => n.ToString()));
+            List<SecureSequenceRange> first = stream.TakeNack(clock.Now)!;
+            Assert.Equal(new[] { "1+65535" }, Show(first));
+            List<SecureSequenceRange> second = stream.TakeNack(clock.Now)!;
+            Assert.Equal(new[] { "65536+34465" }, Show(second));
         }
 
         [Fact]
