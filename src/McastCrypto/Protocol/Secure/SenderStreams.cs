@@ -1,0 +1,370 @@
+using System;
+using System.Collections.Generic;
+
+namespace McastCrypto.Protocol.Secure
+{
+    /// <summary>
+    /// <para>
+    /// Every other member's data stream as this member sees it in the relay's R order
+    /// (docs/protocol.md, "Reliability", "Delivery"): the relay forwards each member's fragments in
+    /// their Q order, so they arrive here one message at a time per sender, and reassembly is
+    /// sequential. Per sender it keeps the next Q expected; a Data or Ack record of that sender with a
+    /// higher Q means fragments lost for good (given up by the stream, refused by the relay), reported
+    /// as one Gap: how many fragments, how many messages they touched, why.
+    /// </para>
+    /// <para>
+    /// Bounds: MaxMessageBytes per message, ReassemblyBytes in all senders together, and at most
+    /// MaxSenders senders tracked; past each, a counted drop and (for a message) a Gap. Fed only
+    /// with records the relay signed, in R order. Pure. Not thread-safe.
+    /// </para>
+    /// </summary>
+    internal sealed class SenderStreams
+    {
+        private readonly long maxMessageBytes;
+        private readonly long maxReassemblyBytes;
+        private readonly int maxSenders;
+        private readonly DropCounter drops;
+        private readonly Dictionary<uint, Sender> senders = new Dictionary<uint, Sender>();
+
+        /// <param name="maxMessageBytes">The longest message taken (its content as the fragments carry it).</param>
+        /// <param name="maxReassemblyBytes">The most bytes of messages being assembled, all senders together.</param>
+        /// <param name="maxSenders">The most senders tracked at once.</param>
+        /// <param name="drops">Where what is not used is counted.</param>
+        public SenderStreams(long maxMessageBytes, long maxReassemblyBytes, int maxSenders, DropCounter drops)
+        {
+            this.maxMessageBytes = maxMessageBytes;
+            this.maxReassemblyBytes = maxReassemblyBytes;
+            this.maxSenders = maxSenders;
+            this.drops = drops ?? throw new ArgumentNullException(nameof(drops));
+        }
+
+        /// <summary>Bytes of messages being assembled now, all senders together.</summary>
+        public long ReassemblyBytes { get; private set; }
+
+        /// <summary>Gaps reported.</summary>
+        public long Gaps { get; private set; }
+
+        /// <summary>Fragments those gaps lost.</summary>
+        public long LostFragments { get; private set; }
+
+        /// <summary>Senders tracked now.</summary>
+        public int SendersTracked => senders.Count;
+
+        /// <summary>
+        /// A Data record, handled in R order at <paramref name="r"/>. <paramref name="lossReason"/>
+        /// says why numbers strictly between two R were lost (null when nothing is known there).
+        /// </summary>
+        public void OnData(ulong r, SecureFragment fragment, Func<ulong, ulong, string?> lossReason, List<SenderStreamEvent> events)
+        {
+            if (fragment is null)
+            {
+                throw new ArgumentNullException(nameof(fragment));
+            }
+
+            Sender? sender = Get(fragment.SenderId);
+            if (sender is null)
+            {
+                return;
+            }
+
+            ulong q = fragment.Sequence;
+            bool lossBefore = false;
+            if (sender.ExpectedQ is ulong expected)
+            {
+                if (q < expected)
+                {
+                    // The relay forwards each Q once: this can only be a relay's mistake.
+                    drops.Add("StaleFragment");
+                    return;
+                }
+
+                if (q > expected)
+                {
+                    ReportLoss(sender, r, q - expected, fragment, lossReason, events);
+                    lossBefore = true;
+                }
+            }
+
+            sender.ExpectedQ = q + 1;
+            sender.LastR = r;
+            sender.Refused = null;
+            Place(sender, fragment, lossBefore, events);
+        }
+
+        /// <summary>An Ack record of another member, handled in R order: every fragment of it below <paramref name="nextQ"/> went through the relay.</summary>
+        public void OnAck(ulong r, uint senderId, ulong nextQ, Func<ulong, ulong, string?> lossReason, List<SenderStreamEvent> events)
+        {
+            Sender? sender = Get(senderId);
+            if (sender is null)
+            {
+                return;
+            }
+
+            if (sender.ExpectedQ is ulong expected && nextQ > expected)
+            {
+                ReportLoss(sender, r, nextQ - expected, null, lossReason, events);
+                sender.LossPending = true;
+            }
+
+            if (sender.ExpectedQ is null || nextQ > sender.ExpectedQ.Value)
+            {
+                sender.ExpectedQ = nextQ;
+            }
+
+            sender.LastR = r;
+            sender.Refused = null;
+        }
+
+        /// <summary>A Refused record of another member, in R order: the Q it consumed will show as a gap, for this reason.</summary>
+        public void OnRefused(uint senderId, ulong messageId)
+        {
+            if (senders.TryGetValue(senderId, out Sender? sender) && sender.ExpectedQ is not null)
+            {
+                sender.Refused ??= messageId;
+            }
+        }
+
+        /// <summary>The sender left: its message being assembled, if any, is dropped (IncompleteMessage; not a gap).</summary>
+        public void Forget(uint senderId)
+        {
+            if (senders.TryGetValue(senderId, out Sender? sender))
+            {
+                Discard(sender, "IncompleteMessage");
+                senders.Remove(senderId);
+            }
+        }
+
+        /// <summary>Forgets every sender (a new handshake): messages being assembled are dropped (IncompleteMessage).</summary>
+        public void Clear()
+        {
+            foreach (Sender sender in senders.Values)
+            {
+                Discard(sender, "IncompleteMessage");
+            }
+
+            senders.Clear();
+            ReassemblyBytes = 0;
+        }
+
+        private Sender? Get(uint id)
+        {
+            if (senders.TryGetValue(id, out Sender? sender))
+            {
+                return sender;
+            }
+
+            if (senders.Count >= maxSenders)
+            {
+                drops.Add("TooManyMembers");
+                return null;
+            }
+
+            sender = new Sender(id);
+            senders.Add(id, sender);
+            return sender;
+        }
+
+        /// <summary>
+        /// Fragments [expectedQ, expectedQ + <paramref name="lost"/>) of a sender will never come: the
+        /// message being assembled goes, and one Gap says how many fragments and messages, and why.
+        /// </summary>
+        private void ReportLoss(Sender sender, ulong r, ulong lost, SecureFragment? next, Func<ulong, ulong, string?> lossReason, List<SenderStreamEvent> events)
+        {
+            Assembly? discarded = sender.Assembly;
+            if (discarded is not null)
+            {
+                ReassemblyBytes -= discarded.Bytes;
+                sender.Assembly = null;
+            }
+
+            string reason = sender.Refused is not null
+                ? GapReasons.Refused
+                : lossReason(sender.LastR, r) ?? GapReasons.NotRepaired;
+
+            // Message ids grow by one per message of a sender: the first touched is the one being
+            // assembled, else the one after the last seen; the last touched is the next fragment's
+            // own message (when it does not start it) or the one before.
+            ulong? first = discarded?.Id ?? sender.Refused ?? (sender.LastMessageId is ulong last ? unchecked(last + 1) : (ulong?)null);
+            long messages;
+            if (next is not null && first is ulong from)
+            {
+                ulong to = next.Index > 0 ? next.MessageId : unchecked(next.MessageId - 1);
+                long span = unchecked((long)(to - from));
+                messages = span >= 0 && span < long.MaxValue ? span + 1 : 1;
+            }
+            else
+            {
+                messages = (discarded is not null ? 1 : 0) + (next is not null && next.Index > 0 && next.MessageId != discarded?.Id ? 1 : 0);
+                first ??= next is not null && next.Index > 0 ? next.MessageId : (ulong?)null;
+            }
+
+            long fragments = lost > long.MaxValue ? long.MaxValue : (long)lost;
+            messages = Math.Max(1, Math.Min(messages, fragments));
+            Gaps++;
+            LostFragments += fragments;
+            events.Add(SenderStreamEvent.Gap(sender.Id, fragments, messages, first, reason));
+        }
+
+        private void Place(Sender sender, SecureFragment fragment, bool lossBefore, List<SenderStreamEvent> events)
+        {
+            Assembly? assembly = sender.Assembly;
+            if (assembly is not null)
+            {
+                if (fragment.MessageId == assembly.Id && fragment.Index == assembly.NextIndex && fragment.Count == assembly.Count && fragment.ContentType == assembly.ContentType)
+                {
+                    Append(sender, assembly, fragment, events);
+                    return;
+                }
+
+                // One message at a time per sender, in order: anything else means the message cannot be whole.
+                drops.Add("InconsistentFragment");
+                Discard(sender, null);
+                Gaps++;
+                LostFragments += assembly.Count;
+                events.Add(SenderStreamEvent.Gap(sender.Id, assembly.Count, 1, assembly.Id, GapReasons.Inconsistent));
+
+                // The loss is reported: a fragment that does not start a message is skipped, not a mid-message join.
+                lossBefore = true;
+            }
+
+            sender.LastMessageId = fragment.MessageId;
+            if (fragment.Index > 0)
+            {
+                if (sender.SkippingId != fragment.MessageId)
+                {
+                    sender.SkippingId = fragment.MessageId;
+                    if (!lossBefore && !sender.LossPending)
+                    {
+                        // This member came in while the sender was in the middle of a message: not a loss.
+                        drops.Add("JoinedMidMessage");
+                    }
+                }
+
+                sender.LossPending = false;
+                return;
+            }
+
+            sender.SkippingId = null;
+            sender.LossPending = false;
+            var started = new Assembly(fragment.MessageId, fragment.Count, fragment.ContentType);
+            sender.Assembly = started;
+            Append(sender, started, fragment, events);
+        }
+
+        private void Append(Sender sender, Assembly assembly, SecureFragment fragment, List<SenderStreamEvent> events)
+        {
+            int length = fragment.Payload.Length;
+            string? limit = assembly.Bytes + length > maxMessageBytes ? "MessageTooLarge"
+                : ReassemblyBytes + length > maxReassemblyBytes ? "ReassemblyLimit"
+                : null;
+            if (limit is not null)
+            {
+                drops.Add(limit);
+                Discard(sender, null);
+                sender.SkippingId = assembly.Count > fragment.Index + 1 ? assembly.Id : (ulong?)null;
+                Gaps++;
+                LostFragments += assembly.Count;
+                events.Add(SenderStreamEvent.Gap(sender.Id, assembly.Count, 1, assembly.Id, limit == "MessageTooLarge" ? GapReasons.MessageTooLarge : GapReasons.ReassemblyLimit));
+                return;
+            }
+
+            assembly.Parts.Add(fragment.Payload);
+            assembly.Bytes += length;
+            assembly.NextIndex++;
+            ReassemblyBytes += length;
+            if (assembly.NextIndex < assembly.Count)
+            {
+                return;
+            }
+
+            sender.Assembly = null;
+            ReassemblyBytes -= assembly.Bytes;
+            byte[] whole = new byte[assembly.Bytes];
+            int at = 0;
+            foreach (byte[] part in assembly.Parts)
+            {
+                Buffer.BlockCopy(part, 0, whole, at, part.Length);
+                at += part.Length;
+            }
+
+            if (!SecureContent.TryDecode(assembly.ContentType, whole, out MessageContent? content, out string? dropReason, out string? gapReason))
+            {
+                drops.Add(dropReason!);
+                Gaps++;
+                LostFragments += assembly.Count;
+                events.Add(SenderStreamEvent.Gap(sender.Id, assembly.Count, 1, assembly.Id, gapReason!));
+                return;
+            }
+
+            events.Add(SenderStreamEvent.Message(sender.Id, assembly.Id, content!));
+        }
+
+        /// <summary>Drops the sender's message being assembled, counted under <paramref name="reason"/> when given.</summary>
+        private void Discard(Sender sender, string? reason)
+        {
+            if (sender.Assembly is null)
+            {
+                return;
+            }
+
+            ReassemblyBytes -= sender.Assembly.Bytes;
+            sender.Assembly = null;
+            if (reason is not null)
+            {
+                drops.Add(reason);
+            }
+        }
+
+        private sealed class Sender
+        {
+            public Sender(uint id)
+            {
+                Id = id;
+            }
+
+            public uint Id { get; }
+
+            /// <summary>The Q of the sender's next fragment; null until its first Data or Ack record.</summary>
+            public ulong? ExpectedQ { get; set; }
+
+            /// <summary>The R of the sender's last Data or Ack record.</summary>
+            public ulong LastR { get; set; }
+
+            public Assembly? Assembly { get; set; }
+
+            /// <summary>A message whose later fragments are skipped (its start was missed or lost).</summary>
+            public ulong? SkippingId { get; set; }
+
+            /// <summary>An Ack showed a loss: a message already under way is the loss's, not a mid-message join.</summary>
+            public bool LossPending { get; set; }
+
+            /// <summary>The id of the last message whose fragment was seen.</summary>
+            public ulong? LastMessageId { get; set; }
+
+            /// <summary>A message of this sender the relay refused since its last Data or Ack record.</summary>
+            public ulong? Refused { get; set; }
+        }
+
+        private sealed class Assembly
+        {
+            public Assembly(ulong id, int count, byte contentType)
+            {
+                Id = id;
+                Count = count;
+                ContentType = contentType;
+            }
+
+            public ulong Id { get; }
+
+            public int Count { get; }
+
+            public byte ContentType { get; }
+
+            public int NextIndex { get; set; }
+
+            public long Bytes { get; set; }
+
+            public List<byte[]> Parts { get; } = new List<byte[]>();
+        }
+    }
+}
