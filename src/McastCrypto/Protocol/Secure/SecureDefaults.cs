@@ -145,6 +145,19 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>How long a fragment may wait for the relay's acknowledgement after its first sending: 10 s.</summary>
         public static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(10);
 
+        /// <summary>
+        /// The most signatures of Rekeys without an entry for it a member checks per second: 200. Such a
+        /// Rekey only moves the member's stream on, and anyone can send one: past the budget its number
+        /// stays missing and is asked for again.
+        /// </summary>
+        public const int ForeignRekeyChecksPerSecond = 200;
+
+        /// <summary>
+        /// The most Rekeys naming no member it knows a member sets aside until a Joined names one: 64 (the
+        /// Rekey of a join can hold the joining member's entry alone, and comes before its Joined).
+        /// </summary>
+        public const int UnannouncedRekeys = 64;
+
         /// <summary>The most bytes of messages being assembled, all senders together: 256 MiB.</summary>
         public const long ReassemblyBytes = 256L * 1024 * 1024;
 
