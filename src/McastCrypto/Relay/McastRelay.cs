@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using McastCrypto.Hosting;
 using McastCrypto.Protocol;
+using McastCrypto.Protocol.Secure;
 using McastCrypto.Transport;
 
 namespace McastCrypto.Relay
@@ -54,6 +55,30 @@ namespace McastCrypto.Relay
         public long RefusedJoins => protocol.Drops["AdmissionRefused"];
 
         public long MessagesRelayed => Runner.Read(() => protocol.MessagesRelayed);
+
+        /// <summary>Secure: group datagrams kept to repair what members missed (0 in Classic).</summary>
+        public int RetransmitBufferCount => Runner.Read(() => (protocol as SecureRelay)?.RetransmitBufferCount ?? 0);
+
+        /// <summary>Secure: bytes of the group datagrams kept to repair (0 in Classic).</summary>
+        public long RetransmitBufferBytes => Runner.Read(() => (protocol as SecureRelay)?.RetransmitBufferBytes ?? 0);
+
+        /// <summary>Secure: group datagrams let go from the retransmit buffer to keep within its bounds.</summary>
+        public long RetransmitEvicted => Runner.Read(() => (protocol as SecureRelay)?.RetransmitEvicted ?? 0);
+
+        /// <summary>Secure: Nacks (requests to repair) handled.</summary>
+        public long NacksReceived => Runner.Read(() => (protocol as SecureRelay)?.NacksReceived ?? 0);
+
+        /// <summary>Secure: group datagrams sent again because a member asked.</summary>
+        public long RepairsSent => Runner.Read(() => (protocol as SecureRelay)?.RepairsSent ?? 0);
+
+        /// <summary>Secure: repairs not sent again because the same datagram had just been (within the repair hold-off).</summary>
+        public long RepairsSuppressed => Runner.Read(() => (protocol as SecureRelay)?.RepairsSuppressed ?? 0);
+
+        /// <summary>Secure: datagrams asked for that were no longer kept, reported unavailable.</summary>
+        public long RepairsUnavailable => Runner.Read(() => (protocol as SecureRelay)?.RepairsUnavailable ?? 0);
+
+        /// <summary>Secure: members' fragments held because they came before the ones below them.</summary>
+        public int HeldFragments => Runner.Read(() => (protocol as SecureRelay)?.HeldFragments ?? 0);
 
         /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>
         public override IReadOnlyDictionary<string, long> Drops => Runner.Drops(protocol.Drops);

@@ -35,6 +35,12 @@ namespace McastCrypto.Relay
         /// <summary>Secure: how often the group key changes even when nobody comes or goes; null for the protocol's default.</summary>
         public TimeSpan? RekeyInterval { get; set; }
 
+        /// <summary>Secure: the most group datagrams kept to repair what members missed; null for the protocol's default (8,192).</summary>
+        public int? RetransmitBufferSize { get; set; }
+
+        /// <summary>The longest message a member may send through the relay, in bytes; null for the protocol's default (Secure: 64 MiB).</summary>
+        public int? MaxMessageBytes { get; set; }
+
         /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
         public int SendRate { get; set; } = 2000;
 

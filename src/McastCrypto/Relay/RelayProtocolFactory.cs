@@ -45,6 +45,11 @@ namespace McastCrypto.Relay
                         throw new ArgumentException((options.AuthorizedKeysPath is not null ? "-AuthorizedKeysPath" : "-RekeyInterval") + " is for the Secure protocol: a Classic relay admits any key and has no group key.", nameof(options));
                     }
 
+                    if (options.RetransmitBufferSize is not null)
+                    {
+                        throw new ArgumentException("-RetransmitBufferSize is for the Secure protocol: a Classic relay does not repair lost datagrams.", nameof(options));
+                    }
+
                     ClassicRelayOptions classic = ClassicOptions(options);
                     return self =>
                     {
@@ -94,6 +99,16 @@ namespace McastCrypto.Relay
                 secure.RekeyInterval = rekeyInterval;
             }
 
+            if (options.RetransmitBufferSize is int retransmitBufferSize)
+            {
+                secure.RetransmitBufferSize = retransmitBufferSize;
+            }
+
+            if (options.MaxMessageBytes is int maxMessageBytes)
+            {
+                secure.MaxMessageBytes = maxMessageBytes;
+            }
+
             secure.Validate();
             return secure;
         }
@@ -109,6 +124,11 @@ namespace McastCrypto.Relay
             if (options.MaxClients is int maxClients)
             {
                 classic.MaxClients = maxClients;
+            }
+
+            if (options.MaxMessageBytes is int maxMessageBytes)
+            {
+                classic.MaxMessageBytes = maxMessageBytes;
             }
 
             classic.Validate();

@@ -163,5 +163,34 @@ namespace McastCrypto.Protocol.Secure
 
         /// <summary>The most fragments a message of the default largest size may have: ceil(67,108,864 / (576 - 129)) = 150,133, cut for the smallest datagram.</summary>
         public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
+
+        // ------------------------------------------------------------------ relay: reliable delivery
+
+        /// <summary>The most group datagrams (GroupSealed and Rekey) the relay keeps to repair: 8,192.</summary>
+        public const int RetransmitBufferSize = 8192;
+
+        /// <summary>The most bytes of group datagrams the relay keeps to repair: 16 MiB.</summary>
+        public const int RetransmitBufferBytes = 16 * 1024 * 1024;
+
+        /// <summary>How far ahead of a member's next expected Q the relay holds its fragments that came early: 256 fragments.</summary>
+        public const int MemberWindow = 256;
+
+        /// <summary>The most bytes of early fragments the relay holds for all its members together: 32 MiB.</summary>
+        public const int RelayHoldBytes = 32 * 1024 * 1024;
+
+        /// <summary>The most Nacks the relay handles per member per second: 200.</summary>
+        public const int NacksPerSecond = 200;
+
+        /// <summary>The most sequence numbers the relay looks at in one Nack: 1,024 (the rest of the Nack is ignored).</summary>
+        public const int MaxRepairsPerNack = 1024;
+
+        /// <summary>How long after repairing a datagram the relay does not repair it again, nor report the same number unavailable again: 5 ms.</summary>
+        public static readonly TimeSpan RepairHoldoff = TimeSpan.FromMilliseconds(5);
+
+        /// <summary>The first tail heartbeat, after this much quiet once the relay sent a group datagram; then 20, 40, ... ms up to the heartbeat interval: 10 ms.</summary>
+        public static readonly TimeSpan TailHeartbeat = TimeSpan.FromMilliseconds(10);
+
+        /// <summary>The least time between two Acks to one member that do not move its next Q (answers to a duplicate or an early fragment): 10 ms.</summary>
+        public static readonly TimeSpan DuplicateAckInterval = TimeSpan.FromMilliseconds(10);
     }
 }

@@ -26,9 +26,21 @@ namespace McastCrypto.Protocol.Secure
     /// tick or flush): the runner calls Flush whenever no datagram waits, so an idle relay sends at
     /// once, and one under load packs up to two steps' records per signature.
     /// </para>
+    /// <para>
+    /// Reliable delivery (docs/protocol.md, "Reliability"): each member's Data fragments are taken in
+    /// the order of their Q, held when they come early (within MemberWindow, within HoldBytes in
+    /// all), forwarded or refused exactly once, and acknowledged with an Ack record placed after
+    /// them. Every group datagram is kept by its R in a bounded retransmit buffer and sent again,
+    /// byte for byte, when a member's Nack asks for it (at most once per RepairHoldoff), or reported
+    /// Unavailable once it is gone. After any group datagram the relay sends tail heartbeats after
+    /// 10, 20, 40 ms... of quiet, so members notice a lost last datagram quickly.
+    /// </para>
     /// </summary>
     public sealed class SecureRelay : IRelayProtocol
     {
+        /// <summary>How many Unavailable ranges the relay remembers to say each once per RepairHoldoff.</summary>
+        private const int MaxRecentUnavailable = 256;
+
         private readonly EcdsaP256PrivateKey identity;
         private readonly SecureRelayOptions options;
         private readonly SecureCrypto crypto;
@@ -41,8 +53,17 @@ namespace McastCrypto.Protocol.Secure
         private readonly Dictionary<uint, Peer> peers = new Dictionary<uint, Peer>();
         private readonly Dictionary<(ulong, ulong), HelloSeen> hellos = new Dictionary<(ulong, ulong), HelloSeen>();
         private readonly List<byte[]> batch = new List<byte[]>();
+        private readonly Dictionary<uint, byte[]> batchAcks = new Dictionary<uint, byte[]>();
         private readonly MemberIdentity relayIdentity;
+        private readonly RetransmitBuffer retransmit;
+        private readonly List<(SecureSequenceRange Range, DateTimeOffset At)> recentUnavailable = new List<(SecureSequenceRange, DateTimeOffset)>();
         private int batchBytes;
+        private bool batchOnlyHeartbeats = true;
+        private DateTimeOffset stepTime;
+        private long heldBytes;
+        private int heldFragments;
+        private DateTimeOffset? nextTailHeartbeat;
+        private TimeSpan tailDelay;
         private long batchStep;
         private long step;
         private int pendingCount;
@@ -72,6 +93,7 @@ namespace McastCrypto.Protocol.Secure
             refusals = new PerSecondBudget(options.RefusalsPerSecond);
             maxFragments = SecureCodec.MaxFragmentsFor(options.MaxMessageBytes);
             relayIdentity = new MemberIdentity(SecureCodec.FormatMemberId(0), "relay", identity.PublicKey.Fingerprint, self);
+            retransmit = new RetransmitBuffer(options.RetransmitBufferSize, options.RetransmitBufferBytes);
         }
 
         public McastProtocol Protocol => McastProtocol.Secure;
@@ -87,8 +109,35 @@ namespace McastCrypto.Protocol.Secure
 
         public long MessagesRelayed { get; private set; }
 
-        /// <inheritdoc/>
-        public DateTimeOffset? NextDeadline => null;
+        /// <summary>The next tail heartbeat, while members are current and one is due; null otherwise (the runner's period serves the rest).</summary>
+        public DateTimeOffset? NextDeadline => stopped || currentCount == 0 ? null : nextTailHeartbeat;
+
+        /// <summary>Group datagrams kept to repair.</summary>
+        public int RetransmitBufferCount => retransmit.Count;
+
+        /// <summary>Bytes of the group datagrams kept to repair.</summary>
+        public long RetransmitBufferBytes => retransmit.Bytes;
+
+        /// <summary>Group datagrams let go from the retransmit buffer to keep within its bounds.</summary>
+        public long RetransmitEvicted => retransmit.Evicted;
+
+        /// <summary>Nacks handled (from current members, within their rate, well formed).</summary>
+        public long NacksReceived { get; private set; }
+
+        /// <summary>Group datagrams sent again because a Nack asked for them.</summary>
+        public long RepairsSent { get; private set; }
+
+        /// <summary>Numbers asked for that were not sent again because they had been less than RepairHoldoff ago.</summary>
+        public long RepairsSuppressed { get; private set; }
+
+        /// <summary>Numbers asked for that the relay no longer held, reported in Unavailable records.</summary>
+        public long RepairsUnavailable { get; private set; }
+
+        /// <summary>Members' fragments held because they came before the ones below them.</summary>
+        public int HeldFragments => heldFragments;
+
+        /// <summary>Bytes of payload of the fragments held early, all members together.</summary>
+        public long HeldBytes => heldBytes;
 
         /// <summary>The cryptographic operations done so far, by kind.</summary>
         public SecureOperationCounts Operations => crypto.Counts;
@@ -114,6 +163,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             step++;
+            stepTime = now;
             if (!SecureCodec.TryReadDatagram(datagram, out TlvRecord? record, out string? reason))
             {
                 Drops.Add(reason!);
@@ -150,6 +200,7 @@ namespace McastCrypto.Protocol.Secure
         {
             if (!stopped)
             {
+                stepTime = now;
                 EmitBatch(output);
             }
         }
@@ -162,6 +213,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             step++;
+            stepTime = now;
             foreach (Peer peer in peers.Values.Where(p => !p.Joined && now >= p.PendingUntil).ToList())
             {
                 Drops.Add("HandshakeTimeout");
@@ -184,9 +236,23 @@ namespace McastCrypto.Protocol.Secure
                 StartEpoch(relayIdentity, now, output);
             }
 
+            if (currentCount > 0 && nextTailHeartbeat is DateTimeOffset tailDue && now >= tailDue)
+            {
+                // Quiet since the last group datagram: a Heartbeat carries the latest R, so a member that
+                // missed the last datagram learns of it now. Records waiting go out instead (they restart this).
+                if (batch.Count == 0)
+                {
+                    EnqueueHeartbeat(output);
+                    nextHeartbeat = now + options.KeepAliveInterval;
+                }
+
+                tailDelay = TimeSpan.FromTicks(tailDelay.Ticks * 2);
+                nextTailHeartbeat = tailDelay < options.KeepAliveInterval ? now + tailDelay : (DateTimeOffset?)null;
+            }
+
             if (currentCount > 0 && now >= nextHeartbeat)
             {
-                Enqueue(SecureCodec.HeartbeatRecord(), output);
+                EnqueueHeartbeat(output);
                 nextHeartbeat = now + options.KeepAliveInterval;
             }
 
@@ -202,6 +268,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             step++;
+            stepTime = now;
             foreach (Peer peer in peers.Values.Where(p => p.Joined).ToList())
             {
                 Enqueue(SecureCodec.LeftRecord(peer.Id, SecureLeftReason.RelayStopping), output);
@@ -374,6 +441,7 @@ namespace McastCrypto.Protocol.Secure
                 AesGcm256.Create(memberToRelay),
                 AesGcm256.Create(relayToMember),
                 new ReplayWindow(options.ReplayWindowSize),
+                new PerSecondBudget(options.NacksPerSecond),
                 now,
                 now + options.PendingHandshakeTimeout);
             Array.Clear(memberToRelay, 0, memberToRelay.Length);
@@ -427,7 +495,7 @@ namespace McastCrypto.Protocol.Secure
             // Authenticated: only now does the datagram touch any state.
             peer.Window.Update(sequence);
             peer.LastSeen = now;
-            if (!SecureCodec.TryParseMemberPlaintext(plain!, out SecureMemberKind kind, out SecureFragment? fragment, out _, out reason))
+            if (!SecureCodec.TryParseMemberPlaintext(plain!, out SecureMemberKind kind, out SecureFragment? fragment, out _, out IReadOnlyList<SecureSequenceRange>? nack, out reason))
             {
                 Drops.Add(reason!);
                 return;
@@ -467,6 +535,9 @@ namespace McastCrypto.Protocol.Secure
                     // Answered with the current epoch whatever epoch it names: an outsider's forged GroupSealed
                     // can make a member ask for any epoch, and the answer must still repair a missed Rekey.
                     AnswerKey(peer, now, output);
+                    break;
+                case SecureMemberKind.Nack:
+                    OnNack(peer, nack!, now, output);
                     break;
             }
         }
@@ -511,22 +582,108 @@ namespace McastCrypto.Protocol.Secure
             return true;
         }
 
+        /// <summary>
+        /// A Data fragment of a current member, by its Q: the next one is taken (forwarded or refused),
+        /// then every held one that follows it; one that comes early is held; one already taken is a
+        /// Duplicate; one too far ahead is WindowExceeded. Whenever the member's next Q moved, an Ack
+        /// record follows its records.
+        /// </summary>
         private void OnData(Peer peer, SecureFragment fragment, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            int length = fragment.Payload.Length;
-            if (length > SecureCodec.FragmentCapacity(options.MaxDatagramBytes))
+            ulong q = fragment.Sequence;
+            if (q < peer.NextQ)
             {
-                Drops.Add("FragmentTooLarge");
+                // Sent again because the member missed the Ack (or replayed): not forwarded twice; the Ack again.
+                Drops.Add("Duplicate");
+                UnmovedAck(peer, now, output);
                 return;
             }
 
-            // Every fragment but the last carries the same number of bytes, so a fragment that is not the
-            // last tells the message's least length.
-            if (fragment.Count > maxFragments
+            if (q - peer.NextQ >= (ulong)options.MemberWindow)
+            {
+                Drops.Add("WindowExceeded");
+                return;
+            }
+
+            if (q > peer.NextQ)
+            {
+                if (peer.Early.ContainsKey(q))
+                {
+                    Drops.Add("Duplicate");
+                }
+                else if (heldBytes + fragment.Payload.Length > options.HoldBytes)
+                {
+                    Drops.Add("HoldLimit");
+                    return;
+                }
+                else
+                {
+                    peer.Early.Add(q, fragment);
+                    peer.EarlyBytes += fragment.Payload.Length;
+                    heldBytes += fragment.Payload.Length;
+                    heldFragments++;
+                }
+
+                // Tells the sender which fragment the relay still waits for.
+                UnmovedAck(peer, now, output);
+                return;
+            }
+
+            Take(peer, fragment, now, output);
+            peer.NextQ++;
+            while (peer.Early.TryGetValue(peer.NextQ, out SecureFragment? next))
+            {
+                peer.Early.Remove(peer.NextQ);
+                peer.EarlyBytes -= next.Payload.Length;
+                heldBytes -= next.Payload.Length;
+                heldFragments--;
+                Take(peer, next, now, output);
+                peer.NextQ++;
+            }
+
+            EnqueueAck(peer, output);
+        }
+
+        /// <summary>The fragment whose Q is the member's next: forwarded as a Data record, or refused (once per message id).</summary>
+        private void Take(Peer peer, SecureFragment fragment, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            int length = fragment.Payload.Length;
+            string? drop = null;
+            SecureRefusedReason why = SecureRefusedReason.TooLarge;
+            if (peer.RefusedDrop is not null && peer.RefusedMessageId == fragment.MessageId)
+            {
+                // The rest of a message refused already: refused too, without another record.
+                drop = peer.RefusedDrop;
+            }
+            else if (length > SecureCodec.FragmentCapacity(options.MaxDatagramBytes))
+            {
+                drop = "FragmentTooLarge";
+            }
+            else if (!SecureCodec.IsKnownContentType(fragment.ContentType))
+            {
+                drop = "UnsupportedContent";
+                why = SecureRefusedReason.UnsupportedContent;
+            }
+            else if (fragment.Count > maxFragments
                 || length > options.MaxMessageBytes
                 || (fragment.Index < fragment.Count - 1 && ((long)length * (fragment.Count - 1)) + 1 > options.MaxMessageBytes))
             {
-                Drops.Add("MessageTooLarge");
+                // Every fragment but the last carries the same number of bytes, so a fragment that is not the
+                // last tells the message's least length.
+                drop = "MessageTooLarge";
+            }
+
+            RemovePendingAck(peer);
+            if (drop is not null)
+            {
+                Drops.Add(drop);
+                if (peer.RefusedDrop is null || peer.RefusedMessageId != fragment.MessageId)
+                {
+                    peer.RefusedMessageId = fragment.MessageId;
+                    peer.RefusedDrop = drop;
+                    Enqueue(SecureCodec.RefusedRecord(peer.Id, fragment.MessageId, why), output);
+                }
+
                 return;
             }
 
@@ -567,6 +724,169 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
+        /// <summary>An Ack that does not move the member's next Q (a duplicate or an early fragment came): at most one per DuplicateAckInterval.</summary>
+        private void UnmovedAck(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (peer.LastUnmovedAck is not null && now - peer.LastUnmovedAck.Value < SecureDefaults.DuplicateAckInterval)
+            {
+                return;
+            }
+
+            peer.LastUnmovedAck = now;
+            EnqueueAck(peer, output);
+        }
+
+        /// <summary>Queues Ack (member, next Q), replacing an Ack of that member still in the batch: the newer says everything the older did.</summary>
+        private void EnqueueAck(Peer peer, ProtocolOutput<RelayEvent> output)
+        {
+            RemovePendingAck(peer);
+            byte[] record = SecureCodec.AckRecord(peer.Id, peer.NextQ);
+            Enqueue(record, output);
+            batchAcks[peer.Id] = record;
+        }
+
+        /// <summary>Takes the member's Ack out of the batch, if one waits there: a record of that member comes, and a newer Ack after it.</summary>
+        private void RemovePendingAck(Peer peer)
+        {
+            if (batchAcks.TryGetValue(peer.Id, out byte[]? pending))
+            {
+                batchAcks.Remove(peer.Id);
+                batch.Remove(pending);
+                batchBytes -= pending.Length;
+            }
+        }
+
+        /// <summary>
+        /// A Nack of a current member: within its rate, the numbers it asks for (at most
+        /// MaxRepairsPerNack, none above the latest R) are sent again at once as the stored bytes, in
+        /// ascending order, unless sent again less than RepairHoldoff ago; those no longer held are
+        /// reported in Unavailable records.
+        /// </summary>
+        private void OnNack(Peer peer, IReadOnlyList<SecureSequenceRange> ranges, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!peer.Nacks.TrySpend(now))
+            {
+                Drops.Add("NackRateLimited");
+                return;
+            }
+
+            if (retransmit.Latest is not ulong latest || ranges[0].First > latest)
+            {
+                // It asks for numbers the relay never used: not a loss, a broken or lying member.
+                Drops.Add("MalformedRecord");
+                return;
+            }
+
+            NacksReceived++;
+            int budget = SecureDefaults.MaxRepairsPerNack;
+            var gone = new List<SecureSequenceRange>();
+            foreach (SecureSequenceRange range in ranges)
+            {
+                for (ulong r = range.First; budget > 0 && r <= range.Last && r <= latest; r++, budget--)
+                {
+                    RetransmitBuffer.Entry? entry = retransmit.Find(r);
+                    if (entry is null)
+                    {
+                        AddNumber(gone, r);
+                    }
+                    else if (entry.LastRepair is not null && now - entry.LastRepair.Value < options.RepairHoldoff)
+                    {
+                        // Already on its way to everyone.
+                        RepairsSuppressed++;
+                    }
+                    else
+                    {
+                        entry.LastRepair = now;
+                        output.Datagrams.Add(entry.Datagram);
+                        RepairsSent++;
+                    }
+
+                    if (r == ulong.MaxValue)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            ReportUnavailable(gone, now, output);
+        }
+
+        /// <summary>Queues Unavailable records for the numbers asked for that are gone, leaving out those reported less than RepairHoldoff ago.</summary>
+        private void ReportUnavailable(List<SecureSequenceRange> gone, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            recentUnavailable.RemoveAll(u => now - u.At >= options.RepairHoldoff);
+            if (gone.Count == 0)
+            {
+                return;
+            }
+
+            var covered = recentUnavailable.Select(u => u.Range).OrderBy(u => u.First).ToList();
+            foreach (SecureSequenceRange range in gone)
+            {
+                foreach (SecureSequenceRange part in Subtract(range, covered))
+                {
+                    Enqueue(SecureCodec.UnavailableRecord(part), output);
+                    RepairsUnavailable += part.Length;
+                    recentUnavailable.Add((part, now));
+                }
+            }
+
+            if (recentUnavailable.Count > MaxRecentUnavailable)
+            {
+                // Only a memory to avoid saying the same twice in a few milliseconds: forgetting the oldest costs a repeat at most.
+                recentUnavailable.RemoveRange(0, recentUnavailable.Count - MaxRecentUnavailable);
+            }
+        }
+
+        /// <summary>Adds <paramref name="number"/> (above every number in the list) to the last range, or starts a new one.</summary>
+        private static void AddNumber(List<SecureSequenceRange> ranges, ulong number)
+        {
+            if (ranges.Count > 0)
+            {
+                SecureSequenceRange last = ranges[ranges.Count - 1];
+                if (last.Last + 1 == number && last.Length < SecureSequenceRange.MaxLength)
+                {
+                    ranges[ranges.Count - 1] = new SecureSequenceRange(last.First, last.Length + 1);
+                    return;
+                }
+            }
+
+            ranges.Add(new SecureSequenceRange(number, 1));
+        }
+
+        /// <summary>The parts of <paramref name="range"/> that none of <paramref name="covered"/> (sorted by first number) holds.</summary>
+        private static IEnumerable<SecureSequenceRange> Subtract(SecureSequenceRange range, List<SecureSequenceRange> covered)
+        {
+            ulong from = range.First;
+            ulong to = range.Last;
+            foreach (SecureSequenceRange c in covered)
+            {
+                if (c.Last < from)
+                {
+                    continue;
+                }
+
+                if (c.First > to)
+                {
+                    break;
+                }
+
+                if (c.First > from)
+                {
+                    yield return new SecureSequenceRange(from, (int)(c.First - from));
+                }
+
+                if (c.Last >= to)
+                {
+                    yield break;
+                }
+
+                from = c.Last + 1;
+            }
+
+            yield return new SecureSequenceRange(from, (int)(to - from + 1));
+        }
+
         private void Relayed(Peer sender, int bytes, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
             MessagesRelayed++;
@@ -596,6 +916,11 @@ namespace McastCrypto.Protocol.Secure
         private void Forget(Peer peer, DateTimeOffset now)
         {
             peers.Remove(peer.Id);
+            heldBytes -= peer.EarlyBytes;
+            heldFragments -= peer.Early.Count;
+            peer.Early.Clear();
+            peer.EarlyBytes = 0;
+            RemovePendingAck(peer);
             if (peer.Joined)
             {
                 currentCount--;
@@ -638,7 +963,8 @@ namespace McastCrypto.Protocol.Secure
             for (int start = 0; start < recipients.Count; start += perDatagram)
             {
                 var chunk = recipients.Skip(start).Take(perDatagram).ToList();
-                var parts = new List<byte[]> { SecureCodec.RekeyHeader(epoch, nextSequence++, chunk.Count) };
+                ulong sequence = nextSequence++;
+                var parts = new List<byte[]> { SecureCodec.RekeyHeader(epoch, sequence, chunk.Count) };
                 foreach (Peer peer in chunk)
                 {
                     ulong t = peer.NextRelaySequence++;
@@ -648,7 +974,9 @@ namespace McastCrypto.Protocol.Secure
 
                 byte[] unsigned = BigEndian.Concat(parts.ToArray());
                 byte[] signature = crypto.Sign(identity, SecureKeySchedule.RekeySignedData(groupAndPort, unsigned, unsigned.Length));
-                output.Datagrams.Add(SecureCodec.Datagram(TlvType.SecureRekey, unsigned, signature));
+                byte[] datagram = SecureCodec.Datagram(TlvType.SecureRekey, unsigned, signature);
+                output.Datagrams.Add(datagram);
+                Sent(sequence, datagram, heartbeatOnly: false);
             }
         }
 
@@ -666,6 +994,29 @@ namespace McastCrypto.Protocol.Secure
 
             batch.Add(record);
             batchBytes += record.Length;
+            batchOnlyHeartbeats = false;
+        }
+
+        /// <summary>Queues a Heartbeat record; a datagram of heartbeats alone does not restart the tail heartbeats.</summary>
+        private void EnqueueHeartbeat(ProtocolOutput<RelayEvent> output)
+        {
+            bool onlyHeartbeats = batch.Count == 0 || batchOnlyHeartbeats;
+            Enqueue(SecureCodec.HeartbeatRecord(), output);
+            batchOnlyHeartbeats = onlyHeartbeats;
+        }
+
+        /// <summary>
+        /// A group datagram went out under <paramref name="sequence"/>: kept for repairs and, unless it
+        /// holds only heartbeats, the tail heartbeats start again from TailHeartbeat.
+        /// </summary>
+        private void Sent(ulong sequence, byte[] datagram, bool heartbeatOnly)
+        {
+            retransmit.Add(sequence, datagram);
+            if (!heartbeatOnly)
+            {
+                tailDelay = options.TailHeartbeat;
+                nextTailHeartbeat = stepTime + tailDelay;
+            }
         }
 
         /// <summary>Seals the queued records into one GroupSealed under the current epoch, signs it, and sends it.</summary>
@@ -677,8 +1028,11 @@ namespace McastCrypto.Protocol.Secure
             }
 
             byte[] plain = BigEndian.Concat(batch.ToArray());
+            bool heartbeatOnly = batchOnlyHeartbeats;
             batch.Clear();
+            batchAcks.Clear();
             batchBytes = 0;
+            batchOnlyHeartbeats = true;
             if (groupAead is null)
             {
                 // Records are queued only while an epoch exists; nothing to seal them with is a bug, not an input.
@@ -690,7 +1044,9 @@ namespace McastCrypto.Protocol.Secure
             byte[] sealedRecords = crypto.Seal(groupAead, SecureKeySchedule.GroupNonce(epoch, sequence), plain, header);
             byte[] unsigned = BigEndian.Concat(header, sealedRecords);
             byte[] signature = crypto.Sign(identity, SecureKeySchedule.GroupSignedData(groupAndPort, unsigned, unsigned.Length));
-            output.Datagrams.Add(SecureCodec.Datagram(TlvType.SecureGroupSealed, unsigned, signature));
+            byte[] datagram = SecureCodec.Datagram(TlvType.SecureGroupSealed, unsigned, signature);
+            output.Datagrams.Add(datagram);
+            Sent(sequence, datagram, heartbeatOnly);
         }
 
         private uint NewMemberId()
@@ -770,6 +1126,7 @@ namespace McastCrypto.Protocol.Secure
                 AesGcm256 fromMember,
                 AesGcm256 toMember,
                 ReplayWindow window,
+                PerSecondBudget nacks,
                 DateTimeOffset now,
                 DateTimeOffset pendingUntil)
             {
@@ -780,6 +1137,7 @@ namespace McastCrypto.Protocol.Secure
                 FromMember = fromMember;
                 ToMember = toMember;
                 Window = window;
+                Nacks = nacks;
                 HelloAt = now;
                 LastSeen = now;
                 PendingUntil = pendingUntil;
@@ -816,6 +1174,25 @@ namespace McastCrypto.Protocol.Secure
             public DateTimeOffset? LastKeyAnswer { get; set; }
 
             public Dictionary<ulong, Tracked> Incomplete { get; } = new Dictionary<ulong, Tracked>();
+
+            /// <summary>Q of the member's next Data fragment to take: 0 at the Join.</summary>
+            public ulong NextQ { get; set; }
+
+            /// <summary>Fragments that came before the ones below them, by Q (at most MemberWindow ahead).</summary>
+            public SortedDictionary<ulong, SecureFragment> Early { get; } = new SortedDictionary<ulong, SecureFragment>();
+
+            public long EarlyBytes { get; set; }
+
+            /// <summary>When the last Ack that did not move NextQ was queued.</summary>
+            public DateTimeOffset? LastUnmovedAck { get; set; }
+
+            /// <summary>The last message refused (its Refused record went out) and the drop its fragments count; null before any.</summary>
+            public string? RefusedDrop { get; set; }
+
+            public ulong RefusedMessageId { get; set; }
+
+            /// <summary>The member's Nacks this second.</summary>
+            public PerSecondBudget Nacks { get; }
 
             public Queue<ulong> IncompleteOrder { get; } = new Queue<ulong>();
 

@@ -55,6 +55,27 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The size of the replay windows, in sequence numbers (a multiple of 64).</summary>
         public int ReplayWindowSize { get; set; } = SecureDefaults.ReplayWindowSize;
 
+        /// <summary>The most group datagrams kept to repair what members missed (1 to 1,048,576); the oldest go first (RetransmitEvicted).</summary>
+        public int RetransmitBufferSize { get; set; } = SecureDefaults.RetransmitBufferSize;
+
+        /// <summary>The most bytes of group datagrams kept to repair, at least one largest datagram.</summary>
+        public int RetransmitBufferBytes { get; set; } = SecureDefaults.RetransmitBufferBytes;
+
+        /// <summary>How far ahead of its next expected Q a member's fragments are held (1 to 65,536); further is WindowExceeded.</summary>
+        public int MemberWindow { get; set; } = SecureDefaults.MemberWindow;
+
+        /// <summary>The most bytes of fragments held early, all members together (0 or more); past it HoldLimit.</summary>
+        public int HoldBytes { get; set; } = SecureDefaults.RelayHoldBytes;
+
+        /// <summary>The most Nacks handled per member per second; past it NackRateLimited.</summary>
+        public int NacksPerSecond { get; set; } = SecureDefaults.NacksPerSecond;
+
+        /// <summary>How long after a repair the same datagram is not sent again (RepairsSuppressed); zero or more, under a second.</summary>
+        public TimeSpan RepairHoldoff { get; set; } = SecureDefaults.RepairHoldoff;
+
+        /// <summary>The quiet after a group datagram before the first tail heartbeat (then doubling up to the heartbeat interval); positive, under the keep-alive interval.</summary>
+        public TimeSpan TailHeartbeat { get; set; } = SecureDefaults.TailHeartbeat;
+
         /// <summary>
         /// The source of random bytes (nonces, member ids, group keys, and, when set, the ephemeral
         /// keys' scalars). Null: the system's cryptographic generator, and ephemeral keys from the
@@ -108,6 +129,40 @@ namespace McastCrypto.Protocol.Secure
             }
 
             SecureMemberOptions.ValidateWindow(ReplayWindowSize);
+            if (RetransmitBufferSize < 1 || RetransmitBufferSize > 1048576)
+            {
+                throw new ArgumentException("The retransmit buffer holds 1 to 1,048,576 datagrams.", nameof(RetransmitBufferSize));
+            }
+
+            if (RetransmitBufferBytes < MaxDatagramBytes)
+            {
+                throw new ArgumentException("The retransmit buffer must have room for at least one largest datagram (MaxDatagramBytes).", nameof(RetransmitBufferBytes));
+            }
+
+            if (MemberWindow < 1 || MemberWindow > 65536)
+            {
+                throw new ArgumentException("The member window must be 1 to 65,536 fragments.", nameof(MemberWindow));
+            }
+
+            if (HoldBytes < 0)
+            {
+                throw new ArgumentException("The bytes held for early fragments cannot be negative.", nameof(HoldBytes));
+            }
+
+            if (NacksPerSecond < 1)
+            {
+                throw new ArgumentException("The Nacks per second must be at least 1.", nameof(NacksPerSecond));
+            }
+
+            if (RepairHoldoff < TimeSpan.Zero || RepairHoldoff >= TimeSpan.FromSeconds(1))
+            {
+                throw new ArgumentException("The repair hold-off must be zero or more and under a second.", nameof(RepairHoldoff));
+            }
+
+            if (TailHeartbeat <= TimeSpan.Zero || TailHeartbeat >= KeepAliveInterval)
+            {
+                throw new ArgumentException("The tail heartbeat must be positive and under the keep-alive interval.", nameof(TailHeartbeat));
+            }
         }
     }
 }

@@ -24,7 +24,7 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
-        public void AMessageToSixteenMembersCostsTheRelayOneOpenOneSealOneSignatureAndOneDatagramPerFragment()
+        public void AMessageToSixteenMembersCostsTheRelayOneOpenOneSealOneSignatureAndOneDatagramPerFragmentAndOneForTheAckAfterFullOnes()
         {
             var net = Net(new SecureRelayOptions { HandshakesPerSourcePerSecond = 100 });
             var sender = net.AddMember("sender");
@@ -52,12 +52,14 @@ namespace McastCrypto.Tests.Protocol.Secure
 
                 net.Relay.Flush(net.Clock.Now, output);
 
+                // A full fragment fills its datagram: the Ack that follows the last one takes one more.
+                int datagrams = text.Length > 1271 ? fragments + 1 : fragments;
                 Assert.Equal(fragments, ops.Opens - opens);
-                Assert.Equal(fragments, ops.Seals - seals);
-                Assert.Equal(fragments, ops.Signatures - signatures);
+                Assert.Equal(datagrams, ops.Seals - seals);
+                Assert.Equal(datagrams, ops.Signatures - signatures);
                 Assert.Equal(0, ops.Verifications - verifications);
                 Assert.Equal(0, ops.KeyAgreements - agreements);
-                Assert.Equal(fragments, output.Datagrams.Count);
+                Assert.Equal(datagrams, output.Datagrams.Count);
                 Assert.All(output.Datagrams, d => Assert.True(SecureWire.Is(d, TlvType.SecureGroupSealed)));
                 var relayed = Assert.Single(output.Events);
                 Assert.Equal(RelayEventKind.Relayed, relayed.Kind);
@@ -278,14 +280,13 @@ namespace McastCrypto.Tests.Protocol.Secure
                 net.DeliverTo(net.Members[2], d, net.Relay.Self);
             }
 
-            net.Run(2);
-            Assert.Equal(net.Relay.Epoch, a.Member.Epoch);
             long epochBefore = b.Member.Epoch!.Value;
             Assert.True(epochBefore < net.Relay.Epoch);
 
-            net.Say(a, "can b read this?");
-            Assert.True(b.Member.Drops["UnknownEpoch"] >= 1);
+            // The relay's heartbeats after the join are of the new epoch: b cannot open them, asks for the key and gets it.
             net.Run(2);
+            Assert.Equal(net.Relay.Epoch, a.Member.Epoch);
+            Assert.True(b.Member.Drops["UnknownEpoch"] >= 1);
             Assert.Equal(net.Relay.Epoch, b.Member.Epoch);
             net.Say(a, "now?");
             Assert.Equal("now?", b.Messages.Last().Text);

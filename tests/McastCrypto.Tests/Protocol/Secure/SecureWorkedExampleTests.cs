@@ -119,7 +119,9 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(groupNonce.Take(4).Concat(groupNonce.Skip(4)), group.Skip(1).Take(12));
             byte[] records = Open(Example.GroupKey, groupNonce, group, 13, group.Length - 13 - 64, group.Take(13).ToArray());
             byte[] body = Concat(Example.MemberIdBytes, new byte[8], Example.MessageId, position, Encoding.UTF8.GetBytes(Example.Text));
-            Assert.Equal(Concat(new byte[] { 1, 0, (byte)body.Length }, body), records);
+            // The Data record, then the Ack record that says the relay holds the member's fragments below Q = 1.
+            byte[] ack = Concat(new byte[] { 6, 0, 12 }, Example.MemberIdBytes, new byte[] { 0, 0, 0, 0, 0, 0, 0, 1 });
+            Assert.Equal(Concat(new byte[] { 1, 0, (byte)body.Length }, body, ack), records);
             Assert.True(relayKey.Verify(Concat(Ascii("mcast-secure-v1 group"), gp, group.Take(group.Length - 64).ToArray()), group.Skip(group.Length - 64).ToArray()));
         }
 
@@ -303,7 +305,7 @@ namespace McastCrypto.Tests.Protocol.Secure
                     Fields("Rekey", Rekey, ("version", 1), ("E' = 1", 4), ("R = 0", 8), ("c = 1", 1), ("entry: M", 4), ("entry: T = 0", 8), ("entry: sealed key", 32), ("entry: tag", 16), ("signature", 64)),
                     Fields("GroupSealed, Joined and Roster", GroupJoined, ("version", 1), ("E = 1", 4), ("R = 1", 8), ("sealed records", GroupJoined.Length - 4 - 13 - 16 - 64), ("tag", 16), ("signature", 64)),
                     Fields("Data, MemberSealed", Data, ("version", 1), ("M", 4), ("S = 1", 8), ("sealed plaintext", Data.Length - 4 - 13 - 16), ("tag", 16)),
-                    Fields("GroupSealed, the Data record", GroupData, ("version", 1), ("E = 1", 4), ("R = 2", 8), ("sealed record", GroupData.Length - 4 - 13 - 16 - 64), ("tag", 16), ("signature", 64)),
+                    Fields("GroupSealed, the Data and Ack records", GroupData, ("version", 1), ("E = 1", 4), ("R = 2", 8), ("sealed records", GroupData.Length - 4 - 13 - 16 - 64), ("tag", 16), ("signature", 64)),
                 };
                 return blocks;
             }
