@@ -245,6 +245,9 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>Members the relay announced (Joined, Roster) and that have not left.</summary>
         public IReadOnlyCollection<MemberIdentity> KnownMembers => known.Values.ToList();
 
+        /// <summary>When set, the draw in [0, 1) that places each Nack timer within NackDelay, for tests that order members' timers.</summary>
+        internal Func<double>? NackDrawForTests { get; set; }
+
         /// <summary>The current epoch and its key, for tests that play an insider who holds it.</summary>
         internal (uint Epoch, AesGcm256 Key)? CurrentGroupKey => groupAead is null ? null : (epoch, groupAead);
 
@@ -725,6 +728,7 @@ namespace McastCrypto.Protocol.Secure
             if (!stream.Started)
             {
                 stream.Start(r, null);
+                senders.StreamStart = r;
             }
             else
             {
@@ -1037,6 +1041,11 @@ namespace McastCrypto.Protocol.Secure
                             return;
                         }
 
+                        if (joined!.MemberId != memberId)
+                        {
+                            senders.OnJoined(r, joined.MemberId);
+                        }
+
                         break;
                     case SecureGroupKind.Left:
                         if (!SecureCodec.TryParseLeft(plain, at, length, out uint leftId, out SecureLeftReason leftReason, out reason))
@@ -1074,7 +1083,9 @@ namespace McastCrypto.Protocol.Secure
                     case SecureGroupKind.Refused:
                         if (SecureCodec.TryParseRefused(plain, at, length, out uint refused, out ulong refusedId, out _, out _) && refused != memberId)
                         {
-                            senders.OnRefused(refused, refusedId);
+                            var found = new List<SenderStreamEvent>();
+                            senders.OnRefused(refused, refusedId, found);
+                            Deliver(found, now, output);
                         }
 
                         reason = null;
@@ -1247,7 +1258,7 @@ namespace McastCrypto.Protocol.Secure
                 NackRetryMax = options.NackRetryMax,
                 RepairTimeout = options.RepairTimeout,
             },
-            jitter.NextDouble);
+            () => NackDrawForTests?.Invoke() ?? jitter.NextDouble());
 
         private SendWindow NewSendWindow() => new SendWindow(new SendWindowOptions
         {

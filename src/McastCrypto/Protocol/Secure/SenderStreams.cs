@@ -80,9 +80,14 @@ namespace McastCrypto.Protocol.Secure
 
                 if (q > expected)
                 {
-                    ReportLoss(sender, r, q - expected, fragment, lossReason, events);
+                    Jump(sender, r, q - expected, fragment, lossReason, events);
                     lossBefore = true;
                 }
+            }
+            else if (lossReason(sender.LastR, r) is string reason)
+            {
+                UnknownLoss(sender, reason, events);
+                lossBefore = true;
             }
 
             sender.ExpectedQ = q + 1;
@@ -102,7 +107,12 @@ namespace McastCrypto.Protocol.Secure
 
             if (sender.ExpectedQ is ulong expected && nextQ > expected)
             {
-                ReportLoss(sender, r, nextQ - expected, null, lossReason, events);
+                Jump(sender, r, nextQ - expected, null, lossReason, events);
+                sender.LossPending = true;
+            }
+            else if (sender.ExpectedQ is null && lossReason(sender.LastR, r) is string reason)
+            {
+                UnknownLoss(sender, reason, events);
                 sender.LossPending = true;
             }
 
@@ -112,15 +122,41 @@ namespace McastCrypto.Protocol.Secure
             }
 
             sender.LastR = r;
-            sender.Refused = null;
         }
 
-        /// <summary>A Refused record of another member, in R order: the Q it consumed will show as a gap, for this reason.</summary>
-        public void OnRefused(uint senderId, ulong messageId)
+        /// <summary>
+        /// A Refused record of another member, in R order: the message is lost for every member, reported
+        /// at once as a Gap (its fragment count is not known here). The Q numbers it consumed, which the
+        /// sender's next records skip, are that message's: they are counted, not reported again.
+        /// </summary>
+        public void OnRefused(uint senderId, ulong messageId, List<SenderStreamEvent> events)
         {
-            if (senders.TryGetValue(senderId, out Sender? sender) && sender.ExpectedQ is not null)
+            Sender? sender = Get(senderId);
+            if (sender is null || sender.Refused == messageId)
             {
-                sender.Refused ??= messageId;
+                return;
+            }
+
+            sender.Refused = messageId;
+            sender.LossPending = true;
+            Gaps++;
+            events.Add(SenderStreamEvent.Gap(sender.Id, 0, 1, messageId, GapReasons.Refused));
+        }
+
+        /// <summary>The R of the first datagram of this member's stream: a sender first seen later may have lost something given up since.</summary>
+        public ulong StreamStart { get; set; }
+
+        /// <summary>
+        /// The sender joined (its Joined record, in R order, after this member's stream began): its data
+        /// stream starts at Q 0, so even a loss of its very first fragments shows.
+        /// </summary>
+        public void OnJoined(ulong r, uint senderId)
+        {
+            Sender? sender = Get(senderId);
+            if (sender is not null && sender.ExpectedQ is null)
+            {
+                sender.ExpectedQ = 0;
+                sender.LastR = r;
             }
         }
 
@@ -159,9 +195,34 @@ namespace McastCrypto.Protocol.Secure
                 return null;
             }
 
-            sender = new Sender(id);
+            sender = new Sender(id) { LastR = StreamStart };
             senders.Add(id, sender);
             return sender;
+        }
+
+        /// <summary>
+        /// The sender's next Q is <paramref name="lost"/> past the one expected: the relay refused them (a
+        /// Refused record reported that already), or they were lost.
+        /// </summary>
+        private void Jump(Sender sender, ulong r, ulong lost, SecureFragment? next, Func<ulong, ulong, string?> lossReason, List<SenderStreamEvent> events)
+        {
+            if (sender.Refused is not null && sender.Assembly is null && lossReason(sender.LastR, r) is null)
+            {
+                LostFragments += lost > long.MaxValue ? long.MaxValue : (long)lost;
+                return;
+            }
+
+            ReportLoss(sender, r, lost, next, lossReason, events);
+        }
+
+        /// <summary>
+        /// A sender seen for the first time after numbers were given up: whether they carried its
+        /// fragments cannot be known (its Q before was never seen), so the Gap says so, with no counts.
+        /// </summary>
+        private void UnknownLoss(Sender sender, string reason, List<SenderStreamEvent> events)
+        {
+            Gaps++;
+            events.Add(SenderStreamEvent.Gap(sender.Id, 0, 0, null, reason));
         }
 
         /// <summary>
@@ -177,14 +238,12 @@ namespace McastCrypto.Protocol.Secure
                 sender.Assembly = null;
             }
 
-            string reason = sender.Refused is not null
-                ? GapReasons.Refused
-                : lossReason(sender.LastR, r) ?? GapReasons.NotRepaired;
+            string reason = lossReason(sender.LastR, r) ?? GapReasons.NotRepaired;
 
             // Message ids grow by one per message of a sender: the first touched is the one being
             // assembled, else the one after the last seen; the last touched is the next fragment's
             // own message (when it does not start it) or the one before.
-            ulong? first = discarded?.Id ?? sender.Refused ?? (sender.LastMessageId is ulong last ? unchecked(last + 1) : (ulong?)null);
+            ulong? first = discarded?.Id ?? (sender.LastMessageId is ulong last ? unchecked(last + 1) : (ulong?)null);
             long messages;
             if (next is not null && first is ulong from)
             {
@@ -341,7 +400,7 @@ namespace McastCrypto.Protocol.Secure
             /// <summary>The id of the last message whose fragment was seen.</summary>
             public ulong? LastMessageId { get; set; }
 
-            /// <summary>A message of this sender the relay refused since its last Data or Ack record.</summary>
+            /// <summary>The last message of this sender the relay refused, until its next Data record: the Q numbers skipped meanwhile are that message's.</summary>
             public ulong? Refused { get; set; }
         }
 

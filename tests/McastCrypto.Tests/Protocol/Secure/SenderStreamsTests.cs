@@ -136,9 +136,75 @@ namespace McastCrypto.Tests.Protocol.Secure
         {
             SenderStreams streams = Streams();
             ulong q = Message(streams, X, 0, 100, "a");
-            streams.OnRefused(X, 101);
+            streams.OnRefused(X, 101, events);
+            Assert.Equal(new[] { "msg 10 100 a", "gap 10 0/1 101 " + GapReasons.Refused }, Shown());
+
+            // The Q numbers it consumed come as the sender's next Acks (one per relay step): counted, not reported again.
+            streams.OnAck(++r, X, q + 1, LossReason, events);
             streams.OnAck(++r, X, q + 2, LossReason, events);
-            Assert.Equal(new[] { "msg 10 100 a", "gap 10 2/1 101 " + GapReasons.Refused }, Shown());
+            streams.OnRefused(X, 101, events);
+            Message(streams, X, q + 2, 102, "c");
+            Assert.Equal(new[] { "msg 10 100 a", "gap 10 0/1 101 " + GapReasons.Refused, "msg 10 102 c" }, Shown());
+            Assert.Equal((1L, 2L), (streams.Gaps, streams.LostFragments));
+        }
+
+        [Fact]
+        public void ALossAfterARefusalIsStillReportedWithItsOwnReason()
+        {
+            SenderStreams streams = Streams();
+            ulong q = Message(streams, X, 0, 100, "a");
+            streams.OnRefused(X, 101, events);
+            losses[(r + 1, r + 1)] = GapReasons.Unavailable;
+            r++;
+            Data(streams, Fragment(X, q + 3, 103, 0, 1, "d"));
+            Assert.Equal(new[] { "msg 10 100 a", "gap 10 0/1 101 " + GapReasons.Refused, "gap 10 3/2 101 " + GapReasons.Unavailable, "msg 10 103 d" }, Shown());
+        }
+
+        [Fact]
+        public void ASenderFirstSeenAfterNumbersWereGivenUpGetsAGapWithoutCounts()
+        {
+            SenderStreams streams = Streams();
+            streams.StreamStart = r;
+            losses[(r + 1, r + 1)] = GapReasons.NotRepaired;
+            r++;
+            Data(streams, Fragment(X, 40, 100, 0, 1, "a"));
+            Data(streams, Fragment(Y, 9, 200, 1, 2, "b"));
+            Assert.Equal(new[] { "gap 10 0/0 ? " + GapReasons.NotRepaired, "msg 10 100 a", "gap 11 0/0 ? " + GapReasons.NotRepaired }, Shown());
+
+            // Y's message under way is part of that possible loss, not a mid-message join.
+            Assert.Equal(0, drops["JoinedMidMessage"]);
+
+            // Without anything given up before, a sender first seen is just that.
+            var quiet = Streams();
+            quiet.StreamStart = r;
+            quiet.OnData(++r, Fragment(X, 40, 100, 0, 1, "a"), LossReason, events);
+            Assert.Equal("msg 10 100 a", Shown().Last());
+        }
+
+        [Fact]
+        public void ARefusalBeforeTheSendersQIsKnownIsAGapOfUnknownSize()
+        {
+            SenderStreams streams = Streams();
+            streams.OnRefused(X, 100, events);
+            streams.OnAck(++r, X, 3, LossReason, events);
+            Assert.Equal(new[] { "gap 10 0/1 100 " + GapReasons.Refused }, Shown());
+            Message(streams, X, 3, 101, "b");
+            Assert.Equal("msg 10 101 b", Shown().Last());
+            Assert.Equal(0, drops["JoinedMidMessage"]);
+        }
+
+        [Fact]
+        public void ASenderThatJoinedIsExpectedFromQZeroSoItsFirstLossShows()
+        {
+            SenderStreams streams = Streams();
+            streams.OnJoined(++r, X);
+            Data(streams, Fragment(X, 2, 102, 0, 1, "c"));
+            Assert.Equal(new[] { "gap 10 2/1 ? " + GapReasons.NotRepaired, "msg 10 102 c" }, Shown());
+
+            // A Joined seen again changes nothing.
+            streams.OnJoined(++r, X);
+            Message(streams, X, 3, 103, "d");
+            Assert.Single(events, e => e.IsGap);
         }
 
         [Fact]
