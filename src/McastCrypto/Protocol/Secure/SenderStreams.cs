@@ -80,8 +80,13 @@ namespace McastCrypto.Protocol.Secure
 
                 if (q > expected)
                 {
+                    sender.Reported = null;
                     Jump(sender, r, q - expected, fragment, lossReason, events);
                     lossBefore = true;
+                }
+                else if (sender.Reported is not null)
+                {
+                    Supplement(sender, fragment, events);
                 }
             }
             else if (lossReason(sender.LastR, r) is string reason)
@@ -262,6 +267,33 @@ namespace McastCrypto.Protocol.Secure
             Gaps++;
             LostFragments += fragments;
             events.Add(SenderStreamEvent.Gap(sender.Id, fragments, messages, first, reason));
+            if (next is null && first is ulong known)
+            {
+                // Seen in an Ack: how many messages the fragments held shows only at the sender's next Data.
+                ulong through = unchecked(known + (ulong)(messages - 1));
+                sender.LastMessageId = through;
+                sender.Reported = new ReportedLoss(through, fragments - messages, reason);
+            }
+        }
+
+        /// <summary>
+        /// The first Data after a loss seen in an Ack: if its message id shows more messages touched than
+        /// the Gap said, one more Gap names them (its fragments were counted with the first).
+        /// </summary>
+        private void Supplement(Sender sender, SecureFragment next, List<SenderStreamEvent> events)
+        {
+            ReportedLoss reported = sender.Reported!;
+            sender.Reported = null;
+            ulong from = unchecked(reported.Through + 1);
+            ulong to = next.Index > 0 ? next.MessageId : unchecked(next.MessageId - 1);
+            long extra = unchecked((long)(to - from)) + 1;
+            if (extra < 1 || extra > reported.Spare)
+            {
+                return;
+            }
+
+            Gaps++;
+            events.Add(SenderStreamEvent.Gap(sender.Id, 0, extra, from, reported.Reason));
         }
 
         private void Place(Sender sender, SecureFragment fragment, bool lossBefore, List<SenderStreamEvent> events)
@@ -400,8 +432,29 @@ namespace McastCrypto.Protocol.Secure
             /// <summary>The id of the last message whose fragment was seen.</summary>
             public ulong? LastMessageId { get; set; }
 
+            /// <summary>A loss seen in an Ack, until the sender's next Data: the last message id its Gap named.</summary>
+            public ReportedLoss? Reported { get; set; }
+
             /// <summary>The last message of this sender the relay refused, until its next Data record: the Q numbers skipped meanwhile are that message's.</summary>
             public ulong? Refused { get; set; }
+        }
+
+        private sealed class ReportedLoss
+        {
+            public ReportedLoss(ulong through, long spare, string reason)
+            {
+                Through = through;
+                Spare = spare;
+                Reason = reason;
+            }
+
+            /// <summary>The last message id the Gap named.</summary>
+            public ulong Through { get; }
+
+            /// <summary>Lost fragments beyond one per message named: the most further messages they can have held.</summary>
+            public long Spare { get; }
+
+            public string Reason { get; }
         }
 
         private sealed class Assembly

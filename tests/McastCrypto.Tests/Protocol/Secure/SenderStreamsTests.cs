@@ -122,6 +122,31 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void WhenAnAckShowedTheLossTheNextDataNamesTheOtherMessagesItTouched()
+        {
+            SenderStreams streams = Streams();
+            Message(streams, X, 0, 100, "a");
+
+            // Q 1 to 4 lost (messages 101, 102, 103 of 1, 1 and 2 fragments); an Ack shows it, then 104 comes.
+            streams.OnAck(++r, X, 5, LossReason, events);
+            Message(streams, X, 5, 104, "e");
+            Assert.Equal(
+                new[] { "msg 10 100 a", "gap 10 4/1 101 " + GapReasons.NotRepaired, "gap 10 0/2 102 " + GapReasons.NotRepaired, "msg 10 104 e" },
+                Shown());
+            Assert.Equal((2L, 4L), (streams.Gaps, streams.LostFragments));
+        }
+
+        [Fact]
+        public void WhenTheAckShowedTheWholeLossNoSecondGapFollows()
+        {
+            SenderStreams streams = Streams();
+            Data(streams, Fragment(X, 0, 100, 0, 3, "a"));
+            streams.OnAck(++r, X, 3, LossReason, events);
+            Message(streams, X, 3, 101, "b");
+            Assert.Equal(new[] { "gap 10 2/1 100 " + GapReasons.NotRepaired, "msg 10 101 b" }, Shown());
+        }
+
+        [Fact]
         public void AnAckSeenFirstSetsTheExpectedQ()
         {
             SenderStreams streams = Streams();
