@@ -80,7 +80,6 @@ namespace McastCrypto.Protocol.Secure
 
                 if (q > expected)
                 {
-                    sender.Reported = null;
                     Jump(sender, r, q - expected, fragment, lossReason, events);
                     lossBefore = true;
                 }
@@ -231,11 +230,19 @@ namespace McastCrypto.Protocol.Secure
         }
 
         /// <summary>
-        /// Fragments [expectedQ, expectedQ + <paramref name="lost"/>) of a sender will never come: the
-        /// message being assembled goes, and one Gap says how many fragments and messages, and why.
+        /// Fragments [expectedQ, expectedQ + <paramref name="lost"/>) of a sender will never come. The
+        /// message being assembled goes; one Gap names the messages touched that no Gap named before,
+        /// and why. Message ids grow by one per message of a sender, so the messages touched run from
+        /// the one after the last accounted for (delivered, reported, or being skipped) to the next
+        /// fragment's own message (when it does not start it) or the one before. Seen in an Ack (no next
+        /// fragment), the Gap names the first message touched; the sender's next Data tells how many
+        /// more there were (<see cref="Supplement"/>).
         /// </summary>
         private void ReportLoss(Sender sender, ulong r, ulong lost, SecureFragment? next, Func<ulong, ulong, string?> lossReason, List<SenderStreamEvent> events)
         {
+            long fragments = lost > long.MaxValue ? long.MaxValue : (long)lost;
+            LostFragments += fragments;
+            string reason = lossReason(sender.LastR, r) ?? GapReasons.NotRepaired;
             Assembly? discarded = sender.Assembly;
             if (discarded is not null)
             {
@@ -243,37 +250,85 @@ namespace McastCrypto.Protocol.Secure
                 sender.Assembly = null;
             }
 
-            string reason = lossReason(sender.LastR, r) ?? GapReasons.NotRepaired;
-
-            // Message ids grow by one per message of a sender: the first touched is the one being
-            // assembled, else the one after the last seen; the last touched is the next fragment's
-            // own message (when it does not start it) or the one before.
-            ulong? first = discarded?.Id ?? (sender.LastMessageId is ulong last ? unchecked(last + 1) : (ulong?)null);
-            long messages;
-            if (next is not null && first is ulong from)
+            // The message the lost fragments may continue, already accounted for, and how many of its fragments were still to come.
+            ulong? accounted = sender.LastMessageId;
+            long rest = 0;
+            if (discarded is null && sender.SkippingId is ulong skipping)
             {
-                ulong to = next.Index > 0 ? next.MessageId : unchecked(next.MessageId - 1);
-                long span = unchecked((long)(to - from));
-                messages = span >= 0 && span < long.MaxValue ? span + 1 : 1;
+                rest = sender.SkippingRemaining;
             }
-            else
+            else if (discarded is null && sender.Reported is not null)
             {
-                messages = (discarded is not null ? 1 : 0) + (next is not null && next.Index > 0 && next.MessageId != discarded?.Id ? 1 : 0);
-                first ??= next is not null && next.Index > 0 ? next.MessageId : (ulong?)null;
+                rest = long.MaxValue;
             }
 
-            long fragments = lost > long.MaxValue ? long.MaxValue : (long)lost;
-            messages = Math.Max(1, Math.Min(messages, fragments));
+            ulong? first = discarded?.Id ?? (accounted is ulong last ? unchecked(last + 1) : (ulong?)null);
+            if (next is not null)
+            {
+                // Fragments of an earlier loss seen in an Ack may have held the first messages named here.
+                long carry = sender.Reported?.Spare ?? 0;
+                sender.Reported = null;
+                long messages;
+                if (first is ulong from)
+                {
+                    ulong to = next.Index > 0 ? next.MessageId : unchecked(next.MessageId - 1);
+                    long span = unchecked((long)(to - from));
+                    messages = span < -1 || span == long.MaxValue ? 1 : span + 1;
+                }
+                else
+                {
+                    // Nothing of this sender was seen before: the messages before the next fragment's are unknown.
+                    messages = next.Index > 0 ? 1 : 0;
+                    first = next.Index > 0 ? next.MessageId : (ulong?)null;
+                }
+
+                if (messages <= 0 && discarded is null && first is not null)
+                {
+                    // Only the rest of a message already reported (or being skipped): counted, nothing new to name.
+                    return;
+                }
+
+                Emit(sender, fragments, Math.Max(1, Math.Min(messages, fragments + carry)), first, reason, events);
+                return;
+            }
+
+            // Seen in an Ack.
+            if (discarded is null && lost <= (ulong)rest)
+            {
+                if (sender.Reported is ReportedLoss pending)
+                {
+                    // More of a loss already reported, whose extent the next Data will tell.
+                    sender.Reported = new ReportedLoss(pending.Through, pending.Spare + fragments, pending.Reason);
+                }
+                else
+                {
+                    // The rest of the message being skipped, reported already.
+                    sender.SkippingRemaining -= fragments;
+                }
+
+                return;
+            }
+
+            long spare = discarded is not null
+                ? fragments - (discarded.Count - discarded.NextIndex)
+                : fragments - rest - 1;
+            if (discarded is null && sender.SkippingId is not null)
+            {
+                sender.SkippingId = null;
+            }
+
+            Emit(sender, fragments, 1, first, reason, events);
+            if (first is ulong known)
+            {
+                sender.LastMessageId = known;
+                sender.Reported = new ReportedLoss(known, Math.Max(0, spare), reason);
+            }
+        }
+
+        private void Emit(Sender sender, long fragments, long messages, ulong? first, string reason, List<SenderStreamEvent> events)
+        {
             Gaps++;
-            LostFragments += fragments;
             events.Add(SenderStreamEvent.Gap(sender.Id, fragments, messages, first, reason));
-            if (next is null && first is ulong known)
-            {
-                // Seen in an Ack: how many messages the fragments held shows only at the sender's next Data.
-                ulong through = unchecked(known + (ulong)(messages - 1));
-                sender.LastMessageId = through;
-                sender.Reported = new ReportedLoss(through, fragments - messages, reason);
-            }
         }
 
         /// <summary>
@@ -292,8 +347,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            Gaps++;
-            events.Add(SenderStreamEvent.Gap(sender.Id, 0, extra, from, reported.Reason));
+            Emit(sender, 0, extra, from, reported.Reason, events);
         }
 
         private void Place(Sender sender, SecureFragment fragment, bool lossBefore, List<SenderStreamEvent> events)
@@ -321,6 +375,7 @@ namespace McastCrypto.Protocol.Secure
             sender.LastMessageId = fragment.MessageId;
             if (fragment.Index > 0)
             {
+                sender.SkippingRemaining = fragment.Count - fragment.Index - 1;
                 if (sender.SkippingId != fragment.MessageId)
                 {
                     sender.SkippingId = fragment.MessageId;
@@ -353,6 +408,7 @@ namespace McastCrypto.Protocol.Secure
                 drops.Add(limit);
                 Discard(sender, null);
                 sender.SkippingId = assembly.Count > fragment.Index + 1 ? assembly.Id : (ulong?)null;
+                sender.SkippingRemaining = assembly.Count - fragment.Index - 1;
                 Gaps++;
                 LostFragments += assembly.Count;
                 events.Add(SenderStreamEvent.Gap(sender.Id, assembly.Count, 1, assembly.Id, limit == "MessageTooLarge" ? GapReasons.MessageTooLarge : GapReasons.ReassemblyLimit));
@@ -425,6 +481,9 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>A message whose later fragments are skipped (its start was missed or lost).</summary>
             public ulong? SkippingId { get; set; }
+
+            /// <summary>How many fragments of the message skipped were still to come after the last seen.</summary>
+            public long SkippingRemaining { get; set; }
 
             /// <summary>An Ack showed a loss: a message already under way is the loss's, not a mid-message join.</summary>
             public bool LossPending { get; set; }
