@@ -631,6 +631,57 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(1, net.Relay.RepairsSent);
         }
 
+        // ------------------------------------------------------------------ settings
+
+        [Fact]
+        public void TheMembersDefaultsAreTheContracts()
+        {
+            var o = new SecureMemberOptions();
+            Assert.Equal(
+                (64 * 1024 * 1024, 8192, 8192, 16L * 1024 * 1024, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)),
+                (o.MaxMessageBytes, o.ReceiveWindow, o.HoldLimit, o.HoldBytes, o.NackDelay, o.NackRetry, o.NackRetryMax, o.RepairTimeout));
+            Assert.Equal(
+                (256, 1024, 256L * 1024 * 1024, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 256L * 1024 * 1024),
+                (o.SendWindow, o.SendBufferMessages, o.SendBufferBytes, o.InitialRetransmit, o.MinRetransmit, o.MaxRetransmit, o.AckTimeout, o.ReassemblyBytes));
+        }
+
+        [Theory]
+        [InlineData("ReceiveWindow")]
+        [InlineData("HoldLimit")]
+        [InlineData("HoldBytes")]
+        [InlineData("NackDelay")]
+        [InlineData("NackRetry")]
+        [InlineData("NackRetryMax")]
+        [InlineData("RepairTimeout")]
+        [InlineData("SendWindow")]
+        [InlineData("SendBufferMessages")]
+        [InlineData("SendBufferBytes")]
+        [InlineData("InitialRetransmit")]
+        [InlineData("AckTimeout")]
+        [InlineData("ReassemblyBytes")]
+        public void AnOutOfRangeReliabilitySettingIsRefusedByName(string name)
+        {
+            var o = new SecureMemberOptions();
+            switch (name)
+            {
+                case "ReceiveWindow": o.ReceiveWindow = 63; break;
+                case "HoldLimit": o.HoldLimit = 0; break;
+                case "HoldBytes": o.HoldBytes = 0; break;
+                case "NackDelay": o.NackDelay = TimeSpan.FromTicks(-1); break;
+                case "NackRetry": o.NackRetry = TimeSpan.Zero; break;
+                case "NackRetryMax": o.NackRetryMax = TimeSpan.FromMilliseconds(5); break;
+                case "RepairTimeout": o.RepairTimeout = TimeSpan.Zero; break;
+                case "SendWindow": o.SendWindow = 0; break;
+                case "SendBufferMessages": o.SendBufferMessages = 0; break;
+                case "SendBufferBytes": o.SendBufferBytes = 0; break;
+                case "InitialRetransmit": o.InitialRetransmit = TimeSpan.FromMilliseconds(5); break;
+                case "AckTimeout": o.AckTimeout = TimeSpan.Zero; break;
+                case "ReassemblyBytes": o.ReassemblyBytes = 0; break;
+            }
+
+            Assert.Equal(name, Assert.Throws<ArgumentException>(() => o.Validate()).ParamName);
+        }
+
         private static void BitConverterWrite(byte[] bytes, int at, ulong value)
         {
             for (int i = 7; i >= 0; i--)
