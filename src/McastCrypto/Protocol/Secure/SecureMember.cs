@@ -1077,8 +1077,6 @@ namespace McastCrypto.Protocol.Secure
                             senders.OnAck(r, acked, nextQ, stream.LossReason, found);
                             Deliver(found, now, output);
                         }
-
-                        reason = null;
                         break;
                     case SecureGroupKind.Refused:
                         if (SecureCodec.TryParseRefused(plain, at, length, out uint refused, out ulong refusedId, out _, out _) && refused != memberId)
@@ -1087,8 +1085,6 @@ namespace McastCrypto.Protocol.Secure
                             senders.OnRefused(refused, refusedId, found);
                             Deliver(found, now, output);
                         }
-
-                        reason = null;
                         break;
                     case SecureGroupKind.Unavailable:
                         // Handled on arrival.
