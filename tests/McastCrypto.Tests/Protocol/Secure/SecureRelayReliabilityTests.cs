@@ -411,6 +411,28 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.True(repairs.Select(SecureWire.SequenceOf).SequenceEqual(repairs.Select(SecureWire.SequenceOf).OrderBy(r => r)));
         }
 
+        [Fact]
+        public void TheRetransmitBufferHoldsConsecutiveNumbersWithinBothBoundsOldestOutFirst()
+        {
+            var buffer = new RetransmitBuffer(3, 100);
+            Assert.Null(buffer.Latest);
+            Assert.Null(buffer.Oldest);
+            buffer.Add(7, new byte[10]);
+            buffer.Add(8, new byte[10]);
+            Assert.Throws<InvalidOperationException>(() => buffer.Add(10, new byte[1]));
+            Assert.Throws<InvalidOperationException>(() => buffer.Add(8, new byte[1]));
+            buffer.Add(9, new byte[10]);
+            buffer.Add(10, new byte[10]);
+            Assert.Equal((3, 30L, 1L, (ulong?)8, (ulong?)10), (buffer.Count, buffer.Bytes, buffer.Evicted, buffer.Oldest, buffer.Latest));
+            Assert.Null(buffer.Find(7));
+            Assert.NotNull(buffer.Find(8));
+
+            // 85 bytes more: only it and the newest before it fit in 100.
+            buffer.Add(11, new byte[85]);
+            Assert.Equal((2, 95L, 3L, (ulong?)10), (buffer.Count, buffer.Bytes, buffer.Evicted, buffer.Oldest));
+            Assert.Null(buffer.Find(12));
+        }
+
         // ------------------------------------------------------------------ tail heartbeats and the deadline
 
         [Fact]
