@@ -101,6 +101,66 @@ namespace McastCrypto.Protocol.Secure
         /// </summary>
         public const int FragmentOverhead = 129;
 
+        // ------------------------------------------------------------------ member: reliable delivery
+
+        /// <summary>How many relay sequence numbers a member tracks from the lowest it misses: 8,192.</summary>
+        public const int ReceiveWindow = 8192;
+
+        /// <summary>The most group datagrams a member holds while it waits for the numbers below them: 8,192.</summary>
+        public const int HoldLimit = 8192;
+
+        /// <summary>The most bytes of held datagrams: 16 MiB.</summary>
+        public const long HoldBytes = 16L * 1024 * 1024;
+
+        /// <summary>The longest random wait before a member asks for a number it misses: 2 ms.</summary>
+        public static readonly TimeSpan NackDelay = TimeSpan.FromMilliseconds(2);
+
+        /// <summary>How long a member waits after asking before it asks again (doubling per ask): first 10 ms.</summary>
+        public static readonly TimeSpan NackRetry = TimeSpan.FromMilliseconds(10);
+
+        /// <summary>The longest wait between two asks for one number: 1 s.</summary>
+        public static readonly TimeSpan NackRetryMax = TimeSpan.FromSeconds(1);
+
+        /// <summary>How long after a member noticed a missing number it gives it up: 5 s.</summary>
+        public static readonly TimeSpan RepairTimeout = TimeSpan.FromSeconds(5);
+
+        /// <summary>The most fragments a member has sent and the relay not yet acknowledged: 256.</summary>
+        public const int SendWindow = 256;
+
+        /// <summary>The most messages queued or waiting for the relay's acknowledgement: 1,024.</summary>
+        public const int SendBufferMessages = 1024;
+
+        /// <summary>The most bytes of messages queued or waiting for the relay's acknowledgement: 256 MiB.</summary>
+        public const long SendBufferBytes = 256L * 1024 * 1024;
+
+        /// <summary>The retransmission time-out before the first round-trip sample: 100 ms.</summary>
+        public static readonly TimeSpan InitialRetransmit = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>The shortest retransmission time-out: 10 ms.</summary>
+        public static readonly TimeSpan MinRetransmit = TimeSpan.FromMilliseconds(10);
+
+        /// <summary>The longest retransmission time-out, back-off included: 1 s.</summary>
+        public static readonly TimeSpan MaxRetransmit = TimeSpan.FromSeconds(1);
+
+        /// <summary>How long a fragment may wait for the relay's acknowledgement after its first sending: 10 s.</summary>
+        public static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(10);
+
+        /// <summary>
+        /// The most signatures of Rekeys without an entry for it a member checks per second: 200. Such a
+        /// Rekey only moves the member's stream on, and anyone can send one: past the budget its number
+        /// stays missing and is asked for again.
+        /// </summary>
+        public const int ForeignRekeyChecksPerSecond = 200;
+
+        /// <summary>
+        /// The most Rekeys naming no member it knows a member sets aside until a Joined names one: 64 (the
+        /// Rekey of a join can hold the joining member's entry alone, and comes before its Joined).
+        /// </summary>
+        public const int UnannouncedRekeys = 64;
+
+        /// <summary>The most bytes of messages being assembled, all senders together: 256 MiB.</summary>
+        public const long ReassemblyBytes = 256L * 1024 * 1024;
+
         /// <summary>The most fragments a message of the default largest size may have: ceil(67,108,864 / (576 - 129)) = 150,133, cut for the smallest datagram.</summary>
         public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
 

@@ -4,9 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using McastCrypto.Crypto;
-using McastCrypto.Protocol.Classic;
 using McastCrypto.Tlv;
 
 namespace McastCrypto.Protocol.Secure
@@ -26,8 +24,16 @@ namespace McastCrypto.Protocol.Secure
     /// Every datagram is authenticated before it touches any state: a Welcome by the relay's
     /// signature over the transcript, a Rekey entry by the pairwise key and the relay's signature, a
     /// GroupSealed by the group key and then the relay's signature (another member holds the group
-    /// key, so only the signature proves the relay). Replay windows stop repeats. Messages are
-    /// delivered whole, once, and in order per sender.
+    /// key, so only the signature proves the relay).
+    /// </para>
+    /// <para>
+    /// Reliable delivery (docs/protocol.md, "Reliability"): the relay's datagrams are taken in their
+    /// order R (<see cref="GroupStreamReceiver{T}"/>): a number already taken is a Duplicate before any
+    /// cryptography, a hole is asked for with a Nack after a random delay, and what cannot be
+    /// repaired is given up and reported per sender as a Gap (<see cref="SenderStreams"/>). Messages
+    /// of each sender are delivered whole, once, in order. This member's own messages go through a
+    /// window the relay acknowledges (<see cref="SendWindow"/>), retransmitted until acknowledged,
+    /// failed (MessageFailed) when the relay refuses them or does not acknowledge them in AckTimeout.
     /// </para>
     /// </summary>
     public sealed class SecureMember : IMemberProtocol
@@ -39,9 +45,24 @@ namespace McastCrypto.Protocol.Secure
         private readonly byte[] groupAndPort;
         private readonly byte[] identityPoint;
         private readonly byte[] nameBytes;
-        private readonly Reassembly<uint> reassembly;
         private readonly Dictionary<uint, MemberIdentity> known = new Dictionary<uint, MemberIdentity>();
-        private readonly Dictionary<uint, ulong> nextExpected = new Dictionary<uint, ulong>();
+
+        // Member ids named by Joined and Roster records of datagrams taken (handled or held): a Rekey without
+        // this member's entry is taken only when it names one of them or a known member.
+        private readonly HashSet<uint> announced = new HashSet<uint>();
+
+        // Rekeys without this member's entry that named no announced member when they came, set aside
+        // unchecked (a bounded few, oldest out first): taken when a Joined names one of their members.
+        private readonly Dictionary<ulong, SecureRekey> unannounced = new Dictionary<ulong, SecureRekey>();
+        private readonly Queue<ulong> unannouncedOrder = new Queue<ulong>();
+        private readonly Random jitter;
+        private readonly PerSecondBudget foreignRekeyChecks = new PerSecondBudget(SecureDefaults.ForeignRekeyChecksPerSecond);
+
+        // Reliable delivery, per handshake; the counters of earlier handshakes are kept in retired.
+        private GroupStreamReceiver<byte[]?> stream;
+        private SendWindow sendWindow;
+        private SenderStreams senders;
+        private readonly DeliveryTotals retired = new DeliveryTotals();
 
         // The handshake in progress (AwaitingRelayKey, RelayLost) or the one that made the session.
         private EcdhP256? ephemeral;
@@ -65,9 +86,7 @@ namespace McastCrypto.Protocol.Secure
         private AesGcm256? toRelay;
         private AesGcm256? fromRelay;
         private ulong nextSend;
-        private ulong nextDataSequence;
         private ReplayWindow pairwiseWindow;
-        private ReplayWindow groupWindow;
         private int fragmentCapacity;
         private uint epoch;
         private AesGcm256? groupAead;
@@ -77,6 +96,9 @@ namespace McastCrypto.Protocol.Secure
         private DateTimeOffset? lastKeyRequest;
         private DateTimeOffset nextKeepAlive;
         private ulong? nextMessageId;
+
+        /// <summary>A Data datagram's bytes besides its payload: TLV header, MemberSealed header, kind, Data header, tag.</summary>
+        private const int DataDatagramOverhead = TlvRecord.HeaderLength + SecureCodec.SealedHeaderLength + 1 + SecureCodec.MemberDataHeaderLength + SecureCodec.TagLength;
 
         /// <param name="self">The address:port of this member's send socket.</param>
         /// <param name="identity">The member's identity key (persistent for admission, or made for the session); the member owns and disposes it.</param>
@@ -92,17 +114,14 @@ namespace McastCrypto.Protocol.Secure
             groupAndPort = SecureKeySchedule.GroupAndPort(options.Group, options.Port);
             identityPoint = identity.PublicKey.Point;
             nameBytes = SecureCodec.EncodeName(options.DisplayName);
-            var limits = new ReassemblyLimits
-            {
-                MaxFragmentsPerMessage = Math.Min(options.Reassembly.MaxFragmentsPerMessage, SecureCodec.MaxFragmentsFor(options.MaxMessageBytes)),
-                MaxMessagesPerSource = options.Reassembly.MaxMessagesPerSource,
-                MaxBytesPerSource = options.Reassembly.MaxBytesPerSource,
-                MaxBytesTotal = options.Reassembly.MaxBytesTotal,
-                Timeout = options.Reassembly.Timeout,
-            };
-            reassembly = new Reassembly<uint>(limits, Drops, options.MaxMessageBytes);
             pairwiseWindow = new ReplayWindow(options.ReplayWindowSize);
-            groupWindow = new ReplayWindow(options.ReplayWindowSize);
+
+            // The Nack delay needs no secrecy, only independence between members (a clock seed may repeat), and it
+            // must not draw from options.Random, whose sequence known-answer tests script.
+            jitter = new Random(NewSeed());
+            stream = NewStream();
+            sendWindow = NewSendWindow();
+            senders = NewSenders();
         }
 
         public McastProtocol Protocol => McastProtocol.Secure;
@@ -133,17 +152,101 @@ namespace McastCrypto.Protocol.Secure
 
         public int MaxMessageBytes => options.MaxMessageBytes;
 
-        /// <inheritdoc/>
-        public DateTimeOffset? NextDeadline => null;
+        /// <summary>The earliest of the Nack timer, the repair time-outs, the retransmission timers and the acknowledgement deadline; null when none runs.</summary>
+        public DateTimeOffset? NextDeadline
+        {
+            get
+            {
+                if (!InSession)
+                {
+                    return null;
+                }
+
+                DateTimeOffset? receive = stream.NextDeadline;
+                DateTimeOffset? send = State == MemberState.Connected ? sendWindow.NextDeadline : null;
+                if (receive is null)
+                {
+                    return send;
+                }
+
+                return send is null || receive.Value < send.Value ? receive : send;
+            }
+        }
 
         /// <inheritdoc/>
-        public SendProgress? GetSendProgress(string messageId) => null;
+        public SendProgress? GetSendProgress(string messageId)
+        {
+            if (messageId is null || messageId.Length != 16
+                || !ulong.TryParse(messageId, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong id))
+            {
+                return null;
+            }
+
+            return sendWindow.GetProgress(id);
+        }
+
+        /// <summary>Nacks sent to the relay.</summary>
+        public long NacksSent => retired.NacksSent + stream.NacksSent;
+
+        /// <summary>Missing relay datagrams that arrived after all (repairs, or late datagrams: the bytes are the same).</summary>
+        public long RepairsReceived => retired.RepairsReceived + stream.RepairsReceived;
+
+        /// <summary>Relay sequence numbers given up for good (what they carried is reported per sender as Gap events).</summary>
+        public long RepairsGivenUp => retired.RepairsGivenUp + stream.RepairsGivenUp;
+
+        /// <summary>Relay datagrams held now, waiting for the numbers below them.</summary>
+        public int HeldDatagrams => stream.HeldCount;
+
+        /// <summary>Their bytes.</summary>
+        public long HeldBytes => stream.HeldBytes;
+
+        /// <summary>Relay sequence numbers missing now.</summary>
+        public long MissingDatagrams => stream.MissingCount;
+
+        /// <summary>Bytes of other members' messages being assembled now.</summary>
+        public long ReassemblyBytes => senders.ReassemblyBytes;
+
+        /// <summary>Gap events reported.</summary>
+        public long Gaps => retired.Gaps + senders.Gaps;
+
+        /// <summary>Fragments those gaps lost.</summary>
+        public long LostFragments => retired.LostFragments + senders.LostFragments;
+
+        /// <summary>This member's messages queued or waiting for the relay's acknowledgement.</summary>
+        public int SendBufferMessages => sendWindow.BufferedMessages;
+
+        /// <summary>Their bytes.</summary>
+        public long SendBufferBytes => sendWindow.BufferedBytes;
+
+        /// <summary>This member's fragments sent and not yet acknowledged.</summary>
+        public int FragmentsInFlight => sendWindow.FragmentsInFlight;
+
+        /// <summary>Fragments sent again (time-outs and fast retransmits).</summary>
+        public long Retransmissions => retired.Retransmissions + sendWindow.Retransmissions;
+
+        /// <summary>Of those, sent again at once on an Ack that did not move.</summary>
+        public long FastRetransmissions => retired.FastRetransmissions + sendWindow.FastRetransmissions;
+
+        /// <summary>This member's messages the relay acknowledged.</summary>
+        public long MessagesAcknowledged => retired.MessagesAcknowledged + sendWindow.MessagesAcknowledged;
+
+        /// <summary>This member's messages that failed (refused, not acknowledged in time, the session lost or closed).</summary>
+        public long MessagesFailed => retired.MessagesFailed + sendWindow.MessagesFailed;
+
+        /// <summary>The smoothed round-trip time to the relay (SRTT); null before the first sample of this handshake.</summary>
+        public TimeSpan? RoundTripTime => sendWindow.SmoothedRoundTrip;
+
+        /// <summary>The retransmission time-out a new fragment starts with.</summary>
+        public TimeSpan RetransmitTimeout => sendWindow.Retransmit;
 
         /// <summary>The cryptographic operations done so far, by kind.</summary>
         public SecureOperationCounts Operations => crypto.Counts;
 
         /// <summary>Members the relay announced (Joined, Roster) and that have not left.</summary>
         public IReadOnlyCollection<MemberIdentity> KnownMembers => known.Values.ToList();
+
+        /// <summary>When set, the draw in [0, 1) that places each Nack timer within NackDelay, for tests that order members' timers.</summary>
+        internal Func<double>? NackDrawForTests { get; set; }
 
         /// <summary>The current epoch and its key, for tests that play an insider who holds it.</summary>
         internal (uint Epoch, AesGcm256 Key)? CurrentGroupKey => groupAead is null ? null : (epoch, groupAead);
@@ -185,7 +288,7 @@ namespace McastCrypto.Protocol.Secure
                     OnGroupSealed(record.Value, now, output);
                     break;
                 case TlvType.SecureRekey:
-                    OnRekey(record.Value, now);
+                    OnRekey(record.Value, now, output);
                     break;
                 case TlvType.SecureHello:
                 case TlvType.SecureMemberSealed:
@@ -252,9 +355,31 @@ namespace McastCrypto.Protocol.Secure
                 previousAead = null;
             }
 
-            reassembly.Expire(now);
+            if (InSession)
+            {
+                // Numbers missing too long are given up (and what that releases is handled), then the Nack timer.
+                stream.Expire(now);
+                HandleReady(now, output);
+            }
+
+            if (InSession && stream.TakeNack(now) is List<SecureSequenceRange> ranges)
+            {
+                output.Datagrams.Add(SealToRelay(SecureMemberKind.Nack, SecureCodec.NackBody(ranges)));
+            }
+
+            if (State == MemberState.Connected)
+            {
+                PollSend(now, output);
+            }
         }
 
+        /// <summary>
+        /// Queues a message (text, data or file) for the relay and sends what the window allows now;
+        /// the rest goes as the relay acknowledges. MessageSent comes when its last fragment went out
+        /// once, then MessageAcknowledged or MessageFailed. InvalidOperationException when not
+        /// connected or when the send buffer is full; ArgumentException for empty content (a file may
+        /// be empty) or content over MaxMessageBytes.
+        /// </summary>
         public SentMessage Send(MessageContent content, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             if (content is null)
@@ -262,54 +387,28 @@ namespace McastCrypto.Protocol.Secure
                 throw new ArgumentNullException(nameof(content));
             }
 
-            if (content.Kind != MessageContentKind.Text)
-            {
-                throw new ArgumentException("The Secure protocol carries text only: send a text, or use the Secure protocol for bytes and files." , nameof(content));
-            }
-
-            string text = content.Text!;
-
             MemberSendCheck.ThrowUnlessConnected(State, Failure, RelaySilenceLimit);
-
-            byte[] data;
-            try
+            if (content.Length == 0 && content.Kind != MessageContentKind.File)
             {
-                data = ClassicMessages.StrictUtf8.GetBytes(text);
-            }
-            catch (EncoderFallbackException e)
-            {
-                throw new ArgumentException("The text is not valid Unicode (a lone surrogate).", nameof(text), e);
+                throw new ArgumentException("A message cannot be empty.", nameof(content));
             }
 
-            if (data.Length == 0)
-            {
-                throw new ArgumentException("A message cannot be empty.", nameof(text));
-            }
-
-            if (data.Length > options.MaxMessageBytes)
+            long length = SecureContent.EncodedLength(content);
+            if (length > options.MaxMessageBytes)
             {
                 throw new ArgumentException(
-                    string.Format(CultureInfo.InvariantCulture, "The message has {0} UTF-8 bytes; the most this session sends is {1}.", data.Length, options.MaxMessageBytes),
-                    nameof(text));
+                    string.Format(CultureInfo.InvariantCulture, "The message has {0} bytes; the most this session sends is {1}.", length, options.MaxMessageBytes),
+                    nameof(content));
             }
 
+            byte[] wire = SecureContent.Encode(content);
             nextMessageId ??= BigEndian.ReadU64(crypto.Random(8), 0);
             ulong id = nextMessageId.Value;
+            int count = sendWindow.Enqueue(id, SecureContent.TypeOf(content.Kind), wire, fragmentCapacity);
             nextMessageId = unchecked(id + 1);
-            int count = (data.Length + fragmentCapacity - 1) / fragmentCapacity;
-            int wireBytes = 0;
-            for (int i = 0; i < count; i++)
-            {
-                int at = i * fragmentCapacity;
-                byte[] body = SecureCodec.MemberDataBody(nextDataSequence++, id, i, count, SecureCodec.ContentText, data, at, Math.Min(fragmentCapacity, data.Length - at));
-                byte[] datagram = SealToRelay(SecureMemberKind.Data, body);
-                wireBytes += datagram.Length;
-                output.Datagrams.Add(datagram);
-            }
-
-            string messageId = id.ToString("x16", CultureInfo.InvariantCulture);
-            output.Events.Add(MemberEvent.Outcome(now, MemberEventKind.MessageSent, messageId, State));
-            return new SentMessage(messageId, text, data.Length, wireBytes, count);
+            PollSend(now, output);
+            long wireBytes = ((long)count * DataDatagramOverhead) + wire.Length;
+            return new SentMessage(SenderStreamEvent.FormatMessageId(id), content, wireBytes, count);
         }
 
         /// <summary>Says goodbye with a sealed Leave when it has a session with the relay; the state becomes Closed. A Failed member stays Failed.</summary>
@@ -320,6 +419,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            Outcomes(FailSends(MessageFailureReasons.Closed), now, output);
             if (InSession)
             {
                 output.Datagrams.Add(SealToRelay(SecureMemberKind.Leave, Array.Empty<byte>()));
@@ -339,6 +439,8 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>A new handshake: new ephemeral key, new nonce, a signed Hello; everything of the old session is forgotten.</summary>
         private void BeginHandshake(MemberState state, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
+            // The data stream cannot skip a number: what the relay did not acknowledge is lost with the session.
+            Outcomes(FailSends(MessageFailureReasons.RelayLost), now, output);
             EndSession();
             ephemeral?.Dispose();
             ephemeral = crypto.NewEphemeral();
@@ -368,22 +470,19 @@ namespace McastCrypto.Protocol.Secure
             previousEpoch = 0;
             memberId = 0;
             nextSend = 0;
-            nextDataSequence = 0;
             lastKeyRequest = null;
             pairwiseWindow = new ReplayWindow(options.ReplayWindowSize);
-            groupWindow = new ReplayWindow(options.ReplayWindowSize);
-            foreach (uint sender in known.Keys.ToList())
-            {
-                reassembly.Forget(sender);
-            }
-
-            foreach (uint sender in nextExpected.Keys.ToList())
-            {
-                reassembly.Forget(sender);
-            }
-
             known.Clear();
-            nextExpected.Clear();
+            announced.Clear();
+            unannounced.Clear();
+            unannouncedOrder.Clear();
+
+            // A new handshake starts a new stream R from the relay and a new data stream Q to it.
+            senders.Clear();
+            retired.Add(stream, sendWindow, senders);
+            stream = NewStream();
+            sendWindow = NewSendWindow();
+            senders = NewSenders();
         }
 
         private void OnWelcome(byte[] value, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
@@ -542,7 +641,7 @@ namespace McastCrypto.Protocol.Secure
             untrusted = failure;
         }
 
-        private void OnRekey(byte[] value, DateTimeOffset now)
+        private void OnRekey(byte[] value, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             if (!SecureCodec.TryParseRekey(value, out SecureRekey? rekey, out string? reason))
             {
@@ -550,10 +649,24 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            SecureRekeyEntry? entry = InSession ? rekey!.Entries.FirstOrDefault(e => e.MemberId == memberId) : null;
+            ulong r = rekey!.Sequence;
+            if (stream.IsDuplicate(r))
+            {
+                // Taken already (a repair another member asked for, or a replay): no cryptography.
+                Drops.Add("Duplicate");
+                return;
+            }
+
+            SecureRekeyEntry? entry = InSession ? rekey.Entries.FirstOrDefault(e => e.MemberId == memberId) : null;
             if (entry is null)
             {
-                Drops.Add("NotForUs");
+                if (!stream.Started)
+                {
+                    Drops.Add("NotForUs");
+                    return;
+                }
+
+                OnForeignRekey(rekey, value, now, output);
                 return;
             }
 
@@ -563,7 +676,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            uint newEpoch = rekey!.Epoch;
+            uint newEpoch = rekey.Epoch;
             if (!crypto.TryOpen(
                 fromRelay!,
                 SecureKeySchedule.PairwiseNonce(entry.Sequence),
@@ -602,7 +715,7 @@ namespace McastCrypto.Protocol.Secure
                 }
                 else if (newEpoch < epoch)
                 {
-                    // A late answer: a newer key is installed already.
+                    // A late answer (or a late repair): a newer key is installed already.
                     Drops.Add("OldEpoch");
                 }
             }
@@ -610,6 +723,79 @@ namespace McastCrypto.Protocol.Secure
             {
                 Array.Clear(key!, 0, key!.Length);
             }
+
+            // The first Rekey with this member's entry starts its stream; every other takes its place in it.
+            if (!stream.Started)
+            {
+                stream.Start(r, null);
+                senders.StreamStart = r;
+            }
+            else
+            {
+                Accept(r, null, now);
+            }
+
+            HandleReady(now, output);
+        }
+
+        /// <summary>
+        /// A Rekey without this member's entry, once its stream started: it has nothing for this member
+        /// but its number, which is taken only when the relay's signature verifies (a forged one must
+        /// not fill a hole), and only when it names a member this run announced. Anyone can send such
+        /// datagrams, so the checks have a budget per second; past it the number stays missing and is
+        /// asked for again.
+        /// </summary>
+        private void OnForeignRekey(SecureRekey rekey, byte[] value, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            if (!rekey.Entries.Any(e => known.ContainsKey(e.MemberId) || announced.Contains(e.MemberId)))
+            {
+                // For members this run has not named: the key of a member whose Joined comes next (the Rekey of its
+                // join, or of its repeated Join, may hold its entry alone), or a Rekey of an earlier run of a relay
+                // with the same key (whose numbers start again), replayed: set aside unchecked, taken only if a
+                // Joined names one of its members. Until then the number is missing like any other.
+                Drops.Add("NotForUs");
+                if (!unannounced.ContainsKey(rekey.Sequence))
+                {
+                    while (unannounced.Count >= SecureDefaults.UnannouncedRekeys && unannouncedOrder.Count > 0)
+                    {
+                        unannounced.Remove(unannouncedOrder.Dequeue());
+                    }
+
+                    unannouncedOrder.Enqueue(rekey.Sequence);
+                }
+
+                unannounced[rekey.Sequence] = rekey;
+                return;
+            }
+
+            TakeForeignRekey(rekey, now);
+            HandleReady(now, output);
+        }
+
+        /// <summary>Takes a Rekey without this member's entry into the stream if its signature is the relay's (within the budget).</summary>
+        private void TakeForeignRekey(SecureRekey rekey, DateTimeOffset now)
+        {
+            byte[] value = rekey.Value;
+            if (stream.IsDuplicate(rekey.Sequence))
+            {
+                Drops.Add("Duplicate");
+                return;
+            }
+
+            if (!foreignRekeyChecks.TrySpend(now))
+            {
+                Drops.Add("RekeyRateLimited");
+                return;
+            }
+
+            if (!crypto.Verify(relayKey!, SecureKeySchedule.RekeySignedData(groupAndPort, value, rekey.SignedLength), value, rekey.SignedLength))
+            {
+                Drops.Add("BadSignature");
+                return;
+            }
+
+            LastRelayTraffic = now;
+            Accept(rekey.Sequence, null, now);
         }
 
         private void OnGroupSealed(byte[] value, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
@@ -620,7 +806,15 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            uint sealedEpoch = header!.Epoch;
+            ulong r = header!.Sequence;
+            if (stream.IsDuplicate(r))
+            {
+                // Taken already (a repair another member asked for, or a replay): no cryptography.
+                Drops.Add("Duplicate");
+                return;
+            }
+
+            uint sealedEpoch = header.Epoch;
             AesGcm256? aead = null;
             if (InSession && epoch != 0 && sealedEpoch == epoch)
             {
@@ -631,8 +825,9 @@ namespace McastCrypto.Protocol.Secure
                 aead = previousAead;
             }
 
-            if (aead is null)
+            if (aead is null || !stream.Started)
             {
+                // Not opened, so not taken: once the stream runs, the number stays missing and is asked for.
                 if (!InSession || epoch == 0 || sealedEpoch > epoch)
                 {
                     Drops.Add("UnknownEpoch");
@@ -646,16 +841,9 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            ulong sequence = header.Sequence;
-            if (!groupWindow.Check(sequence))
-            {
-                Drops.Add("Replay");
-                return;
-            }
-
             if (!crypto.TryOpen(
                 aead,
-                SecureKeySchedule.GroupNonce(sealedEpoch, sequence),
+                SecureKeySchedule.GroupNonce(sealedEpoch, r),
                 value,
                 SecureCodec.SealedHeaderLength,
                 header.SealedLength,
@@ -673,9 +861,136 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            groupWindow.Update(sequence);
             LastRelayTraffic = now;
-            HandleRecords(plain!, now, output);
+            Accept(r, plain, now);
+            HandleImmediate(plain!, now, output);
+            HandleReady(now, output);
+        }
+
+        /// <summary>Takes an authenticated datagram into the stream (a hold that overflows is counted HoldOverflow).</summary>
+        private void Accept(ulong r, byte[]? plain, DateTimeOffset now)
+        {
+            long overflows = stream.HoldOverflows;
+            stream.Accept(r, plain, plain?.Length ?? 0, now);
+            if (stream.HoldOverflows != overflows)
+            {
+                Drops.Add("HoldOverflow");
+            }
+        }
+
+        /// <summary>
+        /// The records handled as soon as their datagram is taken, whatever its place in the order:
+        /// Unavailable (numbers given up now), and the Ack and Refused records for this member's own
+        /// messages. A malformed one is counted and ends the pass.
+        /// </summary>
+        private void HandleImmediate(byte[] plain, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            int offset = 0;
+            while (SecureCodec.TryReadGroupRecord(plain, ref offset, out SecureGroupKind kind, out int at, out int length, out _))
+            {
+                string? reason = null;
+                switch (kind)
+                {
+                    case SecureGroupKind.Unavailable:
+                        if (SecureCodec.TryParseUnavailable(plain, at, length, out SecureSequenceRange range, out reason))
+                        {
+                            stream.GiveUp(range.First, (ulong)range.Length, GapReasons.Unavailable);
+                        }
+
+                        break;
+                    case SecureGroupKind.Ack:
+                        if (SecureCodec.TryParseAck(plain, at, length, out uint acked, out ulong nextQ, out reason) && acked == memberId)
+                        {
+                            var send = new List<OutgoingFragment>();
+                            var outcomes = new List<SendOutcome>();
+                            if (!sendWindow.OnAck(nextQ, now, send, outcomes))
+                            {
+                                // It acknowledges a fragment this member never sent.
+                                reason = "MalformedRecord";
+                            }
+
+                            SendFragments(send, output);
+                            Outcomes(outcomes, now, output);
+                        }
+
+                        break;
+                    case SecureGroupKind.Joined:
+                        if (SecureCodec.TryParseJoined(plain, at, length, out SecureMemberEntry? joined, out _))
+                        {
+                            Announce(joined!.MemberId, now);
+                        }
+
+                        break;
+                    case SecureGroupKind.Roster:
+                        if (SecureCodec.TryParseRoster(plain, at, length, out List<SecureMemberEntry>? roster, out _))
+                        {
+                            foreach (SecureMemberEntry entry in roster!)
+                            {
+                                Announce(entry.MemberId, now);
+                            }
+                        }
+
+                        break;
+                    case SecureGroupKind.Refused:
+                        if (SecureCodec.TryParseRefused(plain, at, length, out uint refused, out ulong messageId, out SecureRefusedReason why, out reason) && refused == memberId)
+                        {
+                            var outcomes = new List<SendOutcome>();
+                            sendWindow.OnRefused(messageId, why, outcomes);
+                            Outcomes(outcomes, now, output);
+                        }
+
+                        break;
+                }
+
+                if (reason is not null)
+                {
+                    Drops.Add(reason);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Remembers a member id a Joined or Roster record named, and takes the Rekeys set aside that name it.</summary>
+        private void Announce(uint id, DateTimeOffset now)
+        {
+            if (announced.Count < SecureDefaults.MaxKnownMembers)
+            {
+                announced.Add(id);
+            }
+
+            if (unannounced.Count == 0)
+            {
+                return;
+            }
+
+            foreach (SecureRekey rekey in unannounced.Values.Where(k => k.Entries.Any(e => e.MemberId == id)).ToList())
+            {
+                unannounced.Remove(rekey.Sequence);
+                TakeForeignRekey(rekey, now);
+            }
+
+            if (unannouncedOrder.Count > 2 * SecureDefaults.UnannouncedRekeys)
+            {
+                var left = unannouncedOrder.Where(unannounced.ContainsKey).ToList();
+                unannouncedOrder.Clear();
+                foreach (ulong r in left)
+                {
+                    unannouncedOrder.Enqueue(r);
+                }
+            }
+        }
+
+        /// <summary>Handles, in R order, every datagram the stream made ready; stops if a record ended the session.</summary>
+        private void HandleReady(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            GroupStreamReceiver<byte[]?> current = stream;
+            while (ReferenceEquals(current, stream) && InSession && current.TryTakeReady(out ulong r, out byte[]? plain))
+            {
+                if (plain is not null)
+                {
+                    HandleRecords(r, plain, now, output);
+                }
+            }
         }
 
         /// <summary>Asks for the key of an epoch newer than the member's own, at most once a KeyAnswerInterval, and only when connected.</summary>
@@ -695,7 +1010,8 @@ namespace McastCrypto.Protocol.Secure
             output.Datagrams.Add(SealToRelay(SecureMemberKind.KeyRequest, BigEndian.U32(seenEpoch)));
         }
 
-        private void HandleRecords(byte[] plain, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        /// <summary>Handles the records of the datagram numbered <paramref name="r"/>, now that every number below it was handled or given up.</summary>
+        private void HandleRecords(ulong r, byte[] plain, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             int offset = 0;
             string? reason;
@@ -711,7 +1027,7 @@ namespace McastCrypto.Protocol.Secure
                             return;
                         }
 
-                        OnData(fragment!, now, output);
+                        OnData(r, fragment!, now, output);
                         break;
                     case SecureGroupKind.Joined:
                         if (!SecureCodec.TryParseJoined(plain, at, length, out SecureMemberEntry? joined, out reason))
@@ -723,6 +1039,11 @@ namespace McastCrypto.Protocol.Secure
                         if (!OnJoined(joined!, now, output))
                         {
                             return;
+                        }
+
+                        if (joined!.MemberId != memberId)
+                        {
+                            senders.OnJoined(r, joined.MemberId);
                         }
 
                         break;
@@ -748,28 +1069,25 @@ namespace McastCrypto.Protocol.Secure
 
                         break;
                     case SecureGroupKind.Ack:
-                        if (!SecureCodec.TryParseAck(plain, at, length, out _, out _, out reason))
+                        // Another member's Ack comes after that member's Data it covers: a Q it skips was lost.
+                        // This member's own, and malformed ones, were handled (and counted) on arrival.
+                        if (SecureCodec.TryParseAck(plain, at, length, out uint acked, out ulong nextQ, out _) && acked != memberId)
                         {
-                            Drops.Add(reason!);
-                            return;
+                            var found = new List<SenderStreamEvent>();
+                            senders.OnAck(r, acked, nextQ, stream.LossReason, found);
+                            Deliver(found, now, output);
                         }
-
-                        break;
-                    case SecureGroupKind.Unavailable:
-                        if (!SecureCodec.TryParseUnavailable(plain, at, length, out _, out reason))
-                        {
-                            Drops.Add(reason!);
-                            return;
-                        }
-
                         break;
                     case SecureGroupKind.Refused:
-                        if (!SecureCodec.TryParseRefused(plain, at, length, out _, out _, out _, out reason))
+                        if (SecureCodec.TryParseRefused(plain, at, length, out uint refused, out ulong refusedId, out _, out _) && refused != memberId)
                         {
-                            Drops.Add(reason!);
-                            return;
+                            var found = new List<SenderStreamEvent>();
+                            senders.OnRefused(refused, refusedId, found);
+                            Deliver(found, now, output);
                         }
-
+                        break;
+                    case SecureGroupKind.Unavailable:
+                        // Handled on arrival.
                         break;
                     case SecureGroupKind.Roster:
                         if (!SecureCodec.TryParseRoster(plain, at, length, out List<SecureMemberEntry>? roster, out reason))
@@ -839,71 +1157,117 @@ namespace McastCrypto.Protocol.Secure
             }
 
             known.Remove(leftId);
-            nextExpected.Remove(leftId);
-            reassembly.Forget(leftId);
+            announced.Remove(leftId);
+            senders.Forget(leftId);
             output.Events.Add(MemberEvent.Presence(now, joined: false, member, verified: true, State));
             return leftId == memberId;
         }
 
-        private void OnData(SecureFragment fragment, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        private void OnData(ulong r, SecureFragment fragment, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            uint sender = fragment.SenderId;
-            if (sender == memberId)
+            if (fragment.SenderId == memberId)
             {
                 // Its own message, as the relay sent it to the group: not for delivery, and not a drop.
                 return;
             }
 
-            if (fragment.ContentType != SecureCodec.ContentText)
-            {
-                Drops.Add("UnsupportedContent");
-                return;
-            }
-
-            if (IsStale(sender, fragment.MessageId))
-            {
-                Drops.Add("StaleMessage");
-                return;
-            }
-
-            byte[]? whole = reassembly.Add(sender, fragment.MessageId, fragment.Index, fragment.Count, fragment.Payload, now);
-            if (whole is null)
-            {
-                return;
-            }
-
-            string? text = ClassicMessages.TryDecodeText(whole);
-            if (text is null)
-            {
-                Drops.Add("InvalidText");
-                return;
-            }
-
-            if (IsStale(sender, fragment.MessageId))
-            {
-                // A later message of the same sender completed first and was delivered.
-                Drops.Add("StaleMessage");
-                return;
-            }
-
-            if (!nextExpected.ContainsKey(sender) && nextExpected.Count >= SecureDefaults.MaxKnownMembers)
-            {
-                Drops.Add("TooManyMembers");
-                return;
-            }
-
-            nextExpected[sender] = unchecked(fragment.MessageId + 1);
-            if (!known.TryGetValue(sender, out MemberIdentity? from))
-            {
-                from = new MemberIdentity(SecureCodec.FormatMemberId(sender));
-            }
-
-            output.Events.Add(MemberEvent.Message(now, from, text, fragment.MessageId.ToString("x16", CultureInfo.InvariantCulture), verified: true, State));
+            var found = new List<SenderStreamEvent>();
+            senders.OnData(r, fragment, stream.LossReason, found);
+            Deliver(found, now, output);
         }
 
-        /// <summary>True when a message id is not after the last one delivered from that sender (ids grow by one per message, modulo 2^64).</summary>
-        private bool IsStale(uint sender, ulong messageId) =>
-            nextExpected.TryGetValue(sender, out ulong next) && unchecked((long)(messageId - next)) < 0;
+        /// <summary>Turns what the sender streams found into Message and Gap events.</summary>
+        private void Deliver(List<SenderStreamEvent> found, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            foreach (SenderStreamEvent e in found)
+            {
+                if (!known.TryGetValue(e.Sender, out MemberIdentity? from))
+                {
+                    from = new MemberIdentity(SecureCodec.FormatMemberId(e.Sender));
+                }
+
+                string? id = e.MessageId is ulong messageId ? SenderStreamEvent.FormatMessageId(messageId) : null;
+                output.Events.Add(e.IsGap
+                    ? MemberEvent.Gap(now, from, e.LostFragments, e.LostMessages, id, e.Reason!, State)
+                    : MemberEvent.Message(now, from, e.Content!, id, verified: true, State));
+            }
+        }
+
+        /// <summary>Sends what the send window has; fails everything and joins again when the relay stopped acknowledging.</summary>
+        private void PollSend(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            var send = new List<OutgoingFragment>();
+            var outcomes = new List<SendOutcome>();
+            bool lost = sendWindow.Poll(now, send, outcomes);
+            SendFragments(send, output);
+            Outcomes(outcomes, now, output);
+            if (lost)
+            {
+                // AckTimeout: the relay is gone or unreachable, and the data stream cannot skip a number.
+                BeginHandshake(MemberState.RelayLost, now, output);
+            }
+        }
+
+        private void SendFragments(List<OutgoingFragment> send, ProtocolOutput<MemberEvent> output)
+        {
+            foreach (OutgoingFragment fragment in send)
+            {
+                output.Datagrams.Add(SealToRelay(SecureMemberKind.Data, fragment.Body()));
+            }
+        }
+
+        private void Outcomes(List<SendOutcome> outcomes, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        {
+            foreach (SendOutcome outcome in outcomes)
+            {
+                output.Events.Add(MemberEvent.Outcome(now, outcome.Kind, SenderStreamEvent.FormatMessageId(outcome.MessageId), State, outcome.Reason));
+            }
+        }
+
+        /// <summary>Fails every message queued or waiting for the relay.</summary>
+        private List<SendOutcome> FailSends(string reason)
+        {
+            var outcomes = new List<SendOutcome>();
+            sendWindow.FailAll(reason, outcomes);
+            return outcomes;
+        }
+
+        private static int NewSeed()
+        {
+            var seed = new byte[4];
+            using (RandomNumberGenerator generator = RandomNumberGenerator.Create())
+            {
+                generator.GetBytes(seed);
+            }
+
+            return BitConverter.ToInt32(seed, 0);
+        }
+
+        private GroupStreamReceiver<byte[]?> NewStream() => new GroupStreamReceiver<byte[]?>(
+            new GroupStreamOptions
+            {
+                ReceiveWindow = options.ReceiveWindow,
+                HoldLimit = options.HoldLimit,
+                HoldBytes = options.HoldBytes,
+                NackDelay = options.NackDelay,
+                NackRetry = options.NackRetry,
+                NackRetryMax = options.NackRetryMax,
+                RepairTimeout = options.RepairTimeout,
+            },
+            () => NackDrawForTests?.Invoke() ?? jitter.NextDouble());
+
+        private SendWindow NewSendWindow() => new SendWindow(new SendWindowOptions
+        {
+            Window = options.SendWindow,
+            BufferMessages = options.SendBufferMessages,
+            BufferBytes = options.SendBufferBytes,
+            InitialRetransmit = options.InitialRetransmit,
+            MinRetransmit = options.MinRetransmit,
+            MaxRetransmit = options.MaxRetransmit,
+            AckTimeout = options.AckTimeout,
+        });
+
+        private SenderStreams NewSenders() => new SenderStreams(options.MaxMessageBytes, options.ReassemblyBytes, SecureDefaults.MaxKnownMembers, Drops);
 
         private MemberIdentity Remember(SecureMemberEntry entry)
         {
@@ -933,6 +1297,7 @@ namespace McastCrypto.Protocol.Secure
 
         private void Fail(MemberFailure failure, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
+            Outcomes(FailSends(MessageFailureReasons.RelayLost), now, output);
             Failure = failure;
             EndSession();
             ephemeral?.Dispose();
@@ -949,6 +1314,41 @@ namespace McastCrypto.Protocol.Secure
 
             State = state;
             output.Events.Add(MemberEvent.StateChange(now, state));
+        }
+
+        /// <summary>The counters of the handshakes before the current one.</summary>
+        private sealed class DeliveryTotals
+        {
+            public long NacksSent { get; private set; }
+
+            public long RepairsReceived { get; private set; }
+
+            public long RepairsGivenUp { get; private set; }
+
+            public long Gaps { get; private set; }
+
+            public long LostFragments { get; private set; }
+
+            public long Retransmissions { get; private set; }
+
+            public long FastRetransmissions { get; private set; }
+
+            public long MessagesAcknowledged { get; private set; }
+
+            public long MessagesFailed { get; private set; }
+
+            public void Add(GroupStreamReceiver<byte[]?> stream, SendWindow sendWindow, SenderStreams senders)
+            {
+                NacksSent += stream.NacksSent;
+                RepairsReceived += stream.RepairsReceived;
+                RepairsGivenUp += stream.RepairsGivenUp;
+                Gaps += senders.Gaps;
+                LostFragments += senders.LostFragments;
+                Retransmissions += sendWindow.Retransmissions;
+                FastRetransmissions += sendWindow.FastRetransmissions;
+                MessagesAcknowledged += sendWindow.MessagesAcknowledged;
+                MessagesFailed += sendWindow.MessagesFailed;
+            }
         }
     }
 }

@@ -50,8 +50,50 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The size of the replay windows, in sequence numbers (a multiple of 64).</summary>
         public int ReplayWindowSize { get; set; } = SecureDefaults.ReplayWindowSize;
 
-        /// <summary>The limits of reassembly of other members' messages (its MaxFragmentsPerMessage is capped by the protocol's 143).</summary>
-        public ReassemblyLimits Reassembly { get; set; } = new ReassemblyLimits();
+        /// <summary>How many relay sequence numbers the member tracks from the lowest it misses; further behind, the oldest are given up.</summary>
+        public int ReceiveWindow { get; set; } = SecureDefaults.ReceiveWindow;
+
+        /// <summary>The most group datagrams held while the member waits for the numbers below them.</summary>
+        public int HoldLimit { get; set; } = SecureDefaults.HoldLimit;
+
+        /// <summary>The most bytes of held datagrams.</summary>
+        public long HoldBytes { get; set; } = SecureDefaults.HoldBytes;
+
+        /// <summary>The longest random wait between noticing a missing number and asking the relay for it (a Nack).</summary>
+        public TimeSpan NackDelay { get; set; } = SecureDefaults.NackDelay;
+
+        /// <summary>How long after asking the member asks again; the wait doubles per ask, up to <see cref="NackRetryMax"/>.</summary>
+        public TimeSpan NackRetry { get; set; } = SecureDefaults.NackRetry;
+
+        /// <summary>The longest wait between two asks for one number.</summary>
+        public TimeSpan NackRetryMax { get; set; } = SecureDefaults.NackRetryMax;
+
+        /// <summary>How long after it was noticed a missing number is given up (and what it carried reported as a Gap).</summary>
+        public TimeSpan RepairTimeout { get; set; } = SecureDefaults.RepairTimeout;
+
+        /// <summary>The most of this member's fragments sent and not yet acknowledged by the relay.</summary>
+        public int SendWindow { get; set; } = SecureDefaults.SendWindow;
+
+        /// <summary>The most messages queued or waiting for the relay's acknowledgement; past it Send throws.</summary>
+        public int SendBufferMessages { get; set; } = SecureDefaults.SendBufferMessages;
+
+        /// <summary>The most bytes of messages queued or waiting for the relay's acknowledgement (one message alone is always taken).</summary>
+        public long SendBufferBytes { get; set; } = SecureDefaults.SendBufferBytes;
+
+        /// <summary>The retransmission time-out before the first round-trip sample.</summary>
+        public TimeSpan InitialRetransmit { get; set; } = SecureDefaults.InitialRetransmit;
+
+        /// <summary>The shortest retransmission time-out.</summary>
+        public TimeSpan MinRetransmit { get; set; } = SecureDefaults.MinRetransmit;
+
+        /// <summary>The longest retransmission time-out, back-off included.</summary>
+        public TimeSpan MaxRetransmit { get; set; } = SecureDefaults.MaxRetransmit;
+
+        /// <summary>How long a fragment may wait for the relay's acknowledgement after its first sending; then it and every later message fail and the member joins again.</summary>
+        public TimeSpan AckTimeout { get; set; } = SecureDefaults.AckTimeout;
+
+        /// <summary>The most bytes of other members' messages being assembled, all senders together.</summary>
+        public long ReassemblyBytes { get; set; } = SecureDefaults.ReassemblyBytes;
 
         /// <summary>
         /// The source of random bytes (nonces, message ids, and, when set, the ephemeral keys' scalars).
@@ -97,9 +139,59 @@ namespace McastCrypto.Protocol.Secure
             }
 
             ValidateWindow(ReplayWindowSize);
-            if (Reassembly is null || Reassembly.Timeout <= TimeSpan.Zero || Reassembly.MaxFragmentsPerMessage < 1)
+            ValidateReliability();
+        }
+
+        private void ValidateReliability()
+        {
+            if (ReceiveWindow < 64 || ReceiveWindow > 1 << 20)
             {
-                throw new ArgumentException("The reassembly limits must be set and positive.", nameof(Reassembly));
+                throw new ArgumentException("The receive window must be 64 to 1,048,576 numbers.", nameof(ReceiveWindow));
+            }
+
+            if (HoldLimit < 1 || HoldBytes < 1)
+            {
+                throw new ArgumentException("The hold buffer must take at least one datagram and one byte.", HoldLimit < 1 ? nameof(HoldLimit) : nameof(HoldBytes));
+            }
+
+            if (NackDelay < TimeSpan.Zero)
+            {
+                throw new ArgumentException("The Nack delay cannot be negative.", nameof(NackDelay));
+            }
+
+            if (NackRetry <= TimeSpan.Zero || NackRetryMax < NackRetry)
+            {
+                throw new ArgumentException("The Nack retry must be positive and at most NackRetryMax.", NackRetry <= TimeSpan.Zero ? nameof(NackRetry) : nameof(NackRetryMax));
+            }
+
+            if (RepairTimeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The repair time-out must be positive.", nameof(RepairTimeout));
+            }
+
+            if (SendWindow < 1)
+            {
+                throw new ArgumentException("The send window must be at least 1 fragment.", nameof(SendWindow));
+            }
+
+            if (SendBufferMessages < 1 || SendBufferBytes < 1)
+            {
+                throw new ArgumentException("The send buffer must take at least one message and one byte.", SendBufferMessages < 1 ? nameof(SendBufferMessages) : nameof(SendBufferBytes));
+            }
+
+            if (MinRetransmit <= TimeSpan.Zero || InitialRetransmit < MinRetransmit || MaxRetransmit < InitialRetransmit)
+            {
+                throw new ArgumentException("The retransmission time-outs must be positive, with MinRetransmit <= InitialRetransmit <= MaxRetransmit.", nameof(InitialRetransmit));
+            }
+
+            if (AckTimeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The acknowledgement time-out must be positive.", nameof(AckTimeout));
+            }
+
+            if (ReassemblyBytes < 1)
+            {
+                throw new ArgumentException("The reassembly limit must be at least 1 byte.", nameof(ReassemblyBytes));
             }
         }
 

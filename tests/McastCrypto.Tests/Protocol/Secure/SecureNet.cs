@@ -49,6 +49,9 @@ namespace McastCrypto.Tests.Protocol.Secure
 
         public List<(byte[] Datagram, IPEndPoint Source)> Held { get; } = new List<(byte[], IPEndPoint)>();
 
+        /// <summary>When set and false for a datagram, the relay does not hear it (the members still do).</summary>
+        public Func<byte[], IPEndPoint, bool>? RelayHears { get; set; }
+
         /// <summary>Adds a member (not started). Its options get the test group and port.</summary>
         public Node AddMember(string name, SecureMemberOptions? options = null, EcdsaP256PrivateKey? key = null)
         {
@@ -158,12 +161,15 @@ namespace McastCrypto.Tests.Protocol.Secure
                 }
 
                 var relayOutput = new ProtocolOutput<RelayEvent>();
-                Relay.Receive(datagram, source, Clock.Now, relayOutput);
-                FromRelay(relayOutput);
+                if (RelayHears is null || RelayHears(datagram, source))
+                {
+                    Relay.Receive(datagram, source, Clock.Now, relayOutput);
+                    FromRelay(relayOutput);
+                }
 
                 foreach (Node node in Members)
                 {
-                    if (node.Dead || node.Deaf || node.Member.Self.Equals(source))
+                    if (node.Dead || node.Deaf || node.Member.Self.Equals(source) || (node.Hears is not null && !node.Hears(datagram)))
                     {
                         continue;
                     }
@@ -235,6 +241,11 @@ namespace McastCrypto.Tests.Protocol.Secure
 
             /// <summary>Hears nothing but still ticks.</summary>
             public bool Deaf { get; set; }
+
+            /// <summary>When set and false for a datagram, this member alone does not hear it (it is lost on the way to it).</summary>
+            public Func<byte[], bool>? Hears { get; set; }
+
+            public IEnumerable<MemberEvent> Gaps => Events.Where(e => e.Kind == MemberEventKind.Gap);
 
             public IEnumerable<MemberEvent> Messages => Events.Where(e => e.Kind == MemberEventKind.Message);
 
