@@ -51,6 +51,12 @@ namespace McastCrypto.Protocol.Secure
         private readonly PerSecondBudget refusals;
         private readonly int maxFragments;
         private readonly Dictionary<uint, Peer> peers = new Dictionary<uint, Peer>();
+
+        // The members whose data stream moved since the last periodic heartbeat: every heartbeat
+        // repeats their Ack, so that a member that lost the last datagram of a quiet sender for good
+        // still learns where that sender's stream ends (and reports the loss) without waiting for it
+        // to send again.
+        private readonly HashSet<uint> movedSinceHeartbeat = new HashSet<uint>();
         private readonly Dictionary<(ulong, ulong), HelloSeen> hellos = new Dictionary<(ulong, ulong), HelloSeen>();
         private readonly List<byte[]> batch = new List<byte[]>();
         private readonly Dictionary<uint, byte[]> batchAcks = new Dictionary<uint, byte[]>();
@@ -254,6 +260,7 @@ namespace McastCrypto.Protocol.Secure
             {
                 EnqueueHeartbeat(output);
                 nextHeartbeat = now + options.KeepAliveInterval;
+                movedSinceHeartbeat.Clear();
             }
 
             EmitBatch(output);
@@ -744,6 +751,7 @@ namespace McastCrypto.Protocol.Secure
             byte[] record = SecureCodec.AckRecord(peer.Id, peer.NextQ);
             Enqueue(record, output);
             batchAcks[peer.Id] = record;
+            movedSinceHeartbeat.Add(peer.Id);
         }
 
         /// <summary>Takes the member's Ack out of the batch, if one waits there: a record of that member comes, and a newer Ack after it.</summary>
@@ -932,6 +940,7 @@ namespace McastCrypto.Protocol.Secure
         private void Forget(Peer peer, DateTimeOffset now)
         {
             peers.Remove(peer.Id);
+            movedSinceHeartbeat.Remove(peer.Id);
             heldBytes -= peer.EarlyBytes;
             heldFragments -= peer.Early.Count;
             peer.Early.Clear();
@@ -1018,6 +1027,16 @@ namespace McastCrypto.Protocol.Secure
         {
             bool onlyHeartbeats = batch.Count == 0 || batchOnlyHeartbeats;
             Enqueue(SecureCodec.HeartbeatRecord(), output);
+            foreach (uint id in movedSinceHeartbeat)
+            {
+                // The Acks repeated for the tail count as heartbeat: they do not restart the tail heartbeats.
+                if (peers.TryGetValue(id, out Peer? peer) && peer.Joined && !batchAcks.ContainsKey(id))
+                {
+                    Enqueue(SecureCodec.AckRecord(peer.Id, peer.NextQ), output);
+                    batchOnlyHeartbeats = onlyHeartbeats;
+                }
+            }
+
             batchOnlyHeartbeats = onlyHeartbeats;
         }
 

@@ -468,7 +468,8 @@ namespace McastCrypto.Tests.Protocol.Secure
         [Fact]
         public void AfterAGroupDatagramHeartbeatsFollowAfter10203040MsOfQuietUpToTheInterval()
         {
-            var x = Bench();
+            // Members that never send keep-alives stay for the minute this test looks at.
+            var x = Bench(new SecureRelayOptions { ClientTimeout = TimeSpan.FromMinutes(1) });
             DateTimeOffset start = x.Now;
             x.Data(x.A, 0);
             Assert.Equal(start.AddMilliseconds(10), x.Relay.NextDeadline);
@@ -477,16 +478,38 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Empty(x.Tick());
 
             var beats = new List<double>();
+            var records = new List<string>();
             for (int guard = 0; x.Relay.NextDeadline is DateTimeOffset due && guard < 50; guard++)
             {
                 x.Advance((due - x.Now).TotalMilliseconds);
                 List<byte[]> sent = x.Tick();
-                Assert.Equal(new[] { "Heartbeat" }, x.Records(sent));
+                records.Add(string.Join(", ", x.Records(sent)));
                 beats.Add((x.Now - start).TotalMilliseconds);
             }
 
             Assert.Equal(new double[] { 10, 30, 70, 150, 310, 630, 1270, 2550, 5110 }, beats);
             Assert.Null(x.Relay.NextDeadline);
+
+            // Each tail heartbeat repeats the Ack of the member whose stream moved, and so does the next
+            // periodic heartbeat, which ends it: a member that lost the datagram with a quiet sender's
+            // last fragment for good still learns where that sender's stream ends.
+            Assert.All(records, r => Assert.Equal("Heartbeat, Ack a 1", r));
+            x.Advance(5000);
+            Assert.Equal(new[] { "Heartbeat", "Ack a 1" }, x.Records(x.Tick()));
+            x.Advance(5000);
+            Assert.Equal(new[] { "Heartbeat" }, x.Records(x.Tick()));
+        }
+
+        [Fact]
+        public void HeartbeatsRepeatTheAcksOfEveryMemberWhoseStreamMovedAndDoNotRestartTheTail()
+        {
+            var x = Bench();
+            DateTimeOffset start = x.Now;
+            x.Data(x.A, 0);
+            x.Data(x.B, 0);
+            x.Advance(10);
+            Assert.Equal(new[] { "Heartbeat", "Ack a 1", "Ack b 1" }, x.Records(x.Tick()));
+            Assert.Equal(start.AddMilliseconds(30), x.Relay.NextDeadline);
         }
 
         [Fact]
