@@ -174,9 +174,10 @@ function Invoke-PesterTests([string] $TargetFramework) {
     $paths = if ($TestPath) { $TestPath } else { @(Join-Path $Root 'tests') }
     $pwsh = @(Get-PwshCommand)
     $runner = Join-Path $Root 'build/Invoke-PesterSuite.ps1'
+    # -File passes each argument as one string: several paths travel as one, split by the runner.
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut 'McastCrypto.psd1'),
-        '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path') + $paths
+        '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path', ($paths -join [IO.Path]::PathSeparator))
     # To the console, not into this function's output: the caller adds up what it returns.
     & $pwsh[0] @arguments | Out-Host
     if (-not (Test-Path $summary)) {
