@@ -49,6 +49,17 @@ Describe 'Start-McastRelay' {
         @(Get-McastRelay).Count | Should -Be 0
     }
 
+    It 'names what the user gave in a setting error, without .NET''s parameter name' {
+        $net = New-McastTestNet
+        $err = { Start-McastRelay @net -Protocol Classic -RekeyInterval 60 } | Should -Throw -PassThru -ErrorId 'InvalidRelayOption,McastCrypto.Commands.StartMcastRelayCommand'
+        $err.Exception.Message | Should -Match '^-RekeyInterval is for the Secure protocol'
+        $err.Exception.Message | Should -Not -Match '\(Parameter'
+        $err.TargetObject | Should -Be "$($net.Group):$($net.Port)"
+        $err = { Start-McastRelay -Group 192.168.1.1 -Interface Loopback } | Should -Throw -PassThru -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.StartMcastRelayCommand'
+        $err.Exception.Message | Should -Not -Match '\(Parameter'
+        $err.TargetObject | Should -Be ([ipaddress]'192.168.1.1')
+    }
+
     It 'refuses a TTL out of range before opening anything' {
         { Start-McastRelay -Group 239.255.1.1 -Interface Loopback -Ttl 300 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,McastCrypto.Commands.StartMcastRelayCommand'
     }
