@@ -16,6 +16,7 @@
         'Enter-McastChat'
         'Get-McastPeer'
         'Get-McastRelay'
+        'Get-McastRelayEvent'
         'Get-McastSession'
         'New-McastIdentity'
         'New-McastSession'

@@ -5,7 +5,8 @@
     Build  stages an importable module in out/McastCrypto (manifest, loader, format file, LICENSE,
            help, and the net8.0 and netstandard2.0 builds under lib/).
     Docs   turns docs/en-US/*.md (PlatyPS's markdown schema) into MAML help in the staged module:
-           with PlatyPS where it is installed, with build/Convert-HelpMarkdown.ps1 otherwise.
+           with PlatyPS where it is installed, with build/Convert-HelpMarkdown.ps1 otherwise; and
+           docs/en-US/about_*.md into about topics with build/Convert-AboutMarkdown.ps1.
     Test   builds, runs the xunit tests and the Pester tests (against the net8.0 build, then against
            the netstandard2.0 build in a process of its own) and ends with one line
            'Tests: N passed, N failed, N skipped'. Exits non-zero on any failure.
@@ -120,9 +121,11 @@ function Invoke-Docs {
         $null = New-Item -ItemType Directory -Path $dir -Force
         Copy-Item $staged $dir
     }
-    $about = Join-Path $docs 'about_McastCrypto.md'
-    if (Test-Path $about) {
-        Copy-Item $about (Join-Path $ModuleOut 'en-US/about_McastCrypto.help.txt')
+    # About topics: Get-Help prints their text file as it is, so it is made to read as one (titles,
+    # wrapped and indented paragraphs, no markdown marks), with or without PlatyPS.
+    foreach ($about in @(Get-ChildItem -LiteralPath $docs -Filter 'about_*.md' -File)) {
+        $topic = Join-Path $ModuleOut "en-US/$($about.BaseName).help.txt"
+        & (Join-Path $Root 'build/Convert-AboutMarkdown.ps1') -Path $about.FullName -OutputPath $topic
     }
 }
 
@@ -171,9 +174,10 @@ function Invoke-PesterTests([string] $TargetFramework) {
     $paths = if ($TestPath) { $TestPath } else { @(Join-Path $Root 'tests') }
     $pwsh = @(Get-PwshCommand)
     $runner = Join-Path $Root 'build/Invoke-PesterSuite.ps1'
+    # -File passes each argument as one string: several paths travel as one, split by the runner.
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleOut 'McastCrypto.psd1'),
-        '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path') + $paths
+        '-TargetFramework', $TargetFramework, '-SummaryPath', $summary, '-Path', ($paths -join [IO.Path]::PathSeparator))
     # To the console, not into this function's output: the caller adds up what it returns.
     & $pwsh[0] @arguments | Out-Host
     if (-not (Test-Path $summary)) {

@@ -13,9 +13,17 @@
     parameter naming a parameter set that SYNTAX does not list, or an unclosed code fence is an
     error naming the file, the line and the section.
 
-    Examples: the ```powershell blocks (also ps, ps1, pwsh) become the example's code; text before
-    them, and text and other fenced blocks after them (the commands' output, shown as plain text),
-    become its remarks, in order, with the fenced lines kept as they are.
+    Examples: the ```powershell blocks (also ps, ps1, pwsh) become the example's code. Other fenced
+    blocks right after them (the commands' output, before any text) join the code, a blank line
+    apart: Get-Help trims the start of every remark paragraph, which would take the indentation of
+    an output's first line (a right-aligned table header), while the code keeps it. Text before
+    or after them, and fenced blocks after text, become the remarks, in order.
+
+    Paragraphs: a text paragraph's lines are joined. A list item ('- ', '* ', '+ ', '1. ') starts a
+    paragraph of its own; a number that starts a wrapped line does not, unless it follows a
+    numbered item or is 1 (CommonMark's rule), so that a sentence wrapped before '86400. Members'
+    stays one paragraph. A fenced block keeps its lines; one whose first line is indented rides on
+    the paragraph before it, for the same reason as example output.
 
     Runs on Windows PowerShell 5.1 and PowerShell 7.
 .EXAMPLE
@@ -129,8 +137,16 @@ function ConvertTo-Paragraphs {
     foreach ($block in $Blocks) {
         if ($block.Kind -eq 'Code') {
             # One paragraph with the lines in it: Get-Help keeps a paragraph's line breaks and
-            # indentation, but puts a blank line after every paragraph.
-            $paras.Add((@($block.Lines | ForEach-Object { $_.TrimEnd() }) -join "`n"))
+            # indentation, but puts a blank line after every paragraph, and trims its start: a
+            # block whose first line is indented goes on from the paragraph before, a blank line
+            # apart, so that the trim takes nothing of it.
+            $text = (@($block.Lines | ForEach-Object { $_.TrimEnd() }) -join "`n")
+            if ($paras.Count -gt 0 -and $block.Lines.Count -gt 0 -and $block.Lines[0] -match '^\s') {
+                $paras[$paras.Count - 1] = $paras[$paras.Count - 1] + "`n`n" + $text
+            }
+            else {
+                $paras.Add($text)
+            }
             continue
         }
         if ($block.Kind -eq 'Heading') {
@@ -144,7 +160,12 @@ function ConvertTo-Paragraphs {
             $hardBreak = $raw -match '(  |\\)$'
             if ($line.EndsWith('\')) { $line = $line.Substring(0, $line.Length - 1).TrimEnd() }
             $line = [regex]::Replace($line, '^>\s?', '')
-            $startsOwn = $line -match '^([-*+]\s|\d+[.)]\s|\|)'
+            # A bullet or a table row starts a paragraph of its own. A number does only where
+            # CommonMark lets an ordered list start: after another numbered item, or with 1;
+            # otherwise it is a wrapped sentence that goes on ('... from 0.1 to' / '86400. Members').
+            $number = [regex]::Match($line, '^(\d+)[.)]\s')
+            $startsOwn = $line -match '^([-*+]\s|\|)' -or
+                ($number.Success -and ($number.Groups[1].Value.TrimStart('0') -eq '1' -or ($null -ne $current -and $current -match '^\d+[.)]\s')))
             if ($null -eq $current -or $startsOwn -or $breakAfter -or $current.StartsWith('|')) {
                 if ($null -ne $current) { $paras.Add((ConvertFrom-InlineMarkdown $current)) }
                 $current = $line
@@ -375,6 +396,11 @@ function Read-CommandHelp {
         foreach ($block in $part.Blocks) {
             if ($block.Kind -eq 'Code' -and $script:CodeLanguages -contains $block.Language) {
                 $code.Add(($block.Lines -join "`n"))
+            }
+            elseif ($block.Kind -eq 'Code' -and $code.Count -gt 0 -and $remarkBlocks.Count -eq 0) {
+                # Output right after the code: shown with it, its indentation whole.
+                $output = (@($block.Lines | ForEach-Object { $_.TrimEnd() }) -join "`n")
+                $code[$code.Count - 1] = $code[$code.Count - 1] + "`n`n" + $output
             }
             else {
                 $remarkBlocks.Add($block)

@@ -10,6 +10,8 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [ValidateSet('net8.0', 'netstandard2.0')] [string] $TargetFramework,
     [Parameter(Mandatory)] [string] $SummaryPath,
+    # Test files or folders; several may come as one string, separated by the path separator
+    # (build.ps1 starts this script with -File, which cannot pass an array).
     [Parameter(Mandatory)] [string[]] $Path
 )
 
@@ -19,7 +21,7 @@ $env:MCASTCRYPTO_MODULE = $ModulePath
 
 Import-Module $PesterPath -Force
 $config = New-PesterConfiguration
-$config.Run.Path = $Path
+$config.Run.Path = @($Path | ForEach-Object { $_ -split [regex]::Escape([IO.Path]::PathSeparator) } | Where-Object { $_ })
 $config.Run.PassThru = $true
 $config.Run.Exit = $false
 $config.Output.Verbosity = 'Normal'

@@ -54,6 +54,27 @@ Describe 'Enter-McastChat' {
     }
 }
 
+Describe 'Enter-McastChat on a session that ended' {
+    It 'is a SessionClosed error for a closed session' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        try {
+            $session = New-McastSession 'gone' @net -RelayFingerprint $relay.KeyFingerprint
+            Remove-McastSession -Session $session
+            Enter-McastChat -Session $session -ErrorVariable err -ErrorAction SilentlyContinue
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -Be 'SessionClosed,McastCrypto.Commands.EnterMcastChatCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $err[0].TargetObject | Should -Be $session
+            $err[0].Exception.Message | Should -Match "Session gone \(Id $($session.Id)\) is closed"
+            $err[0].ErrorDetails.RecommendedAction | Should -Match 'New-McastSession'
+        }
+        finally {
+            $relay | Stop-McastRelay
+        }
+    }
+}
+
 Describe 'Enter-McastChat in a terminal (tmux)' {
     # The chat runs in a PowerShell in a tmux pane 60 x 20, driven with send-keys and read with
     # capture-pane. Each pane has a tmux server of its own (-L), started by this process so that it

@@ -199,9 +199,23 @@ Describe 'Examples of <Name>' -ForEach $cmdlets -AllowNullOrEmptyForEach {
 }
 
 Describe 'about_McastCrypto' {
-    It 'is shown by Get-Help from docs/en-US/about_McastCrypto.md' {
+    BeforeAll {
         $topic = Get-Help -Name about_McastCrypto -ErrorAction SilentlyContinue | Out-String
-        $topic | Should -Match '(?m)^# SHORT DESCRIPTION'
+        $lines = @($topic -split "`r?`n" | Where-Object { $_.Trim() })
+    }
+
+    It 'is shown by Get-Help from docs/en-US/about_McastCrypto.md' {
         $topic | Should -Match 'ConvertFrom-Tlv'
+        $topic | Should -Match 'Get-McastRelayEvent'
+    }
+
+    It 'reads as an about topic: the topic once, then its sections as titles, not markdown' {
+        $lines[0].Trim() | Should -Be 'TOPIC'
+        $lines[1].Trim() | Should -Be 'about_McastCrypto'
+        @($lines | Where-Object { $_ -match 'about_McastCrypto' }).Count | Should -Be 1
+        $lines.Trim() | Should -Contain 'SHORT DESCRIPTION'
+        $lines.Trim() | Should -Contain 'LONG DESCRIPTION'
+        $topic | Should -Not -Match '(?m)^\s{0,3}#'
+        $topic | Should -Not -Match '```'
     }
 }

@@ -49,6 +49,17 @@ Describe 'Start-McastRelay' {
         @(Get-McastRelay).Count | Should -Be 0
     }
 
+    It 'names what the user gave in a setting error, without .NET''s parameter name' {
+        $net = New-McastTestNet
+        $err = { Start-McastRelay @net -Protocol Classic -RekeyInterval 60 } | Should -Throw -PassThru -ErrorId 'InvalidRelayOption,McastCrypto.Commands.StartMcastRelayCommand'
+        $err.Exception.Message | Should -Match '^-RekeyInterval is for the Secure protocol'
+        $err.Exception.Message | Should -Not -Match '\(Parameter'
+        $err.TargetObject | Should -Be "$($net.Group):$($net.Port)"
+        $err = { Start-McastRelay -Group 192.168.1.1 -Interface Loopback } | Should -Throw -PassThru -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.StartMcastRelayCommand'
+        $err.Exception.Message | Should -Not -Match '\(Parameter'
+        $err.TargetObject | Should -Be ([ipaddress]'192.168.1.1')
+    }
+
     It 'refuses a TTL out of range before opening anything' {
         { Start-McastRelay -Group 239.255.1.1 -Interface Loopback -Ttl 300 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,McastCrypto.Commands.StartMcastRelayCommand'
     }
@@ -65,7 +76,7 @@ Describe 'Start-McastRelay' {
         $relay.DatagramsOut | Should -BeGreaterThan 0
     }
 
-    It 'streams its events with -Wait until the pipeline is stopped (Ctrl+C), then stops' {
+    It 'logs a start-up line and each event as it happens with -Wait, without -Verbose, until Ctrl+C' {
         $net = New-McastTestNet
         $ps = [powershell]::Create()
         try {
@@ -73,6 +84,42 @@ Describe 'Start-McastRelay' {
             $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
             $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
             Wait-McastCondition { @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count -eq 1 } 10 | Should -BeTrue
+            $relay = Get-McastRelay -Name waiting
+            $log = $ps.Streams.Information
+            Wait-McastCondition { $log.Count -ge 1 } 5 | Should -BeTrue
+            # The first line says where the relay serves, with what protocol and which key.
+            $start = "$($log[0].MessageData)"
+            $start | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d Relay waiting started: '
+            $start | Should -Match ([regex]::Escape("$($net.Group):$($net.Port) on 127.0.0.1, Secure, key $($relay.KeyFingerprint)"))
+            # Tagged as Write-Host's lines are, so that a console or a service's standard output shows them.
+            $log[0].Tags | Should -Contain 'PSHOST'
+            $log[0].Tags | Should -Contain 'McastRelay'
+
+            $session = New-McastSession 'logged' @net -RelayFingerprint $relay.KeyFingerprint
+            Wait-McastCondition { @($log | Where-Object { $_.Tags -contains 'Rekeyed' }).Count -ge 1 } 5 | Should -BeTrue
+            $joined = @($log | Where-Object { $_.Tags -contains 'Joined' })
+            "$($joined[0].MessageData)" | Should -Match ([regex]::Escape("Joined: logged ($($session.MemberId)), key $($session.KeyFingerprint)"))
+            Remove-McastSession -Session $session
+            Wait-McastCondition { @($log | Where-Object { $_.Tags -contains 'Left' }).Count -ge 1 } 5 | Should -BeTrue
+            # Objects only with -PassThru: the log is the output of a relay in the foreground.
+            $output.Count | Should -Be 0
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+            @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'also writes each event as a RelayEvent with -Wait -PassThru, and logs its stop when stopped elsewhere' {
+        $net = New-McastTestNet
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$modulePath'; Start-McastRelay -Name passing -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Wait -PassThru")
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            Wait-McastCondition { @(Get-McastRelay -Name passing -ErrorAction SilentlyContinue).Count -eq 1 } 10 | Should -BeTrue
             $session = New-McastSession @net
             Wait-McastCondition { $output.Count -ge 2 } 5 | Should -BeTrue
             # An open PSDataCollection blocks whoever enumerates it: read it by index.
@@ -82,9 +129,66 @@ Describe 'Start-McastRelay' {
             $events[0].Member.Id | Should -Be $session.MemberId
             $events[0].Member.KeyFingerprint | Should -Be $session.KeyFingerprint
             $events.Kind | Should -Contain 'Rekeyed'
-            $ps.Stop()
-            $async.IsCompleted | Should -BeTrue
-            @(Get-McastRelay -Name waiting -ErrorAction SilentlyContinue).Count | Should -Be 0
+            Stop-McastRelay -Name passing
+            $async.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue
+            $log = $ps.Streams.Information
+            "$($log[$log.Count - 1].MessageData)" | Should -Match 'Relay passing stopped\.$'
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+}
+
+Describe 'Get-McastRelayEvent' {
+    AfterEach {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'returns what a background relay did since the last call, once, with the relay''s name' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay 'eventful' @net
+        $session = New-McastSession @net -RelayFingerprint $relay.KeyFingerprint
+        Wait-McastCondition { $relay.Epoch -ge 1 } 5 | Should -BeTrue
+        $events = @(Get-McastRelayEvent -Relay $relay)
+        $events[0].Kind | Should -Be 'Joined'
+        $events[0].Member.Id | Should -Be $session.MemberId
+        $events.Kind | Should -Contain 'Rekeyed'
+        $events | ForEach-Object { $_ | Should -BeOfType ([McastCrypto.Protocol.RelayEvent]) }
+        $events.RelayName | Sort-Object -Unique | Should -Be 'eventful'
+        @(Get-McastRelayEvent -Relay $relay).Count | Should -Be 0
+        Remove-McastSession -Session $session
+        Wait-McastCondition { $relay.MemberCount -eq 0 } 5 | Should -BeTrue
+        @($relay | Get-McastRelayEvent).Kind | Should -Contain 'Left'
+    }
+
+    It 'waits with -Timeout and returns nothing when nothing happens' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        @(Get-McastRelayEvent -Relay $relay -Timeout 0.5).Count | Should -Be 0
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.4
+    }
+
+    It 'streams events with -Wait as they happen, and returns once the relay stops' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay 'streamed' @net
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$modulePath'; Get-McastRelay -Name streamed | Get-McastRelayEvent -Wait")
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $async = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            $session = New-McastSession @net -RelayFingerprint $relay.KeyFingerprint
+            Wait-McastCondition { $output.Count -ge 1 } 5 | Should -BeTrue
+            $output[0].Kind | Should -Be 'Joined'
+            $async.IsCompleted | Should -BeFalse
+            Remove-McastSession -Session $session
+            $relay | Stop-McastRelay
+            # Bounded: it ends by itself when the relay stops, with the last events.
+            $async.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue
+            $kinds = foreach ($i in 0..($output.Count - 1)) { $output[$i].Kind }
+            $kinds | Should -Contain 'Left'
         }
         finally {
             $ps.Dispose()
@@ -220,7 +324,7 @@ Describe 'Relay events (Register-ObjectEvent)' {
             $joined.SourceEventArgs.MemberFingerprint | Should -Be $alice.Fingerprint
             $joined.Sender.KeyFingerprint | Should -Be $relay.KeyFingerprint
 
-            { New-McastSession 'ev-mallory' @net @pin -Timeout 10 } | Should -Throw -ErrorId 'AdmissionRefused,McastCrypto.Commands.NewMcastSessionCommand'
+            { New-McastSession 'ev-mallory' @net @pin -Timeout 10 -ErrorAction Stop } | Should -Throw -ErrorId 'AdmissionRefused,McastCrypto.Commands.NewMcastSessionCommand'
             $refused = Wait-Event -SourceIdentifier "$id.refused" -Timeout 5
             $refused.SourceEventArgs.Kind | Should -Be 'Refused'
             $refused.SourceEventArgs.MemberFingerprint | Should -Not -Be $alice.Fingerprint

@@ -7,14 +7,35 @@ BeforeAll {
 
 Describe 'New-McastSession' {
     Context 'with no relay on the group' {
-        It 'stops with RelayNotFound naming the group, port and interface' {
+        It 'writes a non-terminating RelayNotFound naming the group, port and interface, and what to check' {
             $net = New-McastTestNet
-            $err = { New-McastSession @net -Timeout 1 } | Should -Throw -PassThru -ErrorId 'RelayNotFound,McastCrypto.Commands.NewMcastSessionCommand'
-            $err.CategoryInfo.Category | Should -Be 'OperationTimeout'
-            $err.Exception.Message | Should -Match ([regex]::Escape($net.Group))
-            $err.Exception.Message | Should -Match "port $($net.Port)"
-            $err.Exception.Message | Should -Match '127\.0\.0\.1'
+            # Non-terminating, as New-PSSession's errors are: -ErrorAction SilentlyContinue holds it,
+            # where a terminating error would end this test here.
+            $session = New-McastSession @net -Timeout 1 -ErrorVariable err -ErrorAction SilentlyContinue
+            $session | Should -BeNullOrEmpty
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -Be 'RelayNotFound,McastCrypto.Commands.NewMcastSessionCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            $err[0].Exception.Message | Should -Match ([regex]::Escape($net.Group))
+            $err[0].Exception.Message | Should -Match "port $($net.Port)"
+            $err[0].Exception.Message | Should -Match '127\.0\.0\.1'
+            # The target is what the user named, not the cmdlet's options object.
+            $err[0].TargetObject | Should -Be "$($net.Group):$($net.Port)"
+            $action = $err[0].ErrorDetails.RecommendedAction
+            $action | Should -Match ([regex]::Escape("-Group $($net.Group)"))
+            $action | Should -Match "-Port $($net.Port)"
+            $action | Should -Match '-Interface Loopback'
+            $action | Should -Match 'a relay runs for the group'
+            $action | Should -Match "firewall lets UDP through on port $($net.Port)"
             @(Get-McastSession).Count | Should -Be 0
+        }
+
+        It 'lets a script go on after it, and stops one with -ErrorAction Stop' {
+            $net = New-McastTestNet
+            # As a script runs by default, whatever the test runner prefers.
+            $out = & { $ErrorActionPreference = 'Continue'; New-McastSession @net -Timeout 1 2>$null; 'went on' }
+            $out | Should -Be 'went on'
+            { New-McastSession @net -Timeout 1 -ErrorAction Stop } | Should -Throw -ErrorId 'RelayNotFound,McastCrypto.Commands.NewMcastSessionCommand'
         }
     }
 
@@ -43,10 +64,16 @@ Describe 'New-McastSession' {
             $err = { New-McastSession -Group 10.1.2.3 -Interface Loopback -Timeout 1 } | Should -Throw -PassThru -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
             $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
             $err.Exception.Message | Should -Match '10\.1\.2\.3'
+            # No .NET suffix for programmers, and the target is the value given.
+            $err.Exception.Message | Should -Not -Match '\(Parameter'
+            $err.Exception.Message | Should -Match 'multicast address \(224\.0\.0\.0 to 239\.255\.255\.255\)\.$'
+            $err.TargetObject | Should -Be ([ipaddress]'10.1.2.3')
         }
 
-        It 'refuses an interface that does not exist' {
-            { New-McastSession -Group 239.255.1.1 -Interface 'no-such-interface-xyz' -Timeout 1 } | Should -Throw -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
+        It 'refuses an interface that does not exist, naming it' {
+            $err = { New-McastSession -Group 239.255.1.1 -Interface 'no-such-interface-xyz' -Timeout 1 } | Should -Throw -PassThru -ErrorId 'InvalidNetworkOption,McastCrypto.Commands.NewMcastSessionCommand'
+            $err.TargetObject | Should -Be 'no-such-interface-xyz'
+            $err.Exception.Message | Should -Not -Match '\(Parameter'
         }
 
         It 'refuses a protocol it does not speak instead of running another one' {
@@ -73,7 +100,8 @@ Describe 'New-McastSession' {
             $exclusive = [Net.Sockets.Socket]::new('InterNetwork', 'Dgram', 'Udp')
             try {
                 $exclusive.Bind([Net.IPEndPoint]::new([ipaddress]$net.Group, $net.Port))
-                $err = { New-McastSession @net -Timeout 1 } | Should -Throw -PassThru -ErrorId 'SocketSetupFailed,McastCrypto.Commands.NewMcastSessionCommand'
+                $err = { New-McastSession @net -Timeout 1 -ErrorAction Stop } | Should -Throw -PassThru -ErrorId 'SocketSetupFailed,McastCrypto.Commands.NewMcastSessionCommand'
+                $err.TargetObject | Should -Be "$($net.Group):$($net.Port)"
                 $err.CategoryInfo.Category | Should -Be 'OpenError'
                 $err.Exception.Operation | Should -Be 'bind'
                 $err.Exception.Message | Should -Match ([regex]::Escape($net.Group))
@@ -131,8 +159,11 @@ Describe 'New-McastSession' {
         It 'refuses a Classic-only setting under Secure, and a Secure-only one under Classic' {
             $err = { New-McastSession @net -FragmentSize 512 } | Should -Throw -PassThru -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
             $err.Exception.Message | Should -Match 'Classic'
+            $err.Exception.Message | Should -Not -Match '\(Parameter'
+            $err.TargetObject | Should -Be "$($net.Group):$($net.Port)"
             $err = { New-McastSession @net -Protocol Classic -RelayFingerprint $relay.KeyFingerprint } | Should -Throw -PassThru -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
             $err.Exception.Message | Should -Match '-RelayFingerprint is for the Secure protocol'
+            $err.Exception.Message | Should -Not -Match '\(Parameter'
         }
 
         It 'names a session Session<Id> when no name is given' {
@@ -199,6 +230,8 @@ Describe 'Get-McastSession and Remove-McastSession' {
         $err[0].FullyQualifiedErrorId | Should -Be 'SessionClosed,McastCrypto.Commands.SendMcastMessageCommand'
         $err[0].TargetObject | Should -Be $one
         $err[0].Exception.Message | Should -Match 'lookup-one'
+        # Said for a user, without .NET's 'Object name: ...' for programmers.
+        $err[0].Exception.Message | Should -Not -Match 'Object name'
     }
 
     It 'removes by Id, and removing twice is harmless' {
@@ -392,6 +425,11 @@ Describe 'A session whose relay disappears' {
             $session.Failure.Message | Should -Match ([regex]::Escape($first))
             $session.Failure.Message | Should -Match 'AllowRelayKeyChange'
             $session.RelayKeyFingerprint | Should -Be $first
+            # Listing the session warns: another key answered for the group, which the user must judge.
+            $null = Get-McastSession -Id $session.Id -WarningVariable warned -WarningAction SilentlyContinue
+            $warned.Count | Should -Be 1
+            "$($warned[0])" | Should -Match "Session pinned \(Id $($session.Id)\) failed with RelayKeyChanged"
+            "$($warned[0])" | Should -Match ([regex]::Escape($relay.KeyFingerprint))
             @($relay.Members | Where-Object Connected).Count | Should -Be 0
             Send-McastMessage -Session $session -Message 'still there?' -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -Be 'SessionNotConnected,McastCrypto.Commands.SendMcastMessageCommand'
@@ -470,16 +508,75 @@ Describe 'Removing the module' {
         $relay = Start-McastRelay @net
         $session = New-McastSession 'left-open' @net
         Wait-McastCondition { @($relay.Members).Count -eq 1 } 5 | Should -BeTrue
-        Remove-Module McastCrypto
+        Remove-Module McastCrypto -WarningVariable warned -WarningAction SilentlyContinue
         try {
             $session.State | Should -Be 'Closed'
             $relay.State | Should -Be 'Stopped'
+            # A warning says what the removal ended: the relay's members lost their relay.
+            $warned.Count | Should -Be 1
+            "$($warned[0])" | Should -Match 'closed 1 session and 1 relay still open'
         }
         finally {
             Import-Module $modulePath -Force
         }
         @(Get-McastSession).Count | Should -Be 0
         @(Get-McastRelay).Count | Should -Be 0
+    }
+}
+
+Describe 'Import-Module -Force with nothing open' {
+    It 'removes the module without a warning' {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+        Import-Module $modulePath -Force -WarningVariable warned -WarningAction SilentlyContinue
+        $warned.Count | Should -Be 0
+    }
+
+    It 'warns with the number of relays it closed' {
+        $relays = @(1..2 | ForEach-Object { $n = New-McastTestNet; Start-McastRelay @n })
+        Import-Module $modulePath -Force -WarningVariable warned -WarningAction SilentlyContinue
+        $relays.State | Should -Be @('Stopped', 'Stopped')
+        "$($warned[0])" | Should -Match 'closed 2 relays still open'
+    }
+}
+
+Describe 'Warnings of New-McastSession and Start-McastRelay' {
+    AfterEach {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'gives none on the loopback interface' {
+        # The default interface's warning is decided in xunit (NetworkWarningsTests): no test here
+        # may open a socket anywhere but on loopback.
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net -WarningVariable relayWarned
+        $session = New-McastSession @net -RelayFingerprint $relay.KeyFingerprint -WarningVariable sessionWarned
+        $session.State | Should -Be 'Connected'
+        $relayWarned.Count | Should -Be 0
+        $sessionWarned.Count | Should -Be 0
+    }
+
+    It 'warns when a relay of this process already serves the group and port, and starts it' {
+        $net = New-McastTestNet
+        $first = Start-McastRelay 'first-relay' @net
+        $second = Start-McastRelay @net -WarningVariable warned -WarningAction SilentlyContinue
+        $second.State | Should -Be 'Running'
+        $warned.Count | Should -Be 1
+        "$($warned[0])" | Should -Match "The relay first-relay \(Id $($first.Id)\) of this PowerShell already serves $([regex]::Escape($net.Group)):$($net.Port)"
+        "$($warned[0])" | Should -Match "Stop-McastRelay -Id $($first.Id)"
+    }
+
+    It 'does not warn of a relay on another port, or of one that was stopped' {
+        $net = New-McastTestNet
+        $first = Start-McastRelay @net
+        $other = $net.Clone()
+        $other.Port = if ($net.Port -lt 60000) { $net.Port + 1 } else { $net.Port - 1 }
+        $null = Start-McastRelay @other -WarningVariable warned
+        $warned.Count | Should -Be 0
+        $first | Stop-McastRelay
+        $null = Start-McastRelay @net -WarningVariable warnedAgain
+        $warnedAgain.Count | Should -Be 0
     }
 }
 
@@ -604,7 +701,8 @@ Describe 'Session events (Register-ObjectEvent)' {
             $null = $alice.Send('two')
             $null = $alice.Send('three')
             Wait-McastCondition { @(Get-Event -SourceIdentifier $id -ErrorAction SilentlyContinue).Count -ge 2 } -TimeoutSeconds 5 | Should -BeTrue
-            @((Get-Event -SourceIdentifier $id).SourceEventArgs.Message.Text) | Should -Be @('two', 'three')
+            # Both, in whatever order PowerShell's event queue keeps them (delivery order is an xunit test).
+            @((Get-Event -SourceIdentifier $id).SourceEventArgs.Message.Text | Sort-Object) | Should -Be @('three', 'two')
             (Get-Job -Name "$id.throws").Error.Count | Should -BeGreaterThan 0
             @(Receive-McastMessage -Session $bob | Where-Object Kind -EQ 'Message').Text | Should -Be @('one', 'two', 'three')
         }

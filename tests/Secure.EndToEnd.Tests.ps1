@@ -149,10 +149,14 @@ Describe 'Trusting the relay' {
         $net = New-McastTestNet
         $relay = Start-McastRelay @net
         $other = New-McastIdentity -Path (Join-Path $TestDrive 'other.key')
-        $err = { New-McastSession @net -RelayFingerprint $other.Fingerprint -Timeout 10 } | Should -Throw -PassThru -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
+        $err = { New-McastSession @net -RelayFingerprint $other.Fingerprint -Timeout 10 -ErrorAction Stop } | Should -Throw -PassThru -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
         $err.CategoryInfo.Category | Should -Be 'SecurityError'
         $err.Exception.Message | Should -Match ([regex]::Escape($relay.KeyFingerprint))
         $err.Exception.Message | Should -Match ([regex]::Escape($other.Fingerprint))
+        $err.TargetObject | Should -Be "$($net.Group):$($net.Port)"
+        # What to do: compare the offered key with the relay's own, and pin it if the change was meant.
+        $err.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("Compare $($relay.KeyFingerprint)"))
+        $err.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("-RelayFingerprint $($relay.KeyFingerprint)"))
         @(Get-McastSession).Count | Should -Be 0
     }
 
@@ -168,7 +172,7 @@ Describe 'Trusting the relay' {
         $body = $fingerprint.Substring(7)
         $flipped = 'SHA256:' + (-join ($body.ToCharArray() | ForEach-Object { if ([char]::IsUpper($_)) { [char]::ToLowerInvariant($_) } else { [char]::ToUpperInvariant($_) } }))
         $flipped | Should -Not -BeExactly $fingerprint
-        { New-McastSession @net -RelayFingerprint $flipped -Timeout 10 } | Should -Throw -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
+        { New-McastSession @net -RelayFingerprint $flipped -Timeout 10 -ErrorAction Stop } | Should -Throw -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
         { New-McastSession @net -RelayFingerprint ('sha256:' + $body) } | Should -Throw -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
         { New-McastSession @net -RelayFingerprint ('SHA256: ' + $body) } | Should -Throw -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
         @(Get-McastSession).Count | Should -Be 0
@@ -184,10 +188,13 @@ Describe 'Trusting the relay' {
         $first | Stop-McastRelay
 
         $second = Start-McastRelay @net
-        $err = { New-McastSession @net -KnownRelaysPath $known -Timeout 10 } | Should -Throw -PassThru -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
+        $err = { New-McastSession @net -KnownRelaysPath $known -Timeout 10 -ErrorAction Stop } | Should -Throw -PassThru -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
         $err.Exception.Message | Should -Match ([regex]::Escape($first.KeyFingerprint))
         $err.Exception.Message | Should -Match ([regex]::Escape($second.KeyFingerprint))
         $err.Exception.Message | Should -Match ([regex]::Escape($known))
+        # The known_relays line to remove, as it is in the file (line 1 is the file's header comment).
+        $line = "{0}:{1} 127.0.0.1 {2}" -f $net.Group, $net.Port, $first.KeyFingerprint
+        $err.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("remove line 2 of $known ('$line')"))
         # Pinning the new key is the way to trust it.
         (New-McastSession @net -KnownRelaysPath $known -RelayFingerprint $second.KeyFingerprint).State | Should -Be 'Connected'
     }
@@ -196,7 +203,7 @@ Describe 'Trusting the relay' {
         $net = New-McastTestNet
         $known = Join-Path $TestDrive 'strict_relays'
         $relay = Start-McastRelay @net
-        $err = { New-McastSession @net -KnownRelaysPath $known -TrustOnFirstUse:$false -Timeout 10 } | Should -Throw -PassThru -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
+        $err = { New-McastSession @net -KnownRelaysPath $known -TrustOnFirstUse:$false -Timeout 10 -ErrorAction Stop } | Should -Throw -PassThru -ErrorId 'RelayNotTrusted,McastCrypto.Commands.NewMcastSessionCommand'
         $err.Exception.Message | Should -Match ([regex]::Escape("-RelayFingerprint $($relay.KeyFingerprint)"))
         Test-Path -LiteralPath $known | Should -BeFalse
     }
@@ -234,13 +241,27 @@ Describe 'Admission' {
         $in.State | Should -Be 'Connected'
         $in.KeyFingerprint | Should -Be $alice.Fingerprint
 
-        $err = { New-McastSession 'mallory' @net @pin -Timeout 10 } | Should -Throw -PassThru -ErrorId 'AdmissionRefused,McastCrypto.Commands.NewMcastSessionCommand'
+        $err = { New-McastSession 'mallory' @net @pin -Timeout 10 -ErrorAction Stop } | Should -Throw -PassThru -ErrorId 'AdmissionRefused,McastCrypto.Commands.NewMcastSessionCommand'
         $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        # Her key was made for the session alone: she is told to make a key file and give its fingerprint.
+        $err.ErrorDetails.RecommendedAction | Should -Match 'New-McastIdentity'
         $err.Exception.Message | Should -Match 'SHA256:[A-Za-z0-9+/]{43}'
         $err.Exception.Message | Should -Not -Match ([regex]::Escape($alice.Fingerprint))
         $relay.RefusedJoins | Should -BeGreaterThan 0
         @($relay.Members).Count | Should -Be 1
         $relay.TakeEvents().Kind | Should -Contain 'Refused'
+    }
+
+    It 'tells a refused member with a key file the fingerprint to have added' {
+        $net = New-McastTestNet
+        $list = Join-Path $TestDrive 'only_nobody'
+        Set-Content -LiteralPath $list -Value '# nobody yet'
+        $bob = New-McastIdentity -Path (Join-Path $TestDrive 'bob.key')
+        $relay = Start-McastRelay @net -AuthorizedKeysPath $list
+        New-McastSession 'bob' @net -RelayFingerprint $relay.KeyFingerprint -IdentityPath $bob.Path -Timeout 10 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'AdmissionRefused,McastCrypto.Commands.NewMcastSessionCommand'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("add your key's fingerprint, $($bob.Fingerprint),"))
+        $err[0].ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("-IdentityPath $($bob.Path)"))
     }
 
     It 'refuses to start with a list that has a line that is not a fingerprint' {

@@ -21,7 +21,16 @@ $binaryModule = Import-Module -Name $assemblyPath -PassThru -ErrorAction Stop
 Export-ModuleMember -Cmdlet @($binaryModule.ExportedCmdlets.Keys)
 
 $ExecutionContext.SessionState.Module.OnRemove = {
-    # Sessions and relays still open are closed as Remove-McastSession / Stop-McastRelay would.
+    # Sessions and relays still open are closed as Remove-McastSession / Stop-McastRelay would, and
+    # a warning says how many: Remove-Module and Import-Module -Force end them (a relay's members
+    # lose their relay), which a user may not expect.
     $closer = 'McastCrypto.Hosting.ProcessCleanup' -as [type]
-    if ($closer) { $closer::CloseAll() }
+    if (-not $closer) { return }
+    $closed = @(foreach ($kind in $closer::CloseAll()) {
+            if ($kind.Value -eq 1) { "1 $($kind.Key)" }
+            elseif ($kind.Value -gt 1) { "$($kind.Value) $($kind.Key)s" }
+        })
+    if ($closed.Count -gt 0) {
+        Write-Warning "Removing the McastCrypto module closed $($closed -join ' and ') still open, as Remove-McastSession and Stop-McastRelay would. Their objects stay Closed or Stopped; open new ones after Import-Module McastCrypto."
+    }
 }

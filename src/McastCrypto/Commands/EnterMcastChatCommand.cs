@@ -54,6 +54,11 @@ namespace McastCrypto.Commands
         protected override void ProcessRecord()
         {
             McastSession session = Session!;
+            if (RefuseEnded(session))
+            {
+                return;
+            }
+
             ChatInput input = ChatInput.For(Host, Prompt);
             selfId = SelfId(session);
             input.Print($"Chat in {session.Group}:{session.Port} as {session.Name} ({session.LocalEndPoint}). Type and press Enter to send; /help lists the commands, /quit ends.");
@@ -98,6 +103,30 @@ namespace McastCrypto.Commands
         }
 
         protected override void StopProcessing() => stopping.Cancel();
+
+        /// <summary>
+        /// A closed or failed session can neither send nor receive: an error, not a chat screen that
+        /// ends at once (or one where nothing typed would ever be sent).
+        /// </summary>
+        private bool RefuseEnded(McastSession session)
+        {
+            MemberState state = session.State;
+            if (state != MemberState.Closed && state != MemberState.Failed)
+            {
+                return false;
+            }
+
+            string why = state == MemberState.Closed
+                ? $"Session {session.Name} (Id {session.Id}) is closed: it can no longer send or receive."
+                : $"Session {session.Name} (Id {session.Id}) failed and can no longer send or receive: {session.Failure?.Message}";
+            WriteError(CmdletErrors.Record(
+                new InvalidOperationException(why),
+                state == MemberState.Closed ? "SessionClosed" : "SessionFailed",
+                ErrorCategory.ResourceUnavailable,
+                session,
+                "Open a new session with New-McastSession and chat in that one."));
+            return true;
+        }
 
         /// <summary>Acts on one typed line; false ends the chat.</summary>
         private bool Handle(McastSession session, ChatInput input, string typed)
@@ -150,7 +179,7 @@ namespace McastCrypto.Commands
             }
             catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is Transport.McastTransportException)
             {
-                WriteError(new ErrorRecord(e, "ChatSendFailed", ErrorCategory.InvalidOperation, text));
+                WriteError(CmdletErrors.Record(e, "ChatSendFailed", ErrorCategory.InvalidOperation, text));
             }
         }
 

@@ -32,10 +32,26 @@ namespace McastCrypto.Commands
             var sessions = ObjectQuery.Select(this, McastSession.Table.All(), s => s.Id, s => s.Name, Id, Name, "Session");
             foreach (McastSession session in sessions)
             {
-                if (State is null || State.Contains(session.State))
+                MemberState state = session.State;
+                if (State is null || State.Contains(state))
                 {
+                    WarnOfRelayKey(session, state);
                     WriteObject(session);
                 }
+            }
+        }
+
+        /// <summary>
+        /// A session that ended on its relay's key is a warning each time it is listed: another key
+        /// answered for the group, which is either a relay restarted with a new key or someone
+        /// posing as it, and the user must decide which.
+        /// </summary>
+        private void WarnOfRelayKey(McastSession session, MemberState state)
+        {
+            MemberFailure? failure = state == MemberState.Failed ? session.Failure : null;
+            if (failure is not null && (failure.Reason == MemberFailureReason.RelayKeyChanged || failure.Reason == MemberFailureReason.RelayNotTrusted))
+            {
+                WriteWarning($"Session {session.Name} (Id {session.Id}) failed with {failure.Reason}: {failure.Message}");
             }
         }
     }

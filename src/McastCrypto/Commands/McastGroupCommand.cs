@@ -50,7 +50,7 @@ namespace McastCrypto.Commands
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidNetworkOption", ErrorCategory.InvalidArgument, options));
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidNetworkOption", ErrorCategory.InvalidArgument, Named(e.ParamName, options)));
             }
 
             return options;
@@ -63,6 +63,24 @@ namespace McastCrypto.Commands
 
         /// <summary>A terminating error for a socket that could not be set up, saying which and why.</summary>
         protected void ThrowSocketError(McastTransportException e, object target) =>
-            ThrowTerminatingError(new ErrorRecord(e, "SocketSetupFailed", ErrorCategory.OpenError, target));
+            ThrowTerminatingError(CmdletErrors.Record(e, "SocketSetupFailed", ErrorCategory.OpenError, target));
+
+        /// <summary>The value the user gave for the setting an error names (the group, the port, the interface...), else group:port.</summary>
+        private object Named(string? setting, MulticastOptions options)
+        {
+            switch (setting)
+            {
+                case nameof(MulticastOptions.Group):
+                    return options.Group;
+                case nameof(MulticastOptions.Port):
+                    return options.Port;
+                case nameof(MulticastOptions.Interface):
+                    return (object?)options.Interface ?? CmdletErrors.GroupTarget(options);
+                case nameof(MulticastOptions.Ttl):
+                    return options.Ttl;
+                default:
+                    return CmdletErrors.GroupTarget(options);
+            }
+        }
     }
 }

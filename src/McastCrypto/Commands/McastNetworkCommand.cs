@@ -19,5 +19,17 @@ namespace McastCrypto.Commands
                 options.Ttl = Ttl;
             }
         }
+
+        /// <summary>Warns when the system picks the interface and it is not loopback: the datagrams go out on the network.</summary>
+        /// <param name="what">Who sends, for the sentence: "This session", "This relay".</param>
+        /// <param name="network">The settings, checked.</param>
+        protected void WarnOfDefaultInterface(string what, MulticastOptions network)
+        {
+            string? warning = NetworkWarnings.DefaultInterface(what, network.Interface, network.ResolveInterfaceAddress(), network.Group, network.Port, network.Ttl);
+            if (warning is not null)
+            {
+                WriteWarning(warning);
+            }
+        }
     }
 }

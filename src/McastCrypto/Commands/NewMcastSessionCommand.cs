@@ -102,6 +102,7 @@ namespace McastCrypto.Commands
             }
 
             string where = $"{options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"}";
+            WarnOfDefaultInterface("This session", options.Network);
             WriteVerbose($"Joining {where} ({options.Protocol}).");
             var progress = new ProgressRecord(1, "New-McastSession", "Joining " + where);
             McastSession? session = null;
@@ -116,24 +117,30 @@ namespace McastCrypto.Commands
             }
             catch (TimeoutException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "RelayNotFound", ErrorCategory.OperationTimeout, options.Network));
+                // Network, trust and admission failures are non-terminating, as New-PSSession's are:
+                // -ErrorAction decides, and a script that opens several sessions goes on.
+                WriteError(CmdletErrors.Record(e, "RelayNotFound", ErrorCategory.OperationTimeout, CmdletErrors.GroupTarget(options.Network), JoinFailureAdvice.RelayNotFound(options.Network)));
             }
             catch (McastSessionFailedException e)
             {
                 // RelayKeyChanged, RelayNotTrusted, AdmissionRefused: the id says which.
-                ThrowTerminatingError(new ErrorRecord(e, e.Failure.Reason.ToString(), ErrorCategory.SecurityError, options.Network));
+                string advice = e.Failure.Reason == MemberFailureReason.AdmissionRefused
+                    ? JoinFailureAdvice.AdmissionRefused(options.IdentityPath)
+                    : JoinFailureAdvice.RelayKey(e.Failure, options.Network, TrustFile(options), options.Protocol);
+                WriteError(CmdletErrors.Record(e, e.Failure.Reason.ToString(), ErrorCategory.SecurityError, CmdletErrors.GroupTarget(options.Network), advice));
             }
             catch (McastTransportException e)
             {
-                ThrowSocketError(e, options.Network);
+                WriteError(CmdletErrors.Record(e, "SocketSetupFailed", ErrorCategory.OpenError, CmdletErrors.GroupTarget(options.Network), JoinFailureAdvice.SocketSetupFailed(options.Network)));
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidSessionOption", ErrorCategory.InvalidArgument, options));
+                // A setting no input can fix: terminating, as a bad parameter is.
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidSessionOption", ErrorCategory.InvalidArgument, CmdletErrors.GroupTarget(options.Network)));
             }
             catch (Exception e) when (options.IdentityPath is not null && (e is CryptographicException || e is IOException || e is UnauthorizedAccessException))
             {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
             }
             finally
             {
@@ -143,11 +150,18 @@ namespace McastCrypto.Commands
                 WriteProgress(progress);
             }
 
-            WriteObject(session);
+            if (session is not null)
+            {
+                WriteObject(session);
+            }
         }
 
         protected override void StopProcessing() => stopping.Cancel();
 
         private bool IsBound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
+        /// <summary>The known-relays file a Secure session without a pin consulted; null when pinned or Classic.</summary>
+        private static string? TrustFile(McastSessionOptions options) =>
+            options.Protocol == McastProtocol.Secure && options.RelayFingerprint is null ? options.KnownRelaysPath ?? KnownRelays.DefaultPath : null;
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Management.Automation;
 using System.Threading;
@@ -43,9 +44,13 @@ namespace McastCrypto.Commands
         [ValidateRange(1, 86400)]
         public double RekeyInterval { get; set; }
 
-        /// <summary>Run in the foreground, writing the relay's events, until Ctrl+C; then stop the relay.</summary>
+        /// <summary>Run in the foreground, logging the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
+
+        /// <summary>With -Wait, also write each event to the pipeline as a RelayEvent.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
 
         protected override void EndProcessing()
         {
@@ -83,30 +88,34 @@ namespace McastCrypto.Commands
                 options.ClientTimeout = TimeSpan.FromSeconds(ClientTimeout);
             }
 
+            WarnOfDefaultInterface("This relay", options.Network);
+            WarnOfSecondRelay(options.Network);
             McastRelay? relay = null;
+            string target = CmdletErrors.GroupTarget(options.Network);
             try
             {
                 relay = McastRelay.Start(options);
             }
             catch (McastTransportException e)
             {
-                ThrowSocketError(e, options.Network);
+                ThrowTerminatingError(CmdletErrors.Record(e, "SocketSetupFailed", ErrorCategory.OpenError, target, JoinFailureAdvice.SocketSetupFailed(options.Network)));
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidRelayOption", ErrorCategory.InvalidArgument, options));
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidRelayOption", ErrorCategory.InvalidArgument, target));
             }
             catch (Exception e) when (options.AuthorizedKeysPath is not null && (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException) && IsAbout(e, options.AuthorizedKeysPath))
             {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidAuthorizedKeysFile", ErrorCategory.InvalidData, options.AuthorizedKeysPath));
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidAuthorizedKeysFile", ErrorCategory.InvalidData, options.AuthorizedKeysPath));
             }
             catch (Exception e) when (options.IdentityPath is not null && (e is CryptographicException || e is IOException || e is UnauthorizedAccessException))
             {
                 // A file that is not a usable key, or cannot be read or written: say which and why.
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
             }
 
-            if (options.IdentityPath is not null && !identityExisted)
+            bool madeKey = options.IdentityPath is not null && !identityExisted;
+            if (madeKey)
             {
                 WriteVerbose($"Made a new relay key in {options.IdentityPath} (fingerprint {relay!.KeyFingerprint}).");
             }
@@ -117,14 +126,36 @@ namespace McastCrypto.Commands
                 return;
             }
 
-            WriteVerbose($"Relay {relay!.Name} serves {relay.Group}:{relay.Port} on {relay.Interface}, key {relay.KeyFingerprint}. Ctrl+C stops it.");
+            RunInForeground(relay!, madeKey);
+        }
+
+        /// <summary>
+        /// -Wait: a start-up line, then one line per event as it happens, to the information stream
+        /// tagged PSHOST (shown by default, as Write-Host's lines are, and written to standard output
+        /// when PowerShell runs as a service); the relay stops on Ctrl+C or when stopped elsewhere.
+        /// </summary>
+        private void RunInForeground(McastRelay relay, bool madeKey)
+        {
+            Log(RelayLog.Started(DateTimeOffset.Now, relay.Name, relay.Group.ToString(), relay.Port, relay.Interface, relay.Protocol, relay.KeyFingerprint, relay.IdentityPath, madeKey), "Started");
             try
             {
                 while (!stopping.IsCancellationRequested && relay.State == McastRelayState.Running)
                 {
                     foreach (RelayEvent e in relay.TakeEvents())
                     {
-                        WriteObject(e);
+                        if (RelayLog.IsLogged(e.Kind))
+                        {
+                            Log(RelayLog.Event(e), e.Kind.ToString());
+                        }
+                        else
+                        {
+                            WriteVerbose(RelayLog.Event(e));
+                        }
+
+                        if (PassThru)
+                        {
+                            WriteObject(e);
+                        }
                     }
 
                     WaitHandle.WaitAny(new[] { relay.EventArrived, stopping.Token.WaitHandle }, 250);
@@ -132,7 +163,44 @@ namespace McastCrypto.Commands
             }
             finally
             {
+                int? members = relay.State == McastRelayState.Running ? relay.MemberCount : (int?)null;
                 relay.Stop();
+                string last = RelayLog.Stopped(DateTimeOffset.Now, relay.Name, members);
+                if (!stopping.IsCancellationRequested)
+                {
+                    Log(last, "Stopped");
+                }
+                else
+                {
+                    // After Ctrl+C the pipeline is stopping and its streams take nothing more; the
+                    // host still shows the line (a service's log ends with it).
+                    try
+                    {
+                        Host.UI.WriteLine(last);
+                    }
+                    catch (Exception e) when (e is NotImplementedException || e is NotSupportedException || e is InvalidOperationException || e is System.Management.Automation.Host.HostException)
+                    {
+                        // A host without a console: the relay did stop; only the line is not shown.
+                    }
+                }
+            }
+        }
+
+        /// <summary>One line of the relay's log, as Write-Host writes it, tagged McastRelay and with what it is about.</summary>
+        private void Log(string line, string kind) =>
+            WriteInformation(new HostInformationMessage { Message = line }, new[] { "PSHOST", "McastRelay", kind });
+
+        /// <summary>Warns when a relay of this process already serves the group and port.</summary>
+        private void WarnOfSecondRelay(MulticastOptions network)
+        {
+            string? warning = NetworkWarnings.SecondRelay(
+                McastRelay.Table.All().Where(r => r.State == McastRelayState.Running).Select(r => (r.Name, r.Id, r.Group, r.Port, r.Interface)),
+                network.Group,
+                network.Port,
+                network.ResolveInterfaceAddress());
+            if (warning is not null)
+            {
+                WriteWarning(warning);
             }
         }
 

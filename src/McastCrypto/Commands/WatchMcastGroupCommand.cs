@@ -43,7 +43,7 @@ namespace McastCrypto.Commands
             }
             catch (McastTransportException e)
             {
-                ThrowSocketError(e, options);
+                ThrowSocketError(e, CmdletErrors.GroupTarget(options));
                 return;
             }
 

@@ -6,6 +6,10 @@ namespace McastCrypto.Hosting
         /// <summary>When to close, relative to the others: lower first.</summary>
         int CloseOrder { get; }
 
-        void CloseAll();
+        /// <summary>What one of the objects is called, for people to read: "session", "relay".</summary>
+        string Noun { get; }
+
+        /// <summary>Closes every open object and returns how many there were.</summary>
+        int CloseAll();
     }
 }

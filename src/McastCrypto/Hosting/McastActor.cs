@@ -215,7 +215,9 @@ namespace McastCrypto.Hosting
         {
             if (IsClosed)
             {
-                throw new ObjectDisposedException(Name, Name + " (Id " + Id.ToString(CultureInfo.InvariantCulture) + ") is closed.");
+                // No object name: .NET would add "Object name: '...'." for programmers to a message
+                // that names the object already, and a user reads it.
+                throw new ObjectDisposedException(null, Name + " (Id " + Id.ToString(CultureInfo.InvariantCulture) + ") is closed.");
             }
         }
 

@@ -17,13 +17,17 @@ namespace McastCrypto.Hosting
 
         /// <param name="closeOrder">When <see cref="ProcessCleanup"/> closes this table: lower first
         /// (sessions before relays, so the sessions' goodbyes reach a running relay).</param>
-        public ObjectTable(int closeOrder)
+        /// <param name="noun">What one object is called, for people to read: "session", "relay".</param>
+        public ObjectTable(int closeOrder, string noun)
         {
             CloseOrder = closeOrder;
+            Noun = noun ?? throw new ArgumentNullException(nameof(noun));
             ProcessCleanup.Register(this);
         }
 
         public int CloseOrder { get; }
+
+        public string Noun { get; }
 
         /// <summary>Adds an object and returns its new Id.</summary>
         public int Add(T item)
@@ -62,10 +66,14 @@ namespace McastCrypto.Hosting
             }
         }
 
-        /// <summary>Closes every object (each failure is swallowed: this runs at module removal and process exit).</summary>
-        public void CloseAll()
+        /// <summary>
+        /// Closes every object and returns how many were open (each failure is swallowed: this runs
+        /// at module removal and process exit, and one object must not keep the others open).
+        /// </summary>
+        public int CloseAll()
         {
-            foreach (T item in All())
+            IReadOnlyList<T> open = All();
+            foreach (T item in open)
             {
                 try
                 {
@@ -76,6 +84,8 @@ namespace McastCrypto.Hosting
                     // Closing everything on the way out must not stop at the first failure.
                 }
             }
+
+            return open.Count;
         }
     }
 }

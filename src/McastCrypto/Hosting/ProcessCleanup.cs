@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace McastCrypto.Hosting
 {
@@ -25,20 +26,27 @@ namespace McastCrypto.Hosting
             }
         }
 
-        /// <summary>Closes everything still open, in each table's <see cref="IClosable.CloseOrder"/>.</summary>
-        public static void CloseAll()
+        /// <summary>
+        /// Closes everything still open, in each table's <see cref="IClosable.CloseOrder"/>, and
+        /// returns how many objects of each kind were open (the module's OnRemove warns with it), in
+        /// that order: ("session", 2), ("relay", 1).
+        /// </summary>
+        public static IReadOnlyList<KeyValuePair<string, int>> CloseAll()
         {
             IClosable[] tables;
             lock (Tables)
             {
                 tables = Tables.ToArray();
-                Array.Sort(tables, (a, b) => a.CloseOrder.CompareTo(b.CloseOrder));
             }
 
-            foreach (IClosable table in tables)
+            // A stable order: tables with the same CloseOrder keep the order they registered in.
+            var closed = new List<KeyValuePair<string, int>>();
+            foreach (IClosable table in tables.Select((t, i) => (t, i)).OrderBy(p => p.t.CloseOrder).ThenBy(p => p.i).Select(p => p.t))
             {
-                table.CloseAll();
+                closed.Add(new KeyValuePair<string, int>(table.Noun, table.CloseAll()));
             }
+
+            return closed;
         }
     }
 }

@@ -31,7 +31,7 @@ namespace McastCrypto.Relay
         }
 
         /// <summary>The relays running in this process.</summary>
-        internal static ObjectTable<McastRelay> Table { get; } = new ObjectTable<McastRelay>(closeOrder: 1);
+        internal static ObjectTable<McastRelay> Table { get; } = new ObjectTable<McastRelay>(closeOrder: 1, noun: "relay");
 
         public McastRelayState State => IsClosed ? McastRelayState.Stopped : McastRelayState.Running;
 

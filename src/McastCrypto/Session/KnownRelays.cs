@@ -105,6 +105,45 @@ namespace McastCrypto.Session
             }
         }
 
+        /// <summary>
+        /// The lines of the file at <paramref name="path"/> that remember <paramref name="fingerprint"/>
+        /// for <paramref name="groupAndPort"/> (group:port, on any interface), as the line number and
+        /// its text: what to remove when that relay's key changed on purpose. Empty when the file is
+        /// missing or unreadable, or has no such line.
+        /// </summary>
+        internal static IReadOnlyList<(int Line, string Text)> FindLines(string path, string groupAndPort, string fingerprint)
+        {
+            var found = new List<(int Line, string Text)>();
+            lock (FileGate)
+            {
+                string[] lines;
+                try
+                {
+                    if (!File.Exists(path))
+                    {
+                        return found;
+                    }
+
+                    lines = File.ReadAllLines(path);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    return found;
+                }
+
+                for (int i = 0; i < lines.Length; i++)
+                {
+                    string[] parts = lines[i].Trim().Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+                    if (parts.Length == 3 && parts[0] == groupAndPort && parts[2] == fingerprint)
+                    {
+                        found.Add((i + 1, lines[i].Trim()));
+                    }
+                }
+            }
+
+            return found;
+        }
+
         private (string Fingerprint, int Line)? Find()
         {
             if (!File.Exists(Path))

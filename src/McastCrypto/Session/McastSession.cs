@@ -40,7 +40,7 @@ namespace McastCrypto.Session
         }
 
         /// <summary>The sessions open in this process.</summary>
-        internal static ObjectTable<McastSession> Table { get; } = new ObjectTable<McastSession>(closeOrder: 0);
+        internal static ObjectTable<McastSession> Table { get; } = new ObjectTable<McastSession>(closeOrder: 0, noun: "session");
 
         public MemberState State => IsClosed ? MemberState.Closed : Runner.Read(() => protocol.State);
 
