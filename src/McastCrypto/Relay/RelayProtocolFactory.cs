@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Net;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol;
@@ -43,6 +44,11 @@ namespace McastCrypto.Relay
                     if (options.AuthorizedKeysPath is not null || options.RekeyInterval is not null)
                     {
                         throw new ArgumentException((options.AuthorizedKeysPath is not null ? "-AuthorizedKeysPath" : "-RekeyInterval") + " is for the Secure protocol: a Classic relay admits any key and has no group key.", nameof(options));
+                    }
+
+                    if (options.RetransmitBufferSize is not null)
+                    {
+                        throw new ArgumentException("-RetransmitBufferSize is for the Secure protocol: a Classic relay keeps nothing to repair losses with.", nameof(options));
                     }
 
                     ClassicRelayOptions classic = ClassicOptions(options);
@@ -94,6 +100,22 @@ namespace McastCrypto.Relay
                 secure.RekeyInterval = rekeyInterval;
             }
 
+            if (options.MaxMessageSize is int maxMessageSize)
+            {
+                secure.MaxMessageBytes = maxMessageSize;
+            }
+
+            if (options.RetransmitBufferSize is int retransmitBufferSize)
+            {
+                // TODO(integration, issue 9): SecureRelayOptions gets RetransmitBufferSize on the relay
+                // branch; until then it is checked here and not passed on. Replace these lines with
+                // `secure.RetransmitBufferSize = retransmitBufferSize;` once it is merged.
+                if (retransmitBufferSize < 1)
+                {
+                    throw new ArgumentException("The retransmit buffer must hold at least one datagram.", nameof(options));
+                }
+            }
+
             secure.Validate();
             return secure;
         }
@@ -109,6 +131,20 @@ namespace McastCrypto.Relay
             if (options.MaxClients is int maxClients)
             {
                 classic.MaxClients = maxClients;
+            }
+
+            if (options.MaxMessageSize is int maxMessageSize)
+            {
+                if (maxMessageSize > ClassicDefaults.MaxMessageBytes)
+                {
+                    // Its members send at most this much (64 KiB): a larger limit would promise what none sends.
+                    throw new ArgumentException(
+                        "-MaxMessageSize " + maxMessageSize.ToString(CultureInfo.InvariantCulture) + " is over the Classic protocol's largest message, "
+                        + ClassicDefaults.MaxMessageBytes.ToString(CultureInfo.InvariantCulture) + " UTF-8 bytes; a smaller limit may be set, a larger one needs the Secure protocol.",
+                        nameof(options));
+                }
+
+                classic.MaxMessageBytes = maxMessageSize;
             }
 
             classic.Validate();
