@@ -360,6 +360,14 @@ namespace McastCrypto.Session
             return new McastSendResult(this, sent, pending.Status, pending.AcknowledgedAfter, pending.Reason, pending.TimedOut);
         }
 
+        /// <summary>Runs a step of the protocol as a user's call does (tests: a fake protocol's scripted events).</summary>
+        internal void InvokeProtocol(Action<DateTimeOffset, ProtocolOutput<MemberEvent>> step) =>
+            Runner.Invoke((now, output) =>
+            {
+                step(now, output);
+                return true;
+            });
+
         /// <summary>
         /// The messages with a sequence above <paramref name="after"/>; unless <paramref name="keep"/>,
         /// they leave the session (so nothing is returned twice). At most <paramref name="max"/> are
