@@ -100,7 +100,7 @@ namespace McastCrypto.Commands
 
             if (IsBound(nameof(MaxMessageSize)))
             {
-                options.MaxMessageSize = MaxMessageSize;
+                options.MaxMessageBytes = MaxMessageSize;
             }
 
             options.IdentityPath = IdentityPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(IdentityPath);

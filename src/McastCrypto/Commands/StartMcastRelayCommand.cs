@@ -95,7 +95,7 @@ namespace McastCrypto.Commands
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxMessageSize)))
             {
-                options.MaxMessageSize = MaxMessageSize;
+                options.MaxMessageBytes = MaxMessageSize;
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(RetransmitBufferSize)))

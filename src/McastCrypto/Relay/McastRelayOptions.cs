@@ -35,17 +35,11 @@ namespace McastCrypto.Relay
         /// <summary>Secure: how often the group key changes even when nobody comes or goes; null for the protocol's default.</summary>
         public TimeSpan? RekeyInterval { get; set; }
 
-        /// <summary>
-        /// The longest message the relay passes on, in bytes; null for the protocol's default (Secure
-        /// 64 MiB; Classic 64 KiB of text, which is also the most a Classic relay may be given).
-        /// </summary>
-        public int? MaxMessageSize { get; set; }
-
-        /// <summary>
-        /// Secure: how many of its latest group datagrams the relay keeps to repair members' losses;
-        /// null for the protocol's default (8,192).
-        /// </summary>
+        /// <summary>Secure: the most group datagrams kept to repair what members missed; null for the protocol's default (8,192).</summary>
         public int? RetransmitBufferSize { get; set; }
+
+        /// <summary>The longest message a member may send through the relay, in bytes; null for the protocol's default (Secure: 64 MiB).</summary>
+        public int? MaxMessageBytes { get; set; }
 
         /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
         public int SendRate { get; set; } = 2000;

@@ -48,7 +48,7 @@ namespace McastCrypto.Relay
 
                     if (options.RetransmitBufferSize is not null)
                     {
-                        throw new ArgumentException("-RetransmitBufferSize is for the Secure protocol: a Classic relay keeps nothing to repair losses with.", nameof(options));
+                        throw new ArgumentException("-RetransmitBufferSize is for the Secure protocol: a Classic relay does not repair lost datagrams.", nameof(options));
                     }
 
                     ClassicRelayOptions classic = ClassicOptions(options);
@@ -100,20 +100,20 @@ namespace McastCrypto.Relay
                 secure.RekeyInterval = rekeyInterval;
             }
 
-            if (options.MaxMessageSize is int maxMessageSize)
-            {
-                secure.MaxMessageBytes = maxMessageSize;
-            }
-
             if (options.RetransmitBufferSize is int retransmitBufferSize)
             {
-                // TODO(integration, issue 9): SecureRelayOptions gets RetransmitBufferSize on the relay
-                // branch; until then it is checked here and not passed on. Replace these lines with
-                // `secure.RetransmitBufferSize = retransmitBufferSize;` once it is merged.
+                // TODO(integration, issue 9): rel-relay adds SecureRelayOptions.RetransmitBufferSize and
+                // sets it here (`secure.RetransmitBufferSize = retransmitBufferSize;`): take its lines
+                // when merging. Until then the value is only checked, not passed on.
                 if (retransmitBufferSize < 1)
                 {
                     throw new ArgumentException("The retransmit buffer must hold at least one datagram.", nameof(options));
                 }
+            }
+
+            if (options.MaxMessageBytes is int maxMessageBytes)
+            {
+                secure.MaxMessageBytes = maxMessageBytes;
             }
 
             secure.Validate();
@@ -122,6 +122,15 @@ namespace McastCrypto.Relay
 
         private static ClassicRelayOptions ClassicOptions(McastRelayOptions options)
         {
+            if (options.MaxMessageBytes > ClassicDefaults.MaxMessageBytes)
+            {
+                // Its members send at most this much (64 KiB): a larger limit would promise what none sends.
+                throw new ArgumentException(
+                    "-MaxMessageSize " + options.MaxMessageBytes.Value.ToString(CultureInfo.InvariantCulture) + " is over the Classic protocol's largest message, "
+                    + ClassicDefaults.MaxMessageBytes.ToString(CultureInfo.InvariantCulture) + " UTF-8 bytes; a smaller limit may be set, a larger one needs the Secure protocol.",
+                    nameof(options));
+            }
+
             var classic = new ClassicRelayOptions();
             if (options.ClientTimeout is TimeSpan clientTimeout)
             {
@@ -133,18 +142,9 @@ namespace McastCrypto.Relay
                 classic.MaxClients = maxClients;
             }
 
-            if (options.MaxMessageSize is int maxMessageSize)
+            if (options.MaxMessageBytes is int maxMessageBytes)
             {
-                if (maxMessageSize > ClassicDefaults.MaxMessageBytes)
-                {
-                    // Its members send at most this much (64 KiB): a larger limit would promise what none sends.
-                    throw new ArgumentException(
-                        "-MaxMessageSize " + maxMessageSize.ToString(CultureInfo.InvariantCulture) + " is over the Classic protocol's largest message, "
-                        + ClassicDefaults.MaxMessageBytes.ToString(CultureInfo.InvariantCulture) + " UTF-8 bytes; a smaller limit may be set, a larger one needs the Secure protocol.",
-                        nameof(options));
-                }
-
-                classic.MaxMessageBytes = maxMessageSize;
+                classic.MaxMessageBytes = maxMessageBytes;
             }
 
             classic.Validate();

@@ -28,7 +28,7 @@ namespace McastCrypto.Session
         /// name); null for the protocol's default (Secure 64 MiB; Classic 64 KiB, which is also the
         /// most a Classic session may be given: its relays refuse more).
         /// </summary>
-        public int? MaxMessageSize { get; set; }
+        public int? MaxMessageBytes { get; set; }
 
         /// <summary>
         /// Join a relay that answers with another key than the one this session joined with, after

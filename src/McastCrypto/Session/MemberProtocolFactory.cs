@@ -76,7 +76,7 @@ namespace McastCrypto.Session
                 secure.KeepAliveInterval = keepAlive;
             }
 
-            if (options.MaxMessageSize is int maxMessageSize)
+            if (options.MaxMessageBytes is int maxMessageSize)
             {
                 secure.MaxMessageBytes = maxMessageSize;
             }
@@ -122,7 +122,7 @@ namespace McastCrypto.Session
                 classic.FragmentSize = fragmentSize;
             }
 
-            if (options.MaxMessageSize is int maxMessageSize)
+            if (options.MaxMessageBytes is int maxMessageSize)
             {
                 if (maxMessageSize > ClassicDefaults.MaxMessageBytes)
                 {
