@@ -318,6 +318,41 @@ Describe 'Bytes and files over Secure, waiting for the relay' {
         (Get-FileHash -LiteralPath $again.SavedPath).Hash | Should -Be (Get-FileHash -LiteralPath $source).Hash
     }
 
+    It 'shows a progress bar while a message of many fragments waits, and completes it' {
+        # In a PowerShell of its own, whose progress records can be read afterwards.
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($ModulePath, $Net)
+                    Import-Module $ModulePath
+                    $relay = Start-McastRelay @Net
+                    $session = New-McastSession -Name 'progress' @Net -RelayFingerprint $relay.KeyFingerprint
+                    try {
+                        # 3 MiB: some 2,500 fragments, paced at 2,000 datagrams a second, so the wait
+                        # outlasts several of the cmdlet's progress polls.
+                        Send-McastMessage -Session $session -Data ([byte[]]::new(3MB)) -PassThru
+                    }
+                    finally {
+                        Remove-McastSession -Session $session
+                        Stop-McastRelay -Relay $relay
+                    }
+                }).AddArgument((Get-McastTestModulePath)).AddArgument((New-McastTestNet))
+            $result = @($ps.Invoke())
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $result[-1].Status | Should -Be 'Acknowledged'
+            $bars = @($ps.Streams.Progress | Where-Object Activity -like 'Sending 3145728 bytes to 239.255.*')
+            $bars.Count | Should -BeGreaterThan 1
+            $bars[-1].RecordType | Should -Be 'Completed'
+            $percents = @($bars | Where-Object RecordType -eq 'Processing' | ForEach-Object PercentComplete)
+            $percents | Should -Not -BeNullOrEmpty
+            ($percents | Sort-Object) -join ',' | Should -Be ($percents -join ',') -Because 'the share acknowledged only grows'
+            $percents | ForEach-Object { $_ | Should -BeLessOrEqual 100 }
+        }
+        finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'returns at once with -NoWait (Status Queued) and counts the acknowledgement later' {
         $acknowledged = $alice.MessagesAcknowledged
         $result = Send-McastMessage -Session $alice -Message 'no wait' -NoWait -PassThru

@@ -218,7 +218,10 @@ namespace McastCrypto.Commands
         /// <param name="what">What is sent, for the progress bar: a file's name, or "N bytes".</param>
         private bool Send(McastSession session, Func<MessageContent> content, object target, string what)
         {
-            ProgressRecord? bar = null;
+            // A new record each time: a host may keep the records it was given (a PowerShell's
+            // Streams.Progress does), and must see each as it was written.
+            string activity = $"Sending {what} to {session.Group}:{session.Port}";
+            ProgressRecord? shown = null;
             McastSendResult result;
             try
             {
@@ -229,12 +232,14 @@ namespace McastCrypto.Commands
                         return;
                     }
 
-                    bar ??= new ProgressRecord(ProgressId, $"Sending {what} to {session.Group}:{session.Port}", "Queued");
-                    bar.StatusDescription = progress.FragmentsSent == 0
+                    string status = progress.FragmentsSent == 0
                         ? string.Format(CultureInfo.InvariantCulture, "Queued: {0} fragments, {1} bytes", progress.Fragments, progress.Bytes)
                         : string.Format(CultureInfo.InvariantCulture, "{0} of {1} fragments acknowledged ({2} sent)", progress.FragmentsAcknowledged, progress.Fragments, progress.FragmentsSent);
-                    bar.PercentComplete = (int)Math.Min(100, 100L * progress.FragmentsAcknowledged / progress.Fragments);
-                    WriteProgress(bar);
+                    shown = new ProgressRecord(ProgressId, activity, status)
+                    {
+                        PercentComplete = (int)Math.Min(100, 100L * progress.FragmentsAcknowledged / progress.Fragments),
+                    };
+                    WriteProgress(shown);
                 });
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -264,10 +269,9 @@ namespace McastCrypto.Commands
             }
             finally
             {
-                if (bar is not null)
+                if (shown is not null)
                 {
-                    bar.RecordType = ProgressRecordType.Completed;
-                    WriteProgress(bar);
+                    WriteProgress(new ProgressRecord(ProgressId, activity, shown.StatusDescription) { RecordType = ProgressRecordType.Completed });
                 }
             }
 
