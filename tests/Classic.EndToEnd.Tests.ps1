@@ -61,8 +61,8 @@ Describe 'The Classic system end to end' {
             $text = -join (1..400 | ForEach-Object { "è€𝄞$_ " })
             [Text.Encoding]::UTF8.GetByteCount($text) | Should -BeGreaterThan 5000
             $sent = Send-McastMessage -Session $alice -Message $text -PassThru
-            $sent.TextBytes | Should -Be ([Text.Encoding]::UTF8.GetByteCount($text))
-            $blocks = [Math]::Ceiling($sent.TextBytes / 190)
+            $sent.Bytes | Should -Be ([Text.Encoding]::UTF8.GetByteCount($text))
+            $blocks = [Math]::Ceiling($sent.Bytes / 190)
             foreach ($session in $bob, $carol) {
                 $parts = @(Receive-McastMessage -Session $session -Count $blocks -Timeout 15)
                 $parts.Count | Should -BeGreaterOrEqual $blocks

@@ -298,8 +298,8 @@ Describe 'Send-McastMessage and Receive-McastMessage' {
 
     It 'writes what was sent with -PassThru' {
         $sent = $sender | Send-McastMessage -Message ('x' * 500) -PassThru
-        $sent.TextBytes | Should -Be 500
-        # Secure: one fragment of at most 1,283 bytes per datagram, each sealed on its own.
+        $sent.Bytes | Should -Be 500
+        # Secure: one fragment of at most 1,271 bytes per datagram, each sealed on its own.
         $sent.Fragments | Should -Be 1
         $sent.WireBytes | Should -BeGreaterThan 500
         $sent.MessageId | Should -Match '^[0-9a-f]+$'

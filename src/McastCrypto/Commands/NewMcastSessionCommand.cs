@@ -40,6 +40,11 @@ namespace McastCrypto.Commands
         [ValidateRange(16, 60000)]
         public int FragmentSize { get; set; }
 
+        /// <summary>The longest message this session sends, in bytes (Secure: 64 MiB when left out; Classic: 64 KiB, also its most).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaxMessageSize { get; set; }
+
         /// <summary>Join a relay with another key after the first relay was lost, instead of failing.</summary>
         [Parameter]
         public SwitchParameter AllowRelayKeyChange { get; set; }
@@ -91,6 +96,11 @@ namespace McastCrypto.Commands
             if (IsBound(nameof(FragmentSize)))
             {
                 options.FragmentSize = FragmentSize;
+            }
+
+            if (IsBound(nameof(MaxMessageSize)))
+            {
+                options.MaxMessageBytes = MaxMessageSize;
             }
 
             options.IdentityPath = IdentityPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(IdentityPath);

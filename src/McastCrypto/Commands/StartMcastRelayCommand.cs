@@ -44,6 +44,16 @@ namespace McastCrypto.Commands
         [ValidateRange(1, 86400)]
         public double RekeyInterval { get; set; }
 
+        /// <summary>The longest message the relay passes on, in bytes (Secure: 64 MiB when left out; Classic: 64 KiB, also its most).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaxMessageSize { get; set; }
+
+        /// <summary>Secure: how many of its latest group datagrams the relay keeps to repair members' losses (8192 when left out).</summary>
+        [Parameter]
+        [ValidateRange(1, 1048576)]
+        public int RetransmitBufferSize { get; set; }
+
         /// <summary>Run in the foreground, logging the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -86,6 +96,16 @@ namespace McastCrypto.Commands
             if (MyInvocation.BoundParameters.ContainsKey(nameof(ClientTimeout)))
             {
                 options.ClientTimeout = TimeSpan.FromSeconds(ClientTimeout);
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxMessageSize)))
+            {
+                options.MaxMessageBytes = MaxMessageSize;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RetransmitBufferSize)))
+            {
+                options.RetransmitBufferSize = RetransmitBufferSize;
             }
 
             WarnOfDefaultInterface("This relay", options.Network);

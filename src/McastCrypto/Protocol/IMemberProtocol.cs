@@ -12,6 +12,14 @@ namespace McastCrypto.Protocol
     {
         McastProtocol Protocol { get; }
 
+        /// <summary>
+        /// Whether the relay confirms this protocol's messages: then every message taken by
+        /// <see cref="Send"/> ends with MessageAcknowledged or MessageFailed (after MessageSent, if its
+        /// fragments went out), and <see cref="GetSendProgress"/> tracks it until then. False: MessageSent
+        /// is all the protocol ever reports.
+        /// </summary>
+        bool HasAcknowledgements { get; }
+
         MemberState State { get; }
 
         /// <summary>The address:port the relay and the others know this member by.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Net;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol;
@@ -115,6 +116,15 @@ namespace McastCrypto.Relay
 
         private static ClassicRelayOptions ClassicOptions(McastRelayOptions options)
         {
+            if (options.MaxMessageBytes > ClassicDefaults.MaxMessageBytes)
+            {
+                // Its members send at most this much (64 KiB): a larger limit would promise what none sends.
+                throw new ArgumentException(
+                    "-MaxMessageSize " + options.MaxMessageBytes.Value.ToString(CultureInfo.InvariantCulture) + " is over the Classic protocol's largest message, "
+                    + ClassicDefaults.MaxMessageBytes.ToString(CultureInfo.InvariantCulture) + " UTF-8 bytes; a smaller limit may be set, a larger one needs the Secure protocol.",
+                    nameof(options));
+            }
+
             var classic = new ClassicRelayOptions();
             if (options.ClientTimeout is TimeSpan clientTimeout)
             {

@@ -3,7 +3,7 @@ namespace McastCrypto.Session
     /// <summary>What a <see cref="McastMessage"/> is.</summary>
     public enum McastMessageKind
     {
-        /// <summary>Text from another member.</summary>
+        /// <summary>A message from another member: a text, bytes or a file (see <see cref="McastMessage.ContentKind"/>).</summary>
         Message,
 
         /// <summary>A member joined (this session's own join included).</summary>
@@ -18,5 +18,12 @@ namespace McastCrypto.Session
         /// Failed, the reason in Text). No sender.
         /// </summary>
         StateChanged,
+
+        /// <summary>
+        /// Messages of a member were lost for good (protocols that repair losses: Secure): how many
+        /// fragments and messages (LostFragments, LostMessages), from whom (Sender, when known), why
+        /// (Reason), and the first message touched (MessageId, when known). Nothing is lost without one.
+        /// </summary>
+        Gap,
     }
 }

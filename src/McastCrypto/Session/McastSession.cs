@@ -22,6 +22,20 @@ namespace McastCrypto.Session
         private readonly ManualResetEventSlim stateChanged = new ManualResetEventSlim(false);
         private long messagesSent;
         private long messagesReceived;
+        private long messagesAcknowledged;
+        private long messagesFailed;
+        private long gaps;
+        private long lostFragments;
+
+        // Outcomes of this session's own messages (sent, acknowledged, failed) so far: a waiting Send
+        // sees in it that the send queue moves, even while its own message waits behind others.
+        private long sendActivity;
+
+        // The messages of a protocol with acknowledgements that have no outcome yet, oldest first,
+        // and by message id. Under pendingGate (taken inside the runner's lock, never around it).
+        private readonly object pendingGate = new object();
+        private readonly LinkedList<PendingSend> outstanding = new LinkedList<PendingSend>();
+        private readonly Dictionary<string, LinkedListNode<PendingSend>> pendingById = new Dictionary<string, LinkedListNode<PendingSend>>(StringComparer.Ordinal);
 
         // The state last reported by the protocol, and whether the relay was lost since the last
         // Connected: only the runner's thread (OnEvent) touches them.
@@ -67,6 +81,54 @@ namespace McastCrypto.Session
         public long MessagesSent => Interlocked.Read(ref messagesSent);
 
         public long MessagesReceived => Interlocked.Read(ref messagesReceived);
+
+        /// <summary>This session's messages the relay acknowledged (protocols with acknowledgements: Secure).</summary>
+        public long MessagesAcknowledged => Interlocked.Read(ref messagesAcknowledged);
+
+        /// <summary>This session's messages that could not be delivered to the relay (the protocol reported MessageFailed).</summary>
+        public long MessagesFailed => Interlocked.Read(ref messagesFailed);
+
+        /// <summary>Gap records put in the message stream: losses for good of other members' messages.</summary>
+        public long Gaps => Interlocked.Read(ref gaps);
+
+        /// <summary>Fragments of other members' messages lost for good, as the gaps reported them.</summary>
+        public long LostFragments => Interlocked.Read(ref lostFragments);
+
+        /// <summary>Whether the relay acknowledges this session's messages (Secure), so that <see cref="Send(MessageContent, bool, CancellationToken, Action{SendProgress})"/> can wait for it.</summary>
+        public bool HasAcknowledgements => protocol.HasAcknowledgements;
+
+        /// <summary>The longest content this session sends, in bytes (a text's in UTF-8).</summary>
+        public int MaxMessageBytes => protocol.MaxMessageBytes;
+
+        /// <summary>This session's messages taken by a protocol with acknowledgements and not yet acknowledged or failed.</summary>
+        public int MessagesOutstanding
+        {
+            get
+            {
+                lock (pendingGate)
+                {
+                    return outstanding.Count;
+                }
+            }
+        }
+
+        /// <summary>
+        /// How long a waiting <see cref="Send(MessageContent, bool, CancellationToken, Action{SendProgress})"/>
+        /// goes on without any sign that the send queue moves (no fragment of its message or of the
+        /// oldest one sent or acknowledged, no outcome of any message) before it stops waiting and
+        /// reports the message failed: a safety net far above the protocol's own deadline (Secure fails
+        /// a message its relay did not acknowledge within 10 s), for a protocol that never reports.
+        /// </summary>
+        internal TimeSpan SendStallLimit { get; set; } = DefaultSendStallLimit;
+
+        /// <summary>How often a waiting Send reads the progress (and calls its progress callback).</summary>
+        internal TimeSpan SendPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+        /// <summary>The default of <see cref="SendStallLimit"/>: 60 s, six times Secure's acknowledgement deadline.</summary>
+        internal static readonly TimeSpan DefaultSendStallLimit = TimeSpan.FromSeconds(60);
+
+        /// <summary>The most messages without an outcome tracked (far above any protocol's send buffer); past it the oldest is forgotten.</summary>
+        internal const int OutstandingLimit = 65536;
 
         /// <summary>Messages waiting to be taken by Receive-McastMessage.</summary>
         public int Pending => inbox.Count;
@@ -149,6 +211,44 @@ namespace McastCrypto.Session
         }
 
         /// <summary>
+        /// Opens a session on a channel and protocol made by the caller (tests: a fake channel and a
+        /// fake protocol), as <see cref="Open(McastSessionOptions, CancellationToken)"/> does after the
+        /// sockets and the protocol are made. The session owns both from here on.
+        /// </summary>
+        internal static McastSession Open(McastSessionOptions options, IDatagramChannel channel, IMemberProtocol protocol, CancellationToken cancellationToken)
+        {
+            options.Validate();
+            McastSession session;
+            try
+            {
+                session = new McastSession(options, channel, protocol, channel.LocalEndPoint.Address.ToString());
+            }
+            catch
+            {
+                protocol.Dispose();
+                channel.Dispose();
+                throw;
+            }
+
+            try
+            {
+                session.Runner.Start();
+                session.Runner.Invoke((now, output) =>
+                {
+                    session.protocol.Start(now, output);
+                    return true;
+                });
+                session.WaitForJoin(options.Timeout, cancellationToken, null);
+                return session;
+            }
+            catch
+            {
+                session.Close();
+                throw;
+            }
+        }
+
+        /// <summary>
         /// Waits until one of the sessions in <paramref name="after"/> has a message after the sequence number
         /// given there (0 for any), or one of them closes, or the time-out passes, or
         /// the token is cancelled. Works for any number of sessions. True when there is news.
@@ -196,16 +296,77 @@ namespace McastCrypto.Session
         }
 
         /// <summary>
-        /// Sends one message to the group. Throws ObjectDisposedException once closed,
-        /// InvalidOperationException when not connected (the message says why).
+        /// Sends one text to the group and returns once the protocol took it, without waiting for an
+        /// acknowledgement. Throws ObjectDisposedException once closed, InvalidOperationException when
+        /// not connected (the message says why), ArgumentException for a text the protocol cannot carry.
         /// </summary>
-        public SentMessage Send(string text)
+        public SentMessage Send(string text) => Send(MessageContent.FromText(text ?? throw new ArgumentNullException(nameof(text))), false, CancellationToken.None).Sent;
+
+        /// <summary>
+        /// Sends one message (a text, bytes or a file) to the group. Returns once the protocol took it
+        /// (<paramref name="wait"/> false: Status Queued, or Sent for a protocol without
+        /// acknowledgements); with <paramref name="wait"/>, where the protocol has acknowledgements
+        /// (Secure), once the relay acknowledged it (Acknowledged) or it failed (Failed, with the
+        /// reason: the protocol's, or that nothing moved for <see cref="SendStallLimit"/>). A protocol
+        /// without acknowledgements (Classic) returns Sent once its datagrams went out, wait or not.
+        /// </summary>
+        /// <param name="content">What to send.</param>
+        /// <param name="wait">Wait for the acknowledgement (protocols that have one).</param>
+        /// <param name="cancellationToken">Ends the wait with OperationCanceledException; the message stays taken and goes out.</param>
+        /// <param name="progress">
+        /// Called on the calling thread, about five times a second while waiting, with the message's
+        /// progress (fragments sent and acknowledged), never under the session's lock.
+        /// </param>
+        /// <exception cref="ObjectDisposedException">The session is closed.</exception>
+        /// <exception cref="InvalidOperationException">The session is not connected, or its send buffer is full (the message says why).</exception>
+        /// <exception cref="ArgumentException">Content the protocol cannot carry: empty, too long, a kind it does not have.</exception>
+        public McastSendResult Send(MessageContent content, bool wait, CancellationToken cancellationToken, Action<SendProgress>? progress = null)
         {
+            if (content is null)
+            {
+                throw new ArgumentNullException(nameof(content));
+            }
+
             ThrowIfClosed();
-            SentMessage sent = Runner.Invoke((now, output) => protocol.Send(text, now, output));
+            PendingSend? pending = null;
+            SentMessage sent = Runner.Invoke(
+                (now, output) =>
+                {
+                    SentMessage taken = protocol.Send(content, now, output);
+                    if (protocol.HasAcknowledgements)
+                    {
+                        // Registered within the step, before any of its events is handed on: an
+                        // outcome reported by this step or any later one finds it (no lost wake-up).
+                        pending = Track(taken, now);
+                    }
+
+                    return taken;
+                },
+                cancellationToken);
             Interlocked.Increment(ref messagesSent);
-            return sent;
+            if (pending is null)
+            {
+                return new McastSendResult(this, sent, McastSendStatus.Sent, null, null, false);
+            }
+
+            if (!wait)
+            {
+                // Whatever may have happened meanwhile: a caller that did not wait learns nothing here
+                // (the counters say how its messages fared), so the answer does not depend on timing.
+                return new McastSendResult(this, sent, McastSendStatus.Queued, null, null, false);
+            }
+
+            WaitForOutcome(pending, cancellationToken, progress);
+            return new McastSendResult(this, sent, pending.Status, pending.AcknowledgedAfter, pending.Reason, pending.TimedOut);
         }
+
+        /// <summary>Runs a step of the protocol as a user's call does (tests: a fake protocol's scripted events).</summary>
+        internal void InvokeProtocol(Action<DateTimeOffset, ProtocolOutput<MemberEvent>> step) =>
+            Runner.Invoke((now, output) =>
+            {
+                step(now, output);
+                return true;
+            });
 
         /// <summary>
         /// The messages with a sequence above <paramref name="after"/>; unless <paramref name="keep"/>,
@@ -232,7 +393,157 @@ namespace McastCrypto.Session
             Table.Remove(Id);
             stateChanged.Set();
             inbox.WakeWatchers();
+            List<PendingSend> left;
+            lock (pendingGate)
+            {
+                left = outstanding.ToList();
+                outstanding.Clear();
+                pendingById.Clear();
+            }
+
+            foreach (PendingSend pending in left)
+            {
+                pending.Fail(SessionClosedReason, false);
+            }
         }
+
+        private const string SessionClosedReason = "the session closed before the relay acknowledged the message";
+
+        /// <summary>Starts tracking a message just taken (in its step, under the runner's lock).</summary>
+        private PendingSend Track(SentMessage sent, DateTimeOffset now)
+        {
+            var pending = new PendingSend(sent, now);
+            PendingSend? forgotten = null;
+            lock (pendingGate)
+            {
+                if (pendingById.TryGetValue(sent.MessageId, out LinkedListNode<PendingSend>? old))
+                {
+                    // A message id taken again (a protocol bug): the older entry can no longer be told apart.
+                    outstanding.Remove(old);
+                    forgotten = old.Value;
+                }
+                else if (outstanding.Count >= OutstandingLimit)
+                {
+                    forgotten = outstanding.First!.Value;
+                    outstanding.RemoveFirst();
+                    pendingById.Remove(forgotten.Sent.MessageId);
+                }
+
+                pendingById[sent.MessageId] = outstanding.AddLast(pending);
+            }
+
+            forgotten?.Fail("the session stopped tracking it: too many messages without an outcome", false);
+            return pending;
+        }
+
+        /// <summary>Stops tracking the message with <paramref name="messageId"/> and returns it; null when not tracked.</summary>
+        private PendingSend? Untrack(string? messageId)
+        {
+            if (messageId is null)
+            {
+                return null;
+            }
+
+            lock (pendingGate)
+            {
+                if (!pendingById.TryGetValue(messageId, out LinkedListNode<PendingSend>? node))
+                {
+                    return null;
+                }
+
+                pendingById.Remove(messageId);
+                outstanding.Remove(node);
+                return node.Value;
+            }
+        }
+
+        /// <summary>
+        /// Waits on the calling thread until <paramref name="pending"/> has an outcome, reading the
+        /// progress every <see cref="SendPollInterval"/>; fails it when nothing moved for
+        /// <see cref="SendStallLimit"/>.
+        /// </summary>
+        private void WaitForOutcome(PendingSend pending, CancellationToken cancellationToken, Action<SendProgress>? progress)
+        {
+            string id = pending.Sent.MessageId;
+            Stopwatch waited = Stopwatch.StartNew();
+            TimeSpan lastMove = TimeSpan.Zero;
+            string? lastMark = null;
+            while (!pending.Wait(SendPollInterval, cancellationToken))
+            {
+                SendProgress? own = null;
+                string mark = string.Empty;
+                if (!IsClosed)
+                {
+                    Runner.Read(() =>
+                    {
+                        own = protocol.GetSendProgress(id);
+                        mark = ActivityMark(id, own);
+                        return true;
+                    });
+                }
+
+                if (pending.IsDone)
+                {
+                    break;
+                }
+
+                if (own is not null)
+                {
+                    progress?.Invoke(own);
+                }
+
+                if (mark != lastMark)
+                {
+                    lastMark = mark;
+                    lastMove = waited.Elapsed;
+                }
+                else if (waited.Elapsed - lastMove >= SendStallLimit)
+                {
+                    Untrack(id);
+                    pending.Fail(
+                        string.Format(
+                            CultureInfo.InvariantCulture,
+                            "nothing moved for {0} s: neither this message nor the ones before it were sent or acknowledged, and the protocol reported no outcome; the session stopped waiting",
+                            SendStallLimit.TotalSeconds),
+                        true);
+                }
+            }
+        }
+
+        /// <summary>
+        /// What moves while a message waits, as text to compare: the outcomes of this session's
+        /// messages, this message's progress, and the progress of the oldest message without an outcome
+        /// (the one the protocol sends first). Read under the runner's lock.
+        /// </summary>
+        private string ActivityMark(string id, SendProgress? own)
+        {
+            SendProgress? head = null;
+            lock (pendingGate)
+            {
+                if (outstanding.First is LinkedListNode<PendingSend> first && first.Value.Sent.MessageId != id)
+                {
+                    head = protocol.GetSendProgress(first.Value.Sent.MessageId);
+                }
+            }
+
+            return string.Format(
+                CultureInfo.InvariantCulture,
+                "{0}/{1}/{2}/{3}/{4}/{5}",
+                Interlocked.Read(ref sendActivity),
+                own?.FragmentsSent,
+                own?.FragmentsAcknowledged,
+                head?.MessageId,
+                head?.FragmentsSent,
+                head?.FragmentsAcknowledged);
+        }
+
+        /// <summary>
+        /// Whether a protocol's reason for MessageFailed is a time-out (Secure: "the relay did not
+        /// acknowledge it within 10 s"); the other reasons are a lost relay, a closed session, a refusal.
+        /// </summary>
+        internal static bool IsTimeoutReason(string reason) =>
+            reason.IndexOf("did not acknowledge", StringComparison.OrdinalIgnoreCase) >= 0
+            || reason.IndexOf("nothing moved for", StringComparison.OrdinalIgnoreCase) >= 0;
 
         private void WaitForJoin(TimeSpan timeout, CancellationToken cancellationToken, Action<MemberState, TimeSpan>? waiting)
         {
@@ -321,8 +632,29 @@ namespace McastCrypto.Session
                     }
 
                     Interlocked.Increment(ref messagesReceived);
-                    McastMessage message = inbox.Add(seq => new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now));
+                    McastMessage message = inbox.Add(seq => e.Content is null
+                        ? new McastMessage(this, seq, McastMessageKind.Message, e.Member, e.Text, e.MessageId, e.Verified, DateTimeOffset.Now)
+                        : new McastMessage(this, seq, e.Member, e.Content, e.MessageId, e.Verified, DateTimeOffset.Now));
                     Raise(MessageReceived, new McastMessageEventArgs(message));
+                    return;
+                case MemberEventKind.Gap:
+                    Interlocked.Increment(ref gaps);
+                    Interlocked.Add(ref lostFragments, Math.Max(0, e.LostFragments));
+                    inbox.Add(seq => McastMessage.Gap(this, seq, e.Member, e.LostFragments, e.LostMessages, e.MessageId, e.Reason ?? "not given", DateTimeOffset.Now));
+                    return;
+                case MemberEventKind.MessageSent:
+                    Interlocked.Increment(ref sendActivity);
+                    return;
+                case MemberEventKind.MessageAcknowledged:
+                    Interlocked.Increment(ref messagesAcknowledged);
+                    Interlocked.Increment(ref sendActivity);
+                    Untrack(e.MessageId)?.Acknowledge(e.At);
+                    return;
+                case MemberEventKind.MessageFailed:
+                    Interlocked.Increment(ref messagesFailed);
+                    Interlocked.Increment(ref sendActivity);
+                    string reason = e.Reason ?? "the protocol did not say why";
+                    Untrack(e.MessageId)?.Fail(reason, IsTimeoutReason(reason));
                     return;
                 case MemberEventKind.Present:
                     peers.Present(e.Member!, e.At);
@@ -350,7 +682,6 @@ namespace McastCrypto.Session
                     Raise(joined ? PeerJoined : PeerLeft, new McastPeerEventArgs(notice));
                     return;
                 default:
-                    // Outcomes of this session's own messages: Send reports them to its caller.
                     return;
             }
         }

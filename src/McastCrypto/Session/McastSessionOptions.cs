@@ -24,6 +24,13 @@ namespace McastCrypto.Session
         public int? FragmentSize { get; set; }
 
         /// <summary>
+        /// The longest message this session sends, in bytes (a text's in UTF-8, a file's bytes and
+        /// name); null for the protocol's default (Secure 64 MiB; Classic 64 KiB, which is also the
+        /// most a Classic session may be given: its relays refuse more).
+        /// </summary>
+        public int? MaxMessageBytes { get; set; }
+
+        /// <summary>
         /// Join a relay that answers with another key than the one this session joined with, after
         /// the first relay was lost. Off by default: a changed key ends the session (state Failed).
         /// </summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Net;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol;
@@ -75,6 +76,11 @@ namespace McastCrypto.Session
                 secure.KeepAliveInterval = keepAlive;
             }
 
+            if (options.MaxMessageBytes is int maxMessageSize)
+            {
+                secure.MaxMessageBytes = maxMessageSize;
+            }
+
             if (options.FragmentSize is not null)
             {
                 throw new ArgumentException("The Secure protocol sizes its fragments to fit one datagram; a fragment size is for the Classic protocol.", nameof(options));
@@ -114,6 +120,20 @@ namespace McastCrypto.Session
             if (options.FragmentSize is int fragmentSize)
             {
                 classic.FragmentSize = fragmentSize;
+            }
+
+            if (options.MaxMessageBytes is int maxMessageSize)
+            {
+                if (maxMessageSize > ClassicDefaults.MaxMessageBytes)
+                {
+                    // Classic relays (this one, the seed article's) refuse more: a larger limit would only move the refusal there.
+                    throw new ArgumentException(
+                        "-MaxMessageSize " + maxMessageSize.ToString(CultureInfo.InvariantCulture) + " is over the Classic protocol's largest message, "
+                        + ClassicDefaults.MaxMessageBytes.ToString(CultureInfo.InvariantCulture) + " UTF-8 bytes; a smaller limit may be set, a larger one needs the Secure protocol.",
+                        nameof(options));
+                }
+
+                classic.MaxMessageBytes = maxMessageSize;
             }
 
             classic.AllowRelayKeyChange = options.AllowRelayKeyChange;

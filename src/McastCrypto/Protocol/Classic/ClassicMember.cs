@@ -109,6 +109,9 @@ namespace McastCrypto.Protocol.Classic
 
         public int MaxMessageBytes => options.MaxMessageBytes;
 
+        /// <summary>Classic has no delivery report: MessageSent is all it says.</summary>
+        public bool HasAcknowledgements => false;
+
         /// <inheritdoc/>
         public DateTimeOffset? NextDeadline => null;
 

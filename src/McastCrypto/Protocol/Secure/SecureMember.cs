@@ -125,6 +125,7 @@ namespace McastCrypto.Protocol.Secure
         }
 
         public McastProtocol Protocol => McastProtocol.Secure;
+        public bool HasAcknowledgements => true;
 
         public MemberState State { get; private set; } = MemberState.New;
 
