@@ -313,6 +313,8 @@ Describe 'Send-McastMessage and Receive-McastMessage' {
         'before', '', 'after' | Send-McastMessage -Session $sender -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -Be 'InvalidMessage,McastCrypto.Commands.SendMcastMessageCommand'
         $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        # What .NET appends to an argument's message is not for the user.
+        $err[0].Exception.Message | Should -Not -Match '\(Parameter '
         (Receive-McastMessage -Session $reader -Count 2 -Timeout 5).Text | Should -Be @('before', 'after')
     }
 

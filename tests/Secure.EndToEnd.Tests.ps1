@@ -92,12 +92,12 @@ Describe 'The Secure system end to end' {
 
                 Wait-McastCondition {
                     $d = $members[1].Drops
-                    $d['Replay'] -gt $before['Replay'] -and $d['MalformedTlv'] -gt $before['MalformedTlv']
+                    $d['Duplicate'] -gt $before['Duplicate'] -and $d['MalformedTlv'] -gt $before['MalformedTlv']
                 } 5 | Should -BeTrue
                 $after = $members[1].Drops
-                # The flipped datagrams repeat a sequence number already seen: the cheap replay check
-                # refuses them before any cryptography, or the tag or signature check does.
-                ($after['Replay'] + $after['BadTag'] + $after['BadSignature']) - ($before['Replay'] + $before['BadTag'] + $before['BadSignature']) | Should -Be 3
+                # The flipped datagrams repeat a sequence number already taken: the cheap check of the
+                # relay's stream refuses them as duplicates before any cryptography.
+                ($after['Duplicate'] + $after['BadTag'] + $after['BadSignature']) - ($before['Duplicate'] + $before['BadTag'] + $before['BadSignature']) | Should -Be 3
                 Receive-McastMessage -Session $members[1] -Timeout 1 | Where-Object Kind -eq Message | Should -BeNullOrEmpty
 
                 Send-McastMessage -Session $members[2] -Message 'still here'

@@ -259,7 +259,7 @@ namespace McastCrypto.Commands
             }
             catch (ArgumentException e)
             {
-                WriteError(new ErrorRecord(e, "InvalidMessage", ErrorCategory.InvalidArgument, target));
+                WriteError(CmdletErrors.Record(e, "InvalidMessage", ErrorCategory.InvalidArgument, target));
                 return true;
             }
             catch (McastTransportException e)
