@@ -21,7 +21,7 @@ namespace McastCrypto.Relay
         private long eventsDropped;
 
         private McastRelay(McastRelayOptions options, IDatagramChannel channel, IRelayProtocol protocol, string interfaceName)
-            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.SendRate)
+            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.EffectiveSendRate)
         {
             this.protocol = protocol;
             eventLimit = options.EventLimit;

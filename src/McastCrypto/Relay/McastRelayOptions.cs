@@ -41,8 +41,16 @@ namespace McastCrypto.Relay
         /// <summary>The longest message a member may send through the relay, in bytes; null for the protocol's default (Secure: 64 MiB).</summary>
         public int? MaxMessageBytes { get; set; }
 
-        /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
-        public int SendRate { get; set; } = 2000;
+        /// <summary>
+        /// Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>); null for
+        /// the protocol's own rate: Classic 2,000 (its members spend a private-key operation per
+        /// block), Secure 10,000 (a signature check per datagram, and a send window of 256 fragments
+        /// must leave well within the first retransmission time-out).
+        /// </summary>
+        public int? SendRate { get; set; }
+
+        /// <summary>The rate that applies: <see cref="SendRate"/>, or the protocol's own.</summary>
+        public int EffectiveSendRate => SendRate ?? (Protocol == McastProtocol.Classic ? McastCrypto.Protocol.Classic.ClassicDefaults.SendRate : McastCrypto.Protocol.Secure.SecureDefaults.SendRate);
 
         /// <summary>The most recent events kept for <see cref="McastRelay.TakeEvents"/>.</summary>
         public int EventLimit { get; set; } = 10000;
@@ -59,7 +67,7 @@ namespace McastCrypto.Relay
             }
 
             Network.Validate();
-            if (SendRate < 1 || EventLimit < 1)
+            if (EffectiveSendRate < 1 || EventLimit < 1)
             {
                 throw new ArgumentException("The send rate and event limit must be positive.");
             }

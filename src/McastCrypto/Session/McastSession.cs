@@ -43,7 +43,7 @@ namespace McastCrypto.Session
         private bool lostSinceConnected;
 
         private McastSession(McastSessionOptions options, IDatagramChannel channel, IMemberProtocol protocol, string interfaceName)
-            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.SendRate)
+            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.EffectiveSendRate)
         {
             this.protocol = protocol;
             Runner.NextDeadline = () => protocol.NextDeadline;

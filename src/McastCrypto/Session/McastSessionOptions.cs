@@ -57,8 +57,16 @@ namespace McastCrypto.Session
         /// <summary>The most members remembered for Get-McastPeer.</summary>
         public int PeerLimit { get; set; } = 4096;
 
-        /// <summary>Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>).</summary>
-        public int SendRate { get; set; } = 2000;
+        /// <summary>
+        /// Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>); null for
+        /// the protocol's own rate: Classic 2,000 (its members spend a private-key operation per
+        /// block), Secure 10,000 (a signature check per datagram, and a send window of 256 fragments
+        /// must leave well within the first retransmission time-out).
+        /// </summary>
+        public int? SendRate { get; set; }
+
+        /// <summary>The rate that applies: <see cref="SendRate"/>, or the protocol's own.</summary>
+        public int EffectiveSendRate => SendRate ?? (Protocol == McastProtocol.Classic ? McastCrypto.Protocol.Classic.ClassicDefaults.SendRate : McastCrypto.Protocol.Secure.SecureDefaults.SendRate);
 
         /// <summary>Wraps the channel the session opens, for tests (for example a FaultInjectingChannel).</summary>
         public Func<IDatagramChannel, IDatagramChannel>? ChannelDecorator { get; set; }
@@ -77,7 +85,7 @@ namespace McastCrypto.Session
                 throw new ArgumentException("The time-out must be positive and at most 1 hour; it is " + Timeout + ".", nameof(Timeout));
             }
 
-            if (InboxLimit < 1 || PeerLimit < 1 || SendRate < 1)
+            if (InboxLimit < 1 || PeerLimit < 1 || EffectiveSendRate < 1)
             {
                 throw new ArgumentException("The inbox limit, peer limit and send rate must be positive.");
             }

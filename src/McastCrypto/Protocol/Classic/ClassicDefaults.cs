@@ -8,6 +8,9 @@ namespace McastCrypto.Protocol.Classic
     /// </summary>
     public static class ClassicDefaults
     {
+        /// <summary>Datagrams a second a Classic member or relay sends past a burst of 256: 2,000 (each relayed block costs every member an RSA private-key operation).</summary>
+        public const int SendRate = 2000;
+
         /// <summary>How often a member sends a keep-alive (TLV 9): 5 s, the page's value.</summary>
         public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(5);
 

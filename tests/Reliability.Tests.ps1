@@ -1,0 +1,77 @@
+# Reliable delivery under the Secure protocol, end to end on loopback: loss made by the
+# fault-injecting channel in this process, and loss made by the kernel (nftables) in a network
+# namespace the test creates. The scenario itself is tests/scripts/Invoke-McastLossScenario.ps1.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-McastTestModulePath) -Force
+    $scenario = Join-Path $PSScriptRoot 'scripts/Invoke-McastLossScenario.ps1'
+
+    function Write-McastRepairFigures {
+        param($Result, [string] $Label)
+        $members = $Result.Members.PSObject.Properties | ForEach-Object {
+            $m = $_.Value
+            '{0}: NACKs {1}, repairs {2}, retransmissions {3}' -f $_.Name, $m.NacksSent, $m.RepairsReceived, $m.Retransmissions
+        }
+        Write-Host ('{0}: {1} messages in {2:n1} s ({3}/s delivered); injected drops {4}; relay NACKs {5}, repairs {6}, suppressed {7}, unavailable {8}; {9}' -f
+            $Label, $Result.Messages, $Result.MessagesSeconds, $Result.DeliveredPerSecond, $Result.InjectedDrops,
+            $Result.Relay.NacksReceived, $Result.Relay.RepairsSent, $Result.Relay.RepairsSuppressed, $Result.Relay.RepairsUnavailable,
+            ($members -join '; '))
+        if ($Result.File) {
+            Write-Host ('{0}: a {1} MiB file in {2} fragments, acknowledged after {3:n1} s, received by all in {4:n1} s' -f
+                $Label, $Result.File.MiB, $Result.File.Fragments, $Result.File.AcknowledgedAfterSeconds, $Result.File.Seconds)
+        }
+    }
+}
+
+Describe 'Reliable delivery under the Secure protocol' {
+    It 'delivers 2,000 messages from three senders to four members through 10% loss each way, and a 20 MiB file through 5%' {
+        $endpoint = Get-McastTestEndpoint
+        $result = & $scenario -ModulePath (Get-McastTestModulePath) -Group $endpoint.Group -Port $endpoint.Port `
+            -DropRate 0.1 -Messages 2000 -FileMiB 20 -FileDropRate 0.05 -WorkDirectory $TestDrive -Seed (Get-Random)
+        Write-McastRepairFigures ([pscustomobject]$result) 'decorator'
+        $result.Problems | Should -BeNullOrEmpty
+        $result.InjectedDrops | Should -BeGreaterThan 1000
+        $result.Relay.RepairsSent | Should -BeGreaterThan 0
+        $result.File.Hashes.Count | Should -Be 3
+    }
+
+    It 'delivers 2,000 messages through 10% of UDP packets dropped by the kernel in a network namespace' {
+        $why = $null
+        if (-not $IsLinux) { $why = 'network namespaces and nftables are Linux features' }
+        elseif ((& id -u) -ne '0') { $why = 'creating a network namespace with nftables rules needs root (CI runs as root)' }
+        elseif (-not (Get-Command nft -ErrorAction Ignore)) { $why = 'nft is not installed (.ci/run installs nftables)' }
+        elseif (-not (Get-Command unshare -ErrorAction Ignore)) { $why = 'unshare is not installed' }
+        else {
+            $null = & unshare -n true 2>&1
+            if ($LASTEXITCODE -ne 0) { $why = 'this machine does not allow new network namespaces (unshare -n failed)' }
+        }
+        if ($why) {
+            Set-ItResult -Skipped -Because $why
+            return
+        }
+
+        $endpoint = Get-McastTestEndpoint
+        $rules = Join-Path $TestDrive 'loss.nft'
+        Set-Content -Path $rules -Value @(
+            'table inet mcastloss {'
+            '    chain input {'
+            '        type filter hook input priority 0; policy accept;'
+            '        meta l4proto udp numgen random mod 10 0 counter drop'
+            '    }'
+            '}'
+        )
+        $root = Split-Path $PSScriptRoot -Parent
+        $inner = "ip link set lo up && nft -f '$rules' && cd '$root' && exec dotnet pwsh -NoProfile -NonInteractive -File '$scenario' -ModulePath '$(Get-McastTestModulePath)' -Group $($endpoint.Group) -Port $($endpoint.Port) -Messages 2000 -Seed $(Get-Random) -WorkDirectory '$TestDrive' -Json; echo; nft list ruleset | grep counter"
+        $output = & unshare -n bash -c $inner 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $line = $output | Where-Object { $_ -like '{*' } | Select-Object -Last 1
+        $line | Should -Not -BeNullOrEmpty -Because ($output -join "`n")
+        $result = $line | ConvertFrom-Json
+        $counter = $output | Where-Object { $_ -match 'counter packets (\d+)' } | Select-Object -Last 1
+        $dropped = if ($counter -match 'counter packets (\d+)') { [long]$Matches[1] } else { 0 }
+        Write-McastRepairFigures $result "kernel (nft dropped $dropped packets)"
+        $result.Problems | Should -BeNullOrEmpty
+        $dropped | Should -BeGreaterThan 100
+        $result.Relay.RepairsSent | Should -BeGreaterThan 0
+    }
+}
