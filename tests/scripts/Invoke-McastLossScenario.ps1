@@ -164,13 +164,17 @@ try {
         Problems = @($problems)
     }
     foreach ($name in 'NacksReceived', 'RepairsSent', 'RepairsSuppressed', 'RepairsUnavailable', 'RetransmitEvicted') {
-        if ($relay.PSObject.Properties[$name]) { $result.Relay[$name] = $relay.$name }
+        $result.Relay[$name] = $relay.$name
     }
     $result.Relay.Drops = $relay.Drops
     foreach ($m in $members) {
         $counters = [ordered]@{}
-        foreach ($name in 'NacksSent', 'RepairsReceived', 'Retransmissions', 'Gaps', 'LostFragments', 'MessagesAcknowledged', 'MessagesFailed') {
-            if ($m.PSObject.Properties[$name]) { $counters[$name] = $m.$name }
+        foreach ($name in 'Gaps', 'LostFragments', 'MessagesAcknowledged', 'MessagesFailed') {
+            $counters[$name] = $m.$name
+        }
+        $reliability = $m.Reliability
+        foreach ($name in 'NacksSent', 'RepairsReceived', 'RepairsGivenUp', 'Retransmissions', 'FastRetransmissions', 'HeldBytes', 'ReassemblyBytes', 'SendBufferBytes') {
+            $counters[$name] = $reliability.$name
         }
         $counters.Drops = $m.Drops
         $result.Members[$m.Name] = $counters

@@ -48,7 +48,20 @@ namespace McastCrypto.Session
             this.protocol = protocol;
             Runner.NextDeadline = () => protocol.NextDeadline;
             CreatedAt = DateTimeOffset.Now;
-            inbox = new MessageInbox(options.InboxLimit);
+            inbox = new MessageInbox(options.InboxLimit, options.InboxBytes, (sequence, lost, lostBytes) => McastMessage.Gap(
+                this,
+                sequence,
+                null,
+                0,
+                lost,
+                null,
+                string.Format(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    "dropped here: nobody took them before the session's inbox was full ({0} messages, {1} bytes at most; {2} bytes dropped)",
+                    options.InboxLimit,
+                    options.InboxBytes,
+                    lostBytes),
+                DateTimeOffset.Now));
             peers = new PeerTable(options.PeerLimit);
             Register(Table.Add(this), options.Name, "Session");
         }
@@ -100,6 +113,13 @@ namespace McastCrypto.Session
         /// <summary>The longest content this session sends, in bytes (a text's in UTF-8).</summary>
         public int MaxMessageBytes => protocol.MaxMessageBytes;
 
+        /// <summary>
+        /// Secure: what reliable delivery did and holds now (Nacks, repairs, retransmissions, the
+        /// buffers' fill); null for Classic, which repairs nothing.
+        /// </summary>
+        public McastReliabilityCounters? Reliability =>
+            protocol is Protocol.Secure.SecureMember secure ? Runner.Read(() => new McastReliabilityCounters(secure)) : null;
+
         /// <summary>This session's messages taken by a protocol with acknowledgements and not yet acknowledged or failed.</summary>
         public int MessagesOutstanding
         {
@@ -132,6 +152,9 @@ namespace McastCrypto.Session
 
         /// <summary>Messages waiting to be taken by Receive-McastMessage.</summary>
         public int Pending => inbox.Count;
+
+        /// <summary>The bytes of the messages waiting (bounded by the session's InboxBytes).</summary>
+        public long PendingBytes => inbox.Bytes;
 
         /// <summary>Everything dropped, by reason: the protocol's drops, the inbox's and the loops' failures.</summary>
         public override IReadOnlyDictionary<string, long> Drops => Runner.Drops(

@@ -54,6 +54,12 @@ namespace McastCrypto.Session
         /// <summary>The most received messages kept until taken; past it the oldest are dropped and counted.</summary>
         public int InboxLimit { get; set; } = 100000;
 
+        /// <summary>
+        /// The most bytes of content the inbox holds (256 MiB); past it, or past <see cref="InboxLimit"/>,
+        /// the oldest messages give way to one Gap record that says how many were dropped.
+        /// </summary>
+        public long InboxBytes { get; set; } = 256L * 1024 * 1024;
+
         /// <summary>The most members remembered for Get-McastPeer.</summary>
         public int PeerLimit { get; set; } = 4096;
 
@@ -85,9 +91,9 @@ namespace McastCrypto.Session
                 throw new ArgumentException("The time-out must be positive and at most 1 hour; it is " + Timeout + ".", nameof(Timeout));
             }
 
-            if (InboxLimit < 1 || PeerLimit < 1 || EffectiveSendRate < 1)
+            if (InboxLimit < 1 || InboxBytes < 1 || PeerLimit < 1 || EffectiveSendRate < 1)
             {
-                throw new ArgumentException("The inbox limit, peer limit and send rate must be positive.");
+                throw new ArgumentException("The inbox limits, the peer limit and the send rate must be positive.");
             }
         }
     }

@@ -5,8 +5,10 @@ using System.Threading;
 namespace McastCrypto.Session
 {
     /// <summary>
-    /// The messages a session received and nobody has taken yet, in arrival order, numbered. Bounded:
-    /// past the limit the oldest message is dropped and counted. Thread-safe; <see cref="Arrived"/>
+    /// The messages a session received and nobody has taken yet, in arrival order, numbered. Bounded
+    /// in messages and in bytes: past either limit the oldest messages are dropped, counted, and
+    /// replaced by one Gap record at the front saying how many went (updated while nobody reads), so a
+    /// reader that comes back learns what it missed. Thread-safe; <see cref="Arrived"/>
     /// is set by every arrival and reset by every <see cref="Take"/>, so a reader waits only for news.
     /// </summary>
     internal sealed class MessageInbox : IDisposable
@@ -15,16 +17,51 @@ namespace McastCrypto.Session
         private readonly ManualResetEventSlim arrived = new ManualResetEventSlim(false);
         private readonly List<ManualResetEventSlim> watchers = new List<ManualResetEventSlim>();
         private readonly int limit;
+        private readonly long byteLimit;
+        private readonly Func<long, long, long, McastMessage>? makeGap;
         private long nextSequence = 1;
+        private long bytes;
+
+        // The Gap record standing for what overflowed since a reader last took it, and its counts.
+        private LinkedListNode<McastMessage>? overflowGap;
+        private long overflowMessages;
+        private long overflowBytes;
 
         public MessageInbox(int limit)
+            : this(limit, long.MaxValue, null)
+        {
+        }
+
+        /// <param name="limit">The most messages held (the Gap record of an overflow not counted).</param>
+        /// <param name="byteLimit">The most bytes of content held; one message larger than this is still held, alone.</param>
+        /// <param name="makeGap">Makes the Gap record (sequence, messages dropped, bytes dropped); null for none.</param>
+        public MessageInbox(int limit, long byteLimit, Func<long, long, long, McastMessage>? makeGap)
         {
             if (limit < 1)
             {
                 throw new ArgumentOutOfRangeException(nameof(limit));
             }
 
+            if (byteLimit < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(byteLimit));
+            }
+
             this.limit = limit;
+            this.byteLimit = byteLimit;
+            this.makeGap = makeGap;
+        }
+
+        /// <summary>Bytes of content held now (the bytes of data, files and texts).</summary>
+        public long Bytes
+        {
+            get
+            {
+                lock (messages)
+                {
+                    return bytes;
+                }
+            }
         }
 
         /// <summary>Messages dropped because nobody took them before the inbox was full.</summary>
@@ -91,11 +128,36 @@ namespace McastCrypto.Session
             lock (messages)
             {
                 McastMessage message = make(nextSequence++);
-                messages.AddLast(message);
-                if (messages.Count > limit)
+                LinkedListNode<McastMessage> added = messages.AddLast(message);
+                bytes += SizeOf(message);
+                while (messages.Count - (overflowGap is null ? 0 : 1) > limit || bytes > byteLimit)
                 {
-                    messages.RemoveFirst();
+                    LinkedListNode<McastMessage>? oldest = overflowGap is null ? messages.First : overflowGap.Next;
+                    if (oldest is null || oldest == added)
+                    {
+                        // The newest alone is over the byte limit: it stays (the bound is the limit plus one message).
+                        break;
+                    }
+
+                    long size = SizeOf(oldest.Value);
+                    long sequence = overflowGap?.Value.Sequence ?? oldest.Value.Sequence;
+                    messages.Remove(oldest);
+                    bytes -= size;
                     Overflow++;
+                    if (makeGap is not null)
+                    {
+                        overflowMessages++;
+                        overflowBytes += size;
+                        McastMessage gap = makeGap(sequence, overflowMessages, overflowBytes);
+                        if (overflowGap is null)
+                        {
+                            overflowGap = messages.AddFirst(gap);
+                        }
+                        else
+                        {
+                            overflowGap.Value = gap;
+                        }
+                    }
                 }
 
                 arrived.Set();
@@ -131,6 +193,13 @@ namespace McastCrypto.Session
                     if (remove)
                     {
                         messages.Remove(node);
+                        bytes -= SizeOf(node.Value);
+                        if (node == overflowGap)
+                        {
+                            overflowGap = null;
+                            overflowMessages = 0;
+                            overflowBytes = 0;
+                        }
                     }
 
                     node = next;
@@ -147,5 +216,7 @@ namespace McastCrypto.Session
         }
 
         public void Dispose() => arrived.Dispose();
+
+        private static long SizeOf(McastMessage message) => message.Kind == McastMessageKind.Gap ? 0 : message.Length ?? (message.Text is null ? 0 : message.Text.Length * 2L);
     }
 }
