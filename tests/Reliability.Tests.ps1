@@ -27,12 +27,12 @@ Describe 'Reliable delivery under the Secure protocol' {
     It 'delivers 2,000 messages from three senders to four members through 10% loss each way, and a 20 MiB file through 5%' {
         $endpoint = Get-McastTestEndpoint
         $result = & $scenario -ModulePath (Get-McastTestModulePath) -Group $endpoint.Group -Port $endpoint.Port `
-            -DropRate 0.1 -Messages 2000 -FileMiB 20 -FileDropRate 0.05 -WorkDirectory $TestDrive -Seed (Get-Random)
-        Write-McastRepairFigures ([pscustomobject]$result) 'decorator'
+            -DropRate 0.1 -Messages 2000 -FileMiB 20 -FileDropRate 0.05 -WorkDirectory $TestDrive -Seed (Get-Random) -Json | ConvertFrom-Json
+        Write-McastRepairFigures $result 'decorator'
         $result.Problems | Should -BeNullOrEmpty
         $result.InjectedDrops | Should -BeGreaterThan 1000
         $result.Relay.RepairsSent | Should -BeGreaterThan 0
-        $result.File.Hashes.Count | Should -Be 3
+        @($result.File.Hashes.PSObject.Properties).Count | Should -Be 3
     }
 
     It 'delivers 2,000 messages through 10% of UDP packets dropped by the kernel in a network namespace' {
@@ -61,7 +61,7 @@ Describe 'Reliable delivery under the Secure protocol' {
             '}'
         )
         $root = Split-Path $PSScriptRoot -Parent
-        $inner = "ip link set lo up && nft -f '$rules' && cd '$root' && exec dotnet pwsh -NoProfile -NonInteractive -File '$scenario' -ModulePath '$(Get-McastTestModulePath)' -Group $($endpoint.Group) -Port $($endpoint.Port) -Messages 2000 -Seed $(Get-Random) -WorkDirectory '$TestDrive' -Json; echo; nft list ruleset | grep counter"
+        $inner = "ip link set lo up && nft -f '$rules' && cd '$root' && dotnet pwsh -NoProfile -NonInteractive -File '$scenario' -ModulePath '$(Get-McastTestModulePath)' -Group $($endpoint.Group) -Port $($endpoint.Port) -Messages 2000 -Seed $(Get-Random) -WorkDirectory '$TestDrive' -Json; echo; nft list ruleset | grep counter"
         $output = & unshare -n bash -c $inner 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
         $line = $output | Where-Object { $_ -like '{*' } | Select-Object -Last 1
@@ -73,5 +73,46 @@ Describe 'Reliable delivery under the Secure protocol' {
         $result.Problems | Should -BeNullOrEmpty
         $dropped | Should -BeGreaterThan 100
         $result.Relay.RepairsSent | Should -BeGreaterThan 0
+    }
+
+    It 'gives a member that stopped reading a Gap record for what its inbox could not hold, and stays within its bounds' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net
+        try {
+            $sender = New-McastSession @net -Name 'talker' -RelayFingerprint $relay.KeyFingerprint
+            $options = [McastCrypto.Session.McastSessionOptions]::new()
+            $options.Name = 'sleeper'
+            $options.Network = [McastCrypto.Transport.MulticastOptions]::new()
+            $options.Network.Group = [ipaddress]$net.Group
+            $options.Network.Port = $net.Port
+            $options.Network.Interface = 'Loopback'
+            $options.RelayFingerprint = $relay.KeyFingerprint
+            $options.InboxLimit = 50
+            $options.InboxBytes = 64KB
+            $sleeper = [McastCrypto.Session.McastSession]::Open($options, [Threading.CancellationToken]::None)
+            $null = Wait-McastCondition { @(Get-McastPeer -Session $sleeper -ExcludeSelf).Count -eq 1 } 10
+            $null = Receive-McastMessage -Session $sleeper
+
+            # The sleeper reads nothing while 200 messages (some of 2 KiB) arrive.
+            $texts = 1..200 | ForEach-Object { "m$_ " + ('z' * (($_ % 4) * 700)) }
+            $texts | Send-McastMessage -Session $sender
+            $null = Wait-McastCondition { $sleeper.MessagesReceived -ge 200 } 20
+            $sleeper.MessagesReceived | Should -Be 200
+            $sleeper.Pending | Should -BeLessOrEqual 51
+            $sleeper.PendingBytes | Should -BeLessOrEqual 64KB
+
+            # It wakes up: first what it missed, then the newest messages, in order.
+            $got = @(Receive-McastMessage -Session $sleeper)
+            $got[0].Kind | Should -Be 'Gap'
+            $kept = @($got | Where-Object Kind -eq 'Message')
+            $got[0].LostMessages | Should -Be (200 - $kept.Count)
+            $got[0].Reason | Should -Match 'inbox was full'
+            $kept.Text | Should -Be ($texts | Select-Object -Last $kept.Count)
+            $sleeper.Drops['InboxOverflow'] | Should -Be (200 - $kept.Count)
+        }
+        finally {
+            Get-McastSession | Remove-McastSession
+            $relay | Stop-McastRelay
+        }
     }
 }

@@ -29,7 +29,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-Import-Module $ModulePath -Force
+# In a test process the module is loaded already (importing it again with -Force would close what is open).
+if (-not (Get-Module McastCrypto)) { Import-Module $ModulePath }
 $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
 $random = [Random]::new($Seed)
 $problems = [Collections.Generic.List[string]]::new()
