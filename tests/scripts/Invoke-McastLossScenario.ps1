@@ -113,7 +113,10 @@ try {
     $messagesDone = $started.Elapsed
     foreach ($m in $members) {
         $gaps = @($got[$m.Name] | Where-Object Kind -eq 'Gap')
-        if ($gaps.Count) { $problems.Add("$($m.Name) got $($gaps.Count) gap record(s): $($gaps[0].Text)") }
+        foreach ($gap in $gaps) {
+            $problems.Add(('{0} got a Gap: {1} fragments of {2} messages from {3} lost ({4}), after {5} of its messages' -f
+                $m.Name, $gap.LostFragments, $gap.LostMessages, $gap.SenderName, $gap.Reason, @($got[$m.Name] | Where-Object { $_.Sequence -lt $gap.Sequence -and $_.Kind -eq 'Message' }).Count))
+        }
         foreach ($s in $senders | Where-Object Name -ne $m.Name) {
             $texts = @($got[$m.Name] | Where-Object { $_.Kind -eq 'Message' -and $_.SenderName -eq $s.Name } | ForEach-Object Text)
             $wanted = $expected[$s.Name]

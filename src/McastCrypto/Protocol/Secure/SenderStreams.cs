@@ -88,8 +88,10 @@ namespace McastCrypto.Protocol.Secure
                     Supplement(sender, fragment, events);
                 }
             }
-            else if (lossReason(sender.LastR, r) is string reason)
+            else if (q != 0 && lossReason(sender.LastR, r) is string reason)
             {
+                // Q 0 is the first fragment a member ever sends in its handshake: nothing of its
+                // stream came before it, so nothing given up can have held any of it.
                 UnknownLoss(sender, reason, events);
                 lossBefore = true;
             }

@@ -14,6 +14,7 @@ namespace McastCrypto.Tests.Protocol.Secure
     {
         private const uint X = 0x0000000a;
         private const uint Y = 0x0000000b;
+        private const uint Z = 0x0000000c;
 
         private readonly DropCounter drops = new DropCounter();
         private readonly List<SenderStreamEvent> events = new List<SenderStreamEvent>();
@@ -198,6 +199,13 @@ namespace McastCrypto.Tests.Protocol.Secure
 
             // Y's message under way is part of that possible loss, not a mid-message join.
             Assert.Equal(0, drops["JoinedMidMessage"]);
+
+            // A sender first seen at Q 0 is seen from the start of its stream: nothing of it can have
+            // been in what was given up, whatever was (a load that delayed a repair past its time-out
+            // made CI report a loss of nothing here).
+            Data(streams, Fragment(Z, 0, 300, 0, 1, "c"));
+            Assert.Equal("msg 12 300 c", Shown().Last());
+            Assert.Equal(2, Shown().Count(s => s.StartsWith("gap", StringComparison.Ordinal)));
 
             // Without anything given up before, a sender first seen is just that.
             var quiet = Streams();
