@@ -164,7 +164,7 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most bytes of messages being assembled, all senders together: 256 MiB.</summary>
         public const long ReassemblyBytes = 256L * 1024 * 1024;
 
-        /// <summary>The most fragments a message of the default largest size may have: ceil(67,108,864 / (576 - 129)) = 150,133, cut for the smallest datagram.</summary>
+        /// <summary>The most fragments a message of the default largest size may have: ceil(67,108,864 / (576 - 129)) = 150,132, cut for the smallest datagram.</summary>
         public const int MaxFragments = (MaxMessageBytes + (MinDatagramBytes - FragmentOverhead) - 1) / (MinDatagramBytes - FragmentOverhead);
 
         // ------------------------------------------------------------------ relay: reliable delivery
