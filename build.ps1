@@ -30,7 +30,8 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Pester tests to run (a file or folder under tests/); all of them by default.
+    # Pester tests to run (a file or folder under tests/); all of them by default. Several may be given
+    # as one comma-separated string too: 'pwsh -File' (how bash starts this script) passes a,b as one.
     [string[]] $TestPath,
 
     # Skip the second Pester pass against the netstandard2.0 build.
@@ -171,7 +172,7 @@ function Invoke-PesterTests([string] $TargetFramework) {
     $pester = Get-PesterModulePath
     $summary = Join-Path $ResultsDir "pester-$TargetFramework.json"
     if (Test-Path $summary) { Remove-Item $summary -Force }
-    $paths = if ($TestPath) { $TestPath } else { @(Join-Path $Root 'tests') }
+    $paths = if ($TestPath) { @($TestPath -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ }) } else { @(Join-Path $Root 'tests') }
     $pwsh = @(Get-PwshCommand)
     $runner = Join-Path $Root 'build/Invoke-PesterSuite.ps1'
     # -File passes each argument as one string: several paths travel as one, split by the runner.

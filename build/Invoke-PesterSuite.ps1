@@ -32,6 +32,9 @@ $result = Invoke-Pester -Configuration $config
 # marks its tests failed already, so it counts only when no test carries its failure.
 $failed = $result.FailedCount + $result.FailedContainersCount
 if ($result.FailedCount -eq 0) { $failed += $result.FailedBlocksCount }
+# No result at all (Invoke-Pester stopped early, a path it could not find): a run that ran nothing
+# must not pass.
+if ($null -eq $result) { $failed = 1 }
 [pscustomobject]@{
     TargetFramework = $TargetFramework
     Passed          = $result.PassedCount

@@ -333,6 +333,59 @@ Describe 'Enter-McastChat in a terminal (tmux)' {
         }
     }
 
+    It 'shows bytes and files as their size and name, and says when the relay refused a message of its own' {
+        if (-not $script:tmux) {
+            Set-ItResult -Skipped -Because 'tmux is not installed (.ci/run installs it): the chat is driven in a tmux pane'
+            return
+        }
+
+        $net = New-McastTestNet
+        # A relay that passes on at most 100 bytes: a longer line typed in the chat is refused.
+        $relay = Start-McastRelay @net -MaxMessageSize 100
+        $listener = $null
+        try {
+            $listener = New-McastSession 'listener' @net
+            $chat = Start-ChatTerminal (Get-ChatCommand $net)
+            $null = Wait-ChatScreen $chat {
+                param($rows, $cursor)
+                if (-not (($rows -join "`n").Contains('* you joined as chatter'))) { 'no own join' }
+                Test-ChatPrompt $rows $cursor ''
+            } 40
+            Wait-McastCondition { @($relay.Members).Count -eq 2 } 10 | Should -BeTrue
+
+            Send-McastMessage -Session $listener -Data ([byte[]](1..10))
+            $file = Join-Path $TestDrive 'notes.txt'
+            [IO.File]::WriteAllBytes($file, [byte[]]::new(50))
+            Send-McastMessage -Session $listener -Path $file
+            $null = Wait-ChatScreen $chat {
+                param($rows, $cursor)
+                if (-not ($rows -match '^\[\d\d:\d\d:\d\d\] listener: \[10 bytes\]$')) { 'no line for the bytes' }
+                if (-not ($rows -match '^\[\d\d:\d\d:\d\d\] listener: \[file notes\.txt, 50 bytes\]$')) { 'no line for the file' }
+                Test-ChatPrompt $rows $cursor ''
+            }
+
+            # 120 bytes: the relay refuses it, and the chat says so (on two rows of the pane).
+            $tooLong = -join (1..12 | ForEach-Object { 'too-long{0:d2}' -f $_ })
+            Send-ChatKeys $chat -Literal $tooLong -Keys Enter
+            $notice = 'notdelivered:"' + $tooLong.Substring(0, 40) + '…"(therelayrefusedit:largerthanitslimit)'
+            $null = Wait-ChatScreen $chat {
+                param($rows, $cursor)
+                if (-not ((($rows -join '') -replace '\s', '').Contains($notice))) { 'no notice of the refused message' }
+                Test-ChatPrompt $rows $cursor ''
+            }
+            # What the relay took still goes, and the refused line never reached the group.
+            Send-ChatKeys $chat -Literal 'short one' -Keys Enter
+            Receive-ChatText $listener | Should -Be 'short one'
+
+            Send-ChatKeys $chat -Literal '/quit' -Keys Enter
+            Wait-ChatEnd $chat | Should -Be 0
+        }
+        finally {
+            if ($listener) { $listener | Remove-McastSession }
+            $relay | Stop-McastRelay
+        }
+    }
+
     It 'ends on Ctrl+C, sending nothing of the line being typed, and closes the session with -RemoveSession' {
         if (-not $script:tmux) {
             Set-ItResult -Skipped -Because 'tmux is not installed (.ci/run installs it): the chat is driven in a tmux pane'

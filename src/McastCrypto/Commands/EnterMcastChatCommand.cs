@@ -13,7 +13,9 @@ namespace McastCrypto.Commands
     /// Chats in a session's group: what others write appears as it arrives, what the user types
     /// goes to the group line by line, edited with the arrow keys, Home, End, Backspace and Delete,
     /// with Up and Down through the lines entered before. /peers lists the members, /help the
-    /// commands, /quit (or Ctrl+C) ends the chat; //text sends /text.
+    /// commands, /quit (or Ctrl+C) ends the chat; //text sends /text. Bytes and files that arrive
+    /// show as their size and name, lost messages (Gap) and messages of its own the relay did not
+    /// take as notices.
     /// </summary>
     [Cmdlet(VerbsCommon.Enter, "McastChat")]
     [OutputType(typeof(void))]
@@ -36,6 +38,10 @@ namespace McastCrypto.Commands
         private static readonly TimeSpan BlockHold = TimeSpan.FromMilliseconds(150);
         private readonly CancellationTokenSource stopping = new CancellationTokenSource();
         private readonly List<McastMessage> held = new List<McastMessage>();
+
+        // This chat's messages without an outcome yet (protocols with acknowledgements): each gets
+        // one (the session fails those it stops tracking), so the list stays bounded.
+        private readonly List<PendingSend> unsettled = new List<PendingSend>();
 
         // This session's id in the group, to tell its own join and leave from the others'.
         private string? selfId;
@@ -68,6 +74,7 @@ namespace McastCrypto.Commands
                 while (!stopping.IsCancellationRequested && session.State != MemberState.Closed)
                 {
                     ShowArrivals(session, input);
+                    ShowOutcomes(input);
                     string? line = input.TryReadLine();
                     if (line is not null)
                     {
@@ -89,6 +96,7 @@ namespace McastCrypto.Commands
                 }
 
                 ShowArrivals(session, input, flush: true);
+                ShowOutcomes(input);
             }
             finally
             {
@@ -175,11 +183,49 @@ namespace McastCrypto.Commands
         {
             try
             {
-                session.Send(text);
+                // Not waited for: the chat goes on, and ShowOutcomes says later if it failed.
+                PendingSend? pending = session.SendTracked(MessageContent.FromText(text));
+                if (pending is not null)
+                {
+                    unsettled.Add(pending);
+                }
             }
             catch (Exception e) when (e is InvalidOperationException || e is ArgumentException || e is Transport.McastTransportException)
             {
                 WriteError(CmdletErrors.Record(e, "ChatSendFailed", ErrorCategory.InvalidOperation, text));
+            }
+        }
+
+        /// <summary>
+        /// Prints a notice for each message of this chat's that failed since the last look (the relay
+        /// refused it, did not acknowledge it in time, was lost before it did), and forgets the ones
+        /// that have an outcome.
+        /// </summary>
+        private void ShowOutcomes(ChatInput input)
+        {
+            if (unsettled.Count == 0)
+            {
+                return;
+            }
+
+            var failed = new List<string>();
+            unsettled.RemoveAll(pending =>
+            {
+                if (!pending.IsDone)
+                {
+                    return false;
+                }
+
+                if (pending.Status == McastSendStatus.Failed)
+                {
+                    failed.Add(ChatLines.NotDelivered(pending.Sent.Text ?? string.Empty, pending.Reason, DateTimeOffset.Now));
+                }
+
+                return true;
+            });
+            if (failed.Count > 0)
+            {
+                input.Print(failed);
             }
         }
 
@@ -208,38 +254,7 @@ namespace McastCrypto.Commands
             }
 
             selfId ??= SelfId(session);
-            input.Print(runs.Select(run => Describe(run, session)));
-        }
-
-        /// <summary>One run of arrivals as a line of the chat; what came from the network made printable.</summary>
-        private string Describe(List<McastMessage> run, McastSession session)
-        {
-            McastMessage first = run[0];
-            string time = first.ReceivedAt.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
-            bool self = selfId is not null && first.SenderId == selfId;
-            string who = ChatText.Printable(first.SenderName ?? first.SenderId ?? "?");
-            switch (first.Kind)
-            {
-                case McastMessageKind.Joined:
-                    return self ? $"[{time}] * you joined as {session.Name}" : $"[{time}] * {who} joined";
-                case McastMessageKind.Left:
-                    return self ? $"[{time}] * you left the group" : $"[{time}] * {who} left";
-                case McastMessageKind.StateChanged:
-                    switch (first.State)
-                    {
-                        case MemberState.RelayLost:
-                            return $"[{time}] * relay lost";
-                        case MemberState.Connected:
-                            return $"[{time}] * connected again";
-                        case MemberState.Failed:
-                            return $"[{time}] * failed: {ChatText.Printable(first.Text ?? "?")}";
-                        default:
-                            return $"[{time}] * {first.State}";
-                    }
-
-                default:
-                    return $"[{time}] {who}: {ChatText.Printable(string.Concat(run.Select(m => m.Text)))}";
-            }
+            input.Print(runs.Select(run => ChatLines.Arrival(run, selfId, session.Name)));
         }
 
         private static string? SelfId(McastSession session)

@@ -48,7 +48,16 @@ namespace McastCrypto.Session
             ReceivedAt = receivedAt;
         }
 
-        /// <summary>The session that received it.</summary>
+        /// <summary>
+        /// The session that received it: live, so hidden from PowerShell's listings (Format-List,
+        /// Get-Member, Select-Object *) and, in PowerShell 7.4 and later, from ConvertTo-Json, which
+        /// would otherwise write the whole session into every message. <see cref="SessionName"/> names
+        /// it; $message.Session and pipeline binding by property name still reach it.
+        /// </summary>
+        [System.Management.Automation.Hidden]
+#if NET
+        [Newtonsoft.Json.JsonIgnore]
+#endif
         public McastSession Session { get; }
 
         public string SessionName => Session.Name;

@@ -19,7 +19,18 @@ namespace McastCrypto.Session
             Messages = messages;
         }
 
+        /// <summary>
+        /// The session that knows the member: live, so hidden from PowerShell's listings and, in
+        /// PowerShell 7.4 and later, from ConvertTo-Json (see <see cref="McastMessage.Session"/>).
+        /// </summary>
+        [System.Management.Automation.Hidden]
+#if NET
+        [Newtonsoft.Json.JsonIgnore]
+#endif
         public McastSession Session { get; }
+
+        /// <summary>The name of the session that knows the member.</summary>
+        public string? SessionName => Session?.Name;
 
         /// <summary>Who the member is, as the protocol knows it.</summary>
         public MemberIdentity Identity { get; }

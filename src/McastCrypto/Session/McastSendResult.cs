@@ -23,7 +23,14 @@ namespace McastCrypto.Session
             Reason = reason;
         }
 
-        /// <summary>The session that sent it.</summary>
+        /// <summary>
+        /// The session that sent it: live, so hidden from PowerShell's listings and, in PowerShell 7.4
+        /// and later, from ConvertTo-Json (see <see cref="McastMessage.Session"/>).
+        /// </summary>
+        [System.Management.Automation.Hidden]
+#if NET
+        [Newtonsoft.Json.JsonIgnore]
+#endif
         public McastSession Session { get; }
 
         public string SessionName => Session.Name;

@@ -345,28 +345,7 @@ namespace McastCrypto.Session
         /// <exception cref="ArgumentException">Content the protocol cannot carry: empty, too long, a kind it does not have.</exception>
         public McastSendResult Send(MessageContent content, bool wait, CancellationToken cancellationToken, Action<SendProgress>? progress = null)
         {
-            if (content is null)
-            {
-                throw new ArgumentNullException(nameof(content));
-            }
-
-            ThrowIfClosed();
-            PendingSend? pending = null;
-            SentMessage sent = Runner.Invoke(
-                (now, output) =>
-                {
-                    SentMessage taken = protocol.Send(content, now, output);
-                    if (protocol.HasAcknowledgements)
-                    {
-                        // Registered within the step, before any of its events is handed on: an
-                        // outcome reported by this step or any later one finds it (no lost wake-up).
-                        pending = Track(taken, now);
-                    }
-
-                    return taken;
-                },
-                cancellationToken);
-            Interlocked.Increment(ref messagesSent);
+            SentMessage sent = Take(content, cancellationToken, out PendingSend? pending);
             if (pending is null)
             {
                 return new McastSendResult(this, sent, McastSendStatus.Sent, null, null, false);
@@ -381,6 +360,49 @@ namespace McastCrypto.Session
 
             WaitForOutcome(pending, cancellationToken, progress);
             return new McastSendResult(this, sent, pending.Status, pending.AcknowledgedAfter, pending.Reason, pending.TimedOut);
+        }
+
+        /// <summary>
+        /// Sends without waiting, as <see cref="Send(MessageContent, bool, CancellationToken, Action{SendProgress})"/>
+        /// does with wait false, and returns what to look at later for the outcome (IsDone, Status,
+        /// Reason): null for a protocol without acknowledgements. For a caller that shows outcomes as
+        /// they come instead of waiting for each (the chat). Every one gets an outcome: the
+        /// protocol's, or a failure when the session closes or stops tracking it
+        /// (<see cref="OutstandingLimit"/>), so a caller that keeps them until done keeps a bounded number.
+        /// </summary>
+        internal PendingSend? SendTracked(MessageContent content)
+        {
+            Take(content, CancellationToken.None, out PendingSend? pending);
+            return pending;
+        }
+
+        /// <summary>Hands <paramref name="content"/> to the protocol and counts it; <paramref name="pending"/> tracks its outcome where the protocol has acknowledgements.</summary>
+        private SentMessage Take(MessageContent content, CancellationToken cancellationToken, out PendingSend? pending)
+        {
+            if (content is null)
+            {
+                throw new ArgumentNullException(nameof(content));
+            }
+
+            ThrowIfClosed();
+            PendingSend? tracked = null;
+            SentMessage sent = Runner.Invoke(
+                (now, output) =>
+                {
+                    SentMessage taken = protocol.Send(content, now, output);
+                    if (protocol.HasAcknowledgements)
+                    {
+                        // Registered within the step, before any of its events is handed on: an
+                        // outcome reported by this step or any later one finds it (no lost wake-up).
+                        tracked = Track(taken, now);
+                    }
+
+                    return taken;
+                },
+                cancellationToken);
+            Interlocked.Increment(ref messagesSent);
+            pending = tracked;
+            return sent;
         }
 
         /// <summary>Runs a step of the protocol as a user's call does (tests: a fake protocol's scripted events).</summary>

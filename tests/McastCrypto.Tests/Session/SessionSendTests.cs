@@ -328,6 +328,48 @@ namespace McastCrypto.Tests.Session
         }
 
         [Fact]
+        public void ATrackedSendReturnsAtOnceAndItsOutcomeComesLater()
+        {
+            var fake = new FakeMemberProtocol(hasAcknowledgements: true);
+            using McastSession session = Open(fake);
+
+            PendingSend? refused = session.SendTracked(MessageContent.FromText("too big for the relay"));
+            PendingSend? taken = session.SendTracked(MessageContent.FromText("fine"));
+            Assert.NotNull(refused);
+            Assert.NotNull(taken);
+            Assert.False(refused!.IsDone);
+            Assert.Equal("too big for the relay", refused.Sent.Text);
+            Assert.Equal(2, session.MessagesSent);
+            Assert.Equal(2, session.MessagesOutstanding);
+
+            session.InvokeProtocol((now, output) =>
+            {
+                fake.Fail(refused.Sent.MessageId, "the relay refused it: larger than its limit", now, output);
+                fake.Acknowledge(taken!.Sent.MessageId, now, output);
+            });
+            Assert.True(refused.IsDone);
+            Assert.Equal(McastSendStatus.Failed, refused.Status);
+            Assert.Equal("the relay refused it: larger than its limit", refused.Reason);
+            Assert.True(taken!.IsDone);
+            Assert.Equal(McastSendStatus.Acknowledged, taken.Status);
+            Assert.Equal(1, session.MessagesFailed);
+
+            // One still waiting when the session closes fails with it.
+            PendingSend? last = session.SendTracked(MessageContent.FromText("last"));
+            session.Close();
+            Assert.True(last!.IsDone);
+            Assert.Equal(McastSendStatus.Failed, last.Status);
+        }
+
+        [Fact]
+        public void ATrackedSendOfAProtocolWithoutAcknowledgementsHasNothingToTrack()
+        {
+            using McastSession session = Open(new FakeMemberProtocol(hasAcknowledgements: false));
+            Assert.Null(session.SendTracked(MessageContent.FromText("classic")));
+            Assert.Equal(1, session.MessagesSent);
+        }
+
+        [Fact]
         public void AGapGoesIntoTheMessageStreamAndIsCounted()
         {
             var fake = new FakeMemberProtocol(hasAcknowledgements: true);
