@@ -97,6 +97,22 @@ try {
         $joined = -join ($atBob | Where-Object { $_.Kind -eq 'Message' } | Select-Object -Skip 1).Text
         Write-Host ("The blocks joined equal the long text: {0} ({1} UTF-8 bytes)" -f ($joined -eq $long), [Text.Encoding]::UTF8.GetByteCount($long))
     }
+    if ($Protocol -eq 'Secure') {
+        Write-Step 'A file: the relay acknowledges it, bob saves it under its own name, its SHA-256 checked'
+        $files = Join-Path ([IO.Path]::GetTempPath()) "mcastcrypto-demo-$PID"
+        $null = New-Item -ItemType Directory -Force -Path $files
+        try {
+            $notes = Join-Path $files 'appunti.txt'
+            Set-Content -Path $notes -Value (1..3000 | ForEach-Object { "riga $_ degli appunti" })
+            Send-McastMessage -Session $alice -Path $notes -PassThru | Format-Table | Out-Host
+            Receive-McastMessage -Session $bob -Count 1 -Timeout 10 -OutputDirectory (Join-Path $files 'bob') |
+                Format-List -Property Kind, SenderName, FileName, Length, Sha256, SavedPath | Out-Host
+        }
+        finally {
+            Remove-Item -Recurse -Force -Path $files
+        }
+    }
+
     $atAlice = @(Receive-McastMessage -Session $alice -Count 3 -Timeout 10)
 
     Write-Step 'What alice received'
