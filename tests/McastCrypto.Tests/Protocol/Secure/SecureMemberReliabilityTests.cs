@@ -285,17 +285,7 @@ namespace McastCrypto.Tests.Protocol.Secure
         public void AMessageTheRelayDidNotGetIsSentAgainAfterTheRtoAndAcknowledged()
         {
             var (net, a, b, _) = Three(Net());
-            bool dropped = false;
-            net.RelayHears = (d, source) =>
-            {
-                if (!dropped && source.Equals(a.Member.Self) && SecureWire.Is(d, TlvType.SecureMemberSealed))
-                {
-                    dropped = true;
-                    return false;
-                }
-
-                return true;
-            };
+            DropFirstSealedFrom(net, a);
             SentMessage sent = net.Say(a, "again");
             Assert.Contains(a.Events, e => e.Kind == MemberEventKind.MessageSent && e.MessageId == sent.MessageId);
             Assert.DoesNotContain(a.Events, e => e.Kind == MemberEventKind.MessageAcknowledged);
@@ -315,17 +305,7 @@ namespace McastCrypto.Tests.Protocol.Secure
         public void AnAckThatDoesNotMoveResendsTheMissingFragmentAtOnce()
         {
             var (net, a, b, _) = Three(Net());
-            bool dropped = false;
-            net.RelayHears = (d, source) =>
-            {
-                if (!dropped && source.Equals(a.Member.Self) && SecureWire.Is(d, TlvType.SecureMemberSealed))
-                {
-                    dropped = true;
-                    return false;
-                }
-
-                return true;
-            };
+            DropFirstSealedFrom(net, a);
             net.Say(a, "one");
             net.Say(a, "two");
 
@@ -689,6 +669,22 @@ namespace McastCrypto.Tests.Protocol.Secure
                 bytes[at + i] = (byte)value;
                 value >>= 8;
             }
+        }
+
+        /// <summary>The relay does not hear the first MemberSealed datagram <paramref name="from"/> sends next.</summary>
+        private static void DropFirstSealedFrom(SecureNet net, SecureNet.Node from)
+        {
+            bool dropped = false;
+            net.RelayHears = (d, source) =>
+            {
+                if (!dropped && source.Equals(from.Member.Self) && SecureWire.Is(d, TlvType.SecureMemberSealed))
+                {
+                    dropped = true;
+                    return false;
+                }
+
+                return true;
+            };
         }
     }
 }
