@@ -49,19 +49,7 @@ param(
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
-function ConvertFrom-InlineMarkdown([string] $Text) {
-    $Text = [regex]::Replace($Text, '\*\*(.+?)\*\*', '$1')
-    $Text = [regex]::Replace($Text, '(?<![A-Za-z0-9])__(.+?)__(?![A-Za-z0-9])', '$1')
-    $Text = [regex]::Replace($Text, '\[([^\]]+)\]\(([^)\s]*)\)', {
-            param($m)
-            $uri = $null
-            if ([Uri]::TryCreate($m.Groups[2].Value, [UriKind]::Absolute, [ref] $uri)) {
-                return $m.Groups[1].Value + ' (' + $m.Groups[2].Value + ')'
-            }
-            return $m.Groups[1].Value
-        })
-    return [regex]::Replace($Text, '\\([\\`*_{}\[\]()#+\-.!<>|])', '$1')
-}
+. (Join-Path $PSScriptRoot 'MarkdownText.ps1')
 
 function Format-Wrapped {
     # Words of $Text in lines of at most $Width columns: the first line after $First, the others after $Rest.

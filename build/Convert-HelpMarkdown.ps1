@@ -54,6 +54,8 @@ $script:YamlKeys = @('Type', 'Parameter Sets', 'Aliases', 'Accepted values', 'Ap
     'Default value', 'Accept pipeline input', 'Accept wildcard characters')
 $script:AllSets = '(All)'
 
+. (Join-Path $PSScriptRoot 'MarkdownText.ps1')
+
 function New-HelpError {
     # A terminating error that names the file, the line and the section at fault.
     param([string] $File, [int] $Line, [string] $Section, [string] $Message)
@@ -109,23 +111,6 @@ function Split-MarkdownBlocks {
         $i++
     }
     return , $blocks.ToArray()
-}
-
-function ConvertFrom-InlineMarkdown {
-    # Plain text for help: bold markers go, a link becomes its text (and its address when absolute),
-    # and backslash escapes are undone. Back-ticks stay, as in Microsoft's own MAML.
-    param([string] $Text)
-    $Text = [regex]::Replace($Text, '\*\*(.+?)\*\*', '$1')
-    $Text = [regex]::Replace($Text, '(?<![A-Za-z0-9])__(.+?)__(?![A-Za-z0-9])', '$1')
-    $Text = [regex]::Replace($Text, '\[([^\]]+)\]\(([^)\s]*)\)', {
-            param($m)
-            $uri = $null
-            if ([Uri]::TryCreate($m.Groups[2].Value, [UriKind]::Absolute, [ref] $uri)) {
-                return $m.Groups[1].Value + ' (' + $m.Groups[2].Value + ')'
-            }
-            return $m.Groups[1].Value
-        })
-    return [regex]::Replace($Text, '\\([\\`*_{}\[\]()#+\-.!<>|])', '$1')
 }
 
 function ConvertTo-Paragraphs {
