@@ -15,7 +15,9 @@
            Install-PSResource and Save-PSResource install from a file repository. It publishes to a
            temporary file repository of its own (build/New-ModulePackage.ps1), so it needs
            Microsoft.PowerShell.PSResourceGet (PowerShell 7.4 and later ship it) and no network.
-    Bench  runs the benchmarks (src/McastCrypto.Bench) and writes out/bench.json.
+    Bench  runs the benchmarks (src/McastCrypto.Bench, Release): prints a markdown report and writes
+           it to out/bench.md and, with every figure and the machine's description, out/bench.json.
+           -Quick runs a reduced grid in under a minute.
     Clean  removes out/ and the build's bin/obj folders.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
@@ -35,7 +37,10 @@ param(
     [string[]] $TestPath,
 
     # Skip the second Pester pass against the netstandard2.0 build.
-    [switch] $SkipNetStandardTests
+    [switch] $SkipNetStandardTests,
+
+    # Bench: a reduced grid that runs in under a minute.
+    [switch] $Quick
 )
 
 Set-StrictMode -Version 3.0
@@ -226,7 +231,9 @@ function Invoke-Package {
 function Invoke-Bench {
     Write-Step 'Benchmarks (Release; close other work for steadier numbers)'
     $project = Join-Path $Root 'src/McastCrypto.Bench/McastCrypto.Bench.csproj'
-    Invoke-Native dotnet @('run', '--project', $project, '-c', 'Release', '--', (Join-Path $Out 'bench.json'))
+    $arguments = @('run', '--project', $project, '-c', 'Release', '--', '--output', (Join-Path $Out 'bench.json'))
+    if ($Quick) { $arguments += '--quick' }
+    Invoke-Native dotnet $arguments
 }
 
 function Invoke-Clean {
