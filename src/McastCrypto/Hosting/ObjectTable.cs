@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace McastCrypto.Hosting
 {
@@ -67,24 +68,40 @@ namespace McastCrypto.Hosting
         }
 
         /// <summary>
-        /// Closes every object and returns how many were open (each failure is swallowed: this runs
-        /// at module removal and process exit, and one object must not keep the others open).
+        /// Closes every object, all at once, and returns how many were open. Each object's close is
+        /// bounded by itself (about a second); closing them side by side keeps the whole within about
+        /// a second too, however many are open, instead of a second per busy object. A failure is
+        /// swallowed (this runs at module removal and process exit, and one object must not keep the
+        /// others open), and the wait is bounded by 10 s whatever an object does.
         /// </summary>
-        public int CloseAll()
+        public int CloseAll() => CloseAll(TimeSpan.FromSeconds(10));
+
+        /// <summary>As <see cref="CloseAll()"/>, waiting at most <paramref name="timeout"/>.</summary>
+        public int CloseAll(TimeSpan timeout)
         {
             IReadOnlyList<T> open = All();
-            foreach (T item in open)
+            var closing = new Task[open.Count];
+            for (int i = 0; i < open.Count; i++)
             {
-                try
-                {
-                    item.Dispose();
-                }
-                catch (Exception)
-                {
-                    // Closing everything on the way out must not stop at the first failure.
-                }
+                T item = open[i];
+                closing[i] = Task.Factory.StartNew(
+                    () =>
+                    {
+                        try
+                        {
+                            item.Dispose();
+                        }
+                        catch (Exception)
+                        {
+                            // Closing everything on the way out must not stop at the first failure.
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default);
             }
 
+            Task.WaitAll(closing, timeout);
             return open.Count;
         }
     }
