@@ -6,19 +6,19 @@ namespace McastCrypto.Protocol
         /// <summary>Not started yet.</summary>
         New,
 
-        /// <summary>Registered its key and asked for the relay's; waiting for it.</summary>
+        /// <summary>Looking for the relay: asked for its key (Classic) or sent its hello (Secure), and waiting for the answer.</summary>
         AwaitingRelayKey,
 
-        /// <summary>Has the relay's key, sent CONNECT, waiting for the relay's notice of its own join.</summary>
+        /// <summary>Has the relay's key and asked to join (Classic's CONNECT, Secure's handshake); waiting for the relay to confirm the join.</summary>
         Joining,
 
         /// <summary>The relay announced the member's join: messages flow.</summary>
         Connected,
 
-        /// <summary>No traffic from the relay for three keep-alive intervals; the member keeps trying.</summary>
+        /// <summary>Nothing authentic heard from the relay for the protocol's relay time-out; the member keeps trying to join again.</summary>
         RelayLost,
 
-        /// <summary>Left the group (DISCONNECT sent) or closed.</summary>
+        /// <summary>Left the group (its goodbye sent) or closed.</summary>
         Closed,
 
         /// <summary>Ended for good, for the reason in <see cref="IMemberProtocol.Failure"/>: no retry leaves this state.</summary>
