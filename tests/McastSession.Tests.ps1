@@ -526,6 +526,60 @@ Describe 'Removing the module' {
     }
 }
 
+Describe 'Closing a session busy with a long paced send' {
+    # A Classic session paced at 100 datagrams a second sends a 64 KiB message from another
+    # runspace: about 350 blocks, three and a half seconds of sending. Closing must not wait for them.
+    BeforeEach {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net -Protocol Classic
+        $options = [McastCrypto.Session.McastSessionOptions]::new()
+        $options.Name = 'busy'
+        $options.Protocol = 'Classic'
+        $options.Network.Group = [ipaddress]$net.Group
+        $options.Network.Port = $net.Port
+        $options.Network.Interface = 'Loopback'
+        $options.SendRate = 100
+        $busy = [McastCrypto.Session.McastSession]::Open($options, [Threading.CancellationToken]::None)
+        $sender = [powershell]::Create()
+        $null = $sender.AddScript('param($s) $s.Send([string]::new([char]''x'', 65536))').AddArgument($busy)
+        $sending = $sender.BeginInvoke()
+        # Under way: the first blocks are out, and the sender is still at it.
+        Wait-McastCondition { $busy.DatagramsOut -gt 20 } 10 | Should -BeTrue
+        $sending.IsCompleted | Should -BeFalse
+    }
+
+    AfterEach {
+        $sender.Dispose()
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'Remove-McastSession finishes within moments and counts what it did not send' {
+        # A bound, not a speed: waiting behind the paced blocks would take seconds.
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $busy | Remove-McastSession
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2.5
+        $busy.State | Should -Be 'Closed'
+        $busy.Drops['SendQueueDiscarded'] | Should -BeGreaterThan 0
+        # The send that was under way ends too, with an error, instead of waiting on.
+        $sending.AsyncWaitHandle.WaitOne(5000) | Should -BeTrue
+    }
+
+    It 'Remove-Module closes it and the relay within moments' {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        Remove-Module McastCrypto -WarningAction SilentlyContinue
+        try {
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+            $busy.State | Should -Be 'Closed'
+            $relay.State | Should -Be 'Stopped'
+            $busy.Drops['SendQueueDiscarded'] | Should -BeGreaterThan 0
+        }
+        finally {
+            Import-Module $modulePath -Force
+        }
+    }
+}
+
 Describe 'Import-Module -Force with nothing open' {
     It 'removes the module without a warning' {
         Get-McastSession | Remove-McastSession
