@@ -198,7 +198,17 @@ namespace McastCrypto.Hosting
         /// <exception cref="McastTransportException">The channel refused one of the step's datagrams (the first such failure).</exception>
         /// <exception cref="ObjectDisposedException">The runner closed before the step ran or before its datagrams went out.</exception>
         /// <exception cref="InvalidOperationException">The runner has not started.</exception>
-        public T Invoke<T>(Func<DateTimeOffset, ProtocolOutput<TEvent>, T> step, CancellationToken cancellationToken)
+        public T Invoke<T>(Func<DateTimeOffset, ProtocolOutput<TEvent>, T> step, CancellationToken cancellationToken) =>
+            Invoke(step, cancellationToken, waitUntilSent: true);
+
+        /// <summary>
+        /// As <see cref="Invoke{T}(Func{DateTimeOffset, ProtocolOutput{TEvent}, T}, CancellationToken)"/>;
+        /// with <paramref name="waitUntilSent"/> false the caller returns once its datagrams are queued,
+        /// without waiting for the paced sender to reach them. For a protocol that learns the fate of
+        /// what it sent by itself (acknowledgements): one sending thread is then not held to the
+        /// pace of the socket. A datagram the channel then refuses is counted (SendError), not thrown.
+        /// </summary>
+        public T Invoke<T>(Func<DateTimeOffset, ProtocolOutput<TEvent>, T> step, CancellationToken cancellationToken, bool waitUntilSent)
         {
             if (step is null)
             {
@@ -237,7 +247,7 @@ namespace McastCrypto.Hosting
 
                 if (output.Datagrams.Count > 0)
                 {
-                    ticket = new SendTicket(output.Datagrams.Count);
+                    ticket = waitUntilSent ? new SendTicket(output.Datagrams.Count) : null;
                     foreach (byte[] datagram in output.Datagrams)
                     {
                         outgoing.TryAdd(new Outgoing(datagram, ticket, farewell: false), datagram.Length, force: true);

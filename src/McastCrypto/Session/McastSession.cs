@@ -345,7 +345,7 @@ namespace McastCrypto.Session
         /// <exception cref="ArgumentException">Content the protocol cannot carry: empty, too long, a kind it does not have.</exception>
         public McastSendResult Send(MessageContent content, bool wait, CancellationToken cancellationToken, Action<SendProgress>? progress = null)
         {
-            SentMessage sent = Take(content, cancellationToken, out PendingSend? pending);
+            SentMessage sent = Take(content, cancellationToken, waitUntilSent: wait, out PendingSend? pending);
             if (pending is null)
             {
                 return new McastSendResult(this, sent, McastSendStatus.Sent, null, null, false);
@@ -372,12 +372,19 @@ namespace McastCrypto.Session
         /// </summary>
         internal PendingSend? SendTracked(MessageContent content)
         {
-            Take(content, CancellationToken.None, out PendingSend? pending);
+            Take(content, CancellationToken.None, waitUntilSent: false, out PendingSend? pending);
             return pending;
         }
 
-        /// <summary>Hands <paramref name="content"/> to the protocol and counts it; <paramref name="pending"/> tracks its outcome where the protocol has acknowledgements.</summary>
-        private SentMessage Take(MessageContent content, CancellationToken cancellationToken, out PendingSend? pending)
+        /// <summary>
+        /// Hands <paramref name="content"/> to the protocol and counts it; <paramref name="pending"/>
+        /// tracks its outcome where the protocol has acknowledgements. Returns once the datagrams are
+        /// on the socket, so that a refusal of the channel reaches the caller; except where the
+        /// protocol has acknowledgements and the caller does not wait for them
+        /// (<paramref name="waitUntilSent"/> false): then once they are queued, and the outcome
+        /// (acknowledged, or failed after retransmissions) comes later, as it would anyway.
+        /// </summary>
+        private SentMessage Take(MessageContent content, CancellationToken cancellationToken, bool waitUntilSent, out PendingSend? pending)
         {
             if (content is null)
             {
@@ -399,7 +406,8 @@ namespace McastCrypto.Session
 
                     return taken;
                 },
-                cancellationToken);
+                cancellationToken,
+                waitUntilSent || !protocol.HasAcknowledgements);
             Interlocked.Increment(ref messagesSent);
             pending = tracked;
             return sent;

@@ -502,6 +502,56 @@ namespace McastCrypto.Tests.Hosting
         }
 
         [Fact]
+        public async Task Invoke_without_waiting_until_sent_returns_once_queued_behind_a_paced_backlog()
+        {
+            // 10 datagrams a second: the caller's three would go out in about 0.3 s; it does not wait.
+            using var h = new Harness(Slow());
+            h.Runner.Start();
+            Task<int> caller = OnOwnThread(() => h.Runner.Invoke(
+                (now, output) =>
+                {
+                    output.Datagrams.Add(Bytes("one"));
+                    output.Datagrams.Add(Bytes("two"));
+                    output.Datagrams.Add(Bytes("three"));
+                    return 3;
+                },
+                CancellationToken.None,
+                waitUntilSent: false));
+            Assert.True(await FinishesWithin(caller, TimeSpan.FromSeconds(5)), "the caller waited for the paced sender");
+            Assert.Equal(3, await caller);
+            Assert.True(h.Channel.SentCount < 3, "all three went out before the caller returned: the test proves nothing");
+            WaitUntil(() => h.Channel.SentCount == 3, "the queued datagrams went out in turn");
+            Assert.Equal(new[] { "one", "two", "three" }, h.Channel.Sent.Select(Text));
+        }
+
+        [Fact]
+        public void Invoke_without_waiting_until_sent_counts_a_send_failure_instead_of_throwing_it()
+        {
+            using var h = new Harness();
+            h.Channel.BeforeSend = d =>
+            {
+                if (Text(d) == "refused")
+                {
+                    throw new McastTransportException("refused", "send", null, SocketError.HostUnreachable, null);
+                }
+            };
+            h.Runner.Start();
+            int result = h.Runner.Invoke(
+                (now, output) =>
+                {
+                    output.Datagrams.Add(Bytes("refused"));
+                    output.Datagrams.Add(Bytes("after"));
+                    return 5;
+                },
+                CancellationToken.None,
+                waitUntilSent: false);
+            Assert.Equal(5, result);
+            WaitUntil(() => h.Channel.SentCount == 1, "the next datagram went out");
+            Assert.Equal(new[] { "after" }, h.Channel.Sent.Select(Text));
+            WaitUntil(() => h.Runner.Errors["SendError"] == 1, "the refusal was counted");
+        }
+
+        [Fact]
         public void Invoke_throws_a_send_failure_to_the_caller_and_the_runner_goes_on()
         {
             using var h = new Harness();
