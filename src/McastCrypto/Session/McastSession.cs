@@ -383,6 +383,9 @@ namespace McastCrypto.Session
         /// protocol has acknowledgements and the caller does not wait for them
         /// (<paramref name="waitUntilSent"/> false): then once they are queued, and the outcome
         /// (acknowledged, or failed after retransmissions) comes later, as it would anyway.
+        /// While the protocol's send buffer is full, waits for the relay to acknowledge (or fail) the
+        /// messages before it, and refuses (<see cref="SendBufferFullException"/>) only when no
+        /// outcome came for <see cref="SendStallLimit"/>.
         /// </summary>
         private SentMessage Take(MessageContent content, CancellationToken cancellationToken, bool waitUntilSent, out PendingSend? pending)
         {
@@ -392,6 +395,55 @@ namespace McastCrypto.Session
             }
 
             ThrowIfClosed();
+            Stopwatch? waitingForRoom = null;
+            long movedMark = -1;
+            TimeSpan lastMove = TimeSpan.Zero;
+            while (true)
+            {
+                try
+                {
+                    return TakeOnce(content, cancellationToken, waitUntilSent, out pending);
+                }
+                catch (SendBufferFullException)
+                {
+                    // Wait for room, as a socket's send waits for buffer space, instead of refusing a
+                    // message the relay will take moments later; give up only when nothing moves.
+                    waitingForRoom ??= Stopwatch.StartNew();
+                    long mark = Interlocked.Read(ref messagesAcknowledged) + Interlocked.Read(ref messagesFailed);
+                    if (mark != movedMark)
+                    {
+                        movedMark = mark;
+                        lastMove = waitingForRoom.Elapsed;
+                    }
+                    else if (waitingForRoom.Elapsed - lastMove >= SendStallLimit)
+                    {
+                        throw;
+                    }
+                }
+
+                ThrowIfClosed();
+                PendingSend? oldest;
+                lock (pendingGate)
+                {
+                    oldest = outstanding.First?.Value;
+                }
+
+                if (oldest is null || oldest.IsDone)
+                {
+                    // Nothing to wait on, or an outcome not yet taken off the list: look again shortly.
+                    cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(10));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                else
+                {
+                    oldest.Wait(SendPollInterval, cancellationToken);
+                }
+            }
+        }
+
+        /// <summary>One try of <see cref="Take"/>: the protocol's step, refused when its send buffer is full.</summary>
+        private SentMessage TakeOnce(MessageContent content, CancellationToken cancellationToken, bool waitUntilSent, out PendingSend? pending)
+        {
             PendingSend? tracked = null;
             SentMessage sent = Runner.Invoke(
                 (now, output) =>

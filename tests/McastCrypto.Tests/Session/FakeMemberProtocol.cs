@@ -30,6 +30,9 @@ namespace McastCrypto.Tests.Session
         /// <summary>Report MessageAcknowledged in the very step that takes the message.</summary>
         public bool AcknowledgeInSendStep { get; set; }
 
+        /// <summary>At most this many messages unacknowledged; past it Send throws SendBufferFullException.</summary>
+        public int? BufferLimit { get; set; }
+
         public MemberState State { get; private set; } = MemberState.New;
 
         public IPEndPoint Self { get; } = new IPEndPoint(IPAddress.Loopback, 40000);
@@ -83,6 +86,11 @@ namespace McastCrypto.Tests.Session
             if (content.Length == 0 || content.Length > MaxMessageBytes)
             {
                 throw new ArgumentException("A message cannot be empty or over the limit.", nameof(content));
+            }
+
+            if (BufferLimit is int limit && progress.Count >= limit)
+            {
+                throw new SendBufferFullException("The send buffer is full (fake).");
             }
 
             string id = (nextId++).ToString("x16", CultureInfo.InvariantCulture);

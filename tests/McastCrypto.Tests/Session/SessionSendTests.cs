@@ -55,6 +55,51 @@ namespace McastCrypto.Tests.Session
         }
 
         [Fact]
+        public async Task ASendThatFindsTheSendBufferFullWaitsForRoomInsteadOfRefusing()
+        {
+            var fake = new FakeMemberProtocol(hasAcknowledgements: true) { BufferLimit = 2 };
+            using McastSession session = Open(fake);
+            session.Send(MessageContent.FromText("one"), false, CancellationToken.None);
+            session.Send(MessageContent.FromText("two"), false, CancellationToken.None);
+
+            Task<McastSendResult> third = OnOwnThread(() => session.Send(MessageContent.FromText("three"), false, CancellationToken.None));
+            await Task.Delay(300);
+            Assert.False(third.IsCompleted, "the buffer is full: the third send waits");
+            Assert.Equal(2, session.MessagesSent);
+
+            session.InvokeProtocol((now, output) => fake.Acknowledge("0000000000000001", now, output));
+            Assert.True(await FinishesWithin(third, MaxWait), "an acknowledgement made room and the send went on");
+            McastSendResult result = await third;
+            Assert.Equal(McastSendStatus.Queued, result.Status);
+            Assert.Equal("0000000000000003", result.MessageId);
+            Assert.Equal(3, session.MessagesSent);
+        }
+
+        [Fact]
+        public async Task ASendWaitingForRoomGivesUpWhenNothingMovesForTheStallLimitAndCanBeCancelled()
+        {
+            var fake = new FakeMemberProtocol(hasAcknowledgements: true) { BufferLimit = 1 };
+            using McastSession session = Open(fake);
+            session.SendStallLimit = TimeSpan.FromMilliseconds(500);
+            session.SendPollInterval = TimeSpan.FromMilliseconds(50);
+            session.Send(MessageContent.FromText("one"), false, CancellationToken.None);
+
+            Task<McastSendResult> stalled = OnOwnThread(() => session.Send(MessageContent.FromText("two"), false, CancellationToken.None));
+            Assert.True(await FinishesWithin(stalled, MaxWait), "the wait for room is bounded by the stall limit");
+            await Assert.ThrowsAsync<SendBufferFullException>(() => stalled);
+            Assert.Equal(1, session.MessagesSent);
+
+            using var cancel = new CancellationTokenSource();
+            session.SendStallLimit = TimeSpan.FromMinutes(1);
+            Task<McastSendResult> cancelled = OnOwnThread(() => session.Send(MessageContent.FromText("three"), false, cancel.Token));
+            await Task.Delay(200);
+            cancel.Cancel();
+            Assert.True(await FinishesWithin(cancelled, MaxWait), "cancelling ends the wait for room");
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+            Assert.Equal(1, session.MessagesSent);
+        }
+
+        [Fact]
         public void AnAcknowledgementReportedInTheSendStepItselfIsNotMissed()
         {
             var fake = new FakeMemberProtocol(hasAcknowledgements: true) { AcknowledgeInSendStep = true };

@@ -98,7 +98,8 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>
         /// Queues a message: <paramref name="content"/> (as it goes on the wire, at least one byte; not
         /// copied) cut into fragments of <paramref name="fragmentCapacity"/> bytes. Throws
-        /// InvalidOperationException when the buffer is full (one message alone is always taken).
+        /// SendBufferFullException (an InvalidOperationException) when the buffer is full (one message
+        /// alone is always taken).
         /// Its fragments go out at the next <see cref="Poll"/>.
         /// </summary>
         /// <returns>How many fragments carry it.</returns>
@@ -126,7 +127,7 @@ namespace McastCrypto.Protocol.Secure
 
             if (messages.Count >= options.BufferMessages || (messages.Count > 0 && BufferedBytes + content.Length > options.BufferBytes))
             {
-                throw new InvalidOperationException(string.Format(
+                throw new SendBufferFullException(string.Format(
                     CultureInfo.InvariantCulture,
                     "The send buffer is full ({0} messages, {1} bytes waiting for the relay).",
                     messages.Count,

@@ -417,7 +417,7 @@ namespace McastCrypto.Tests.Protocol.Secure
             net.RelayHears = (d, source) => !(source.Equals(small.Member.Self) && SecureWire.Is(d, TlvType.SecureMemberSealed));
             net.Say(small, "1");
             net.Say(small, "2");
-            var e = Assert.Throws<InvalidOperationException>(() => net.Say(small, "3"));
+            var e = Assert.Throws<SendBufferFullException>(() => net.Say(small, "3"));
             Assert.Equal("The send buffer is full (2 messages, 2 bytes waiting for the relay).", e.Message);
             Assert.Equal((2, 2L), (small.Member.SendBufferMessages, small.Member.SendBufferBytes));
         }

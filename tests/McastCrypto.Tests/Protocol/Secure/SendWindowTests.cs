@@ -122,10 +122,10 @@ namespace McastCrypto.Tests.Protocol.Secure
         {
             var window = new SendWindow(new SendWindowOptions { BufferMessages = 2, BufferBytes = 100 });
             window.Enqueue(1, SecureCodec.ContentData, Content(60), 10);
-            var bytes = Assert.Throws<InvalidOperationException>(() => window.Enqueue(2, SecureCodec.ContentData, Content(41), 10));
+            var bytes = Assert.Throws<SendBufferFullException>(() => window.Enqueue(2, SecureCodec.ContentData, Content(41), 10));
             Assert.Equal("The send buffer is full (1 messages, 60 bytes waiting for the relay).", bytes.Message);
             window.Enqueue(2, SecureCodec.ContentData, Content(40), 10);
-            Assert.Throws<InvalidOperationException>(() => window.Enqueue(3, SecureCodec.ContentData, Content(1), 10));
+            Assert.Throws<SendBufferFullException>(() => window.Enqueue(3, SecureCodec.ContentData, Content(1), 10));
 
             // One message alone is always taken, whatever its size.
             var alone = new SendWindow(new SendWindowOptions { BufferBytes = 100 });
