@@ -21,6 +21,7 @@ namespace McastCrypto.Bench
         {
             ("micro", MicroSection.Run),
             ("repair", RepairSection.Run),
+            ("membership", MembershipSection.Run),
         };
 
         private static int Main(string[] args)
