@@ -16,10 +16,11 @@ namespace McastCrypto.Bench
     /// <list type="bullet">
     /// <item><b>Joins</b>: the clock starts before the first <see cref="McastSession.Open(McastSessionOptions, CancellationToken)"/>
     /// and stops when the last one returned (Open returns once the relay announced that member's
-    /// join to it). One after another, as a script's loop of New-McastSession would; and all at once,
-    /// from 64 threads released together. The Secure relay's Hello budget per source address is
-    /// raised to 64 a second (every member here shares 127.0.0.1; members on 64 hosts would each have
-    /// the default 5), except in the row that says default budget (full run only).</item>
+    /// join to it). One after another, as a script's loop of New-McastSession would; in the full run
+    /// also all at once, from 64 threads released together, and for Classic (16 members). The Secure
+    /// relay's Hello budget per source address is raised to 64 a second (every member here shares
+    /// 127.0.0.1; members on 64 hosts would each have the default 5), except in the full run's row
+    /// that says default budget.</item>
     /// <item><b>Rekey</b>: a group of 64 plus one; the clock starts when the one is closed (its Leave
     /// is the trigger: the relay starts a new epoch for the 64 who stay) and stops when the last of
     /// the 64 reports the new <see cref="McastSession.Epoch"/> (read in a loop that yields between
