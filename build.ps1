@@ -15,7 +15,8 @@
            Install-PSResource and Save-PSResource install from a file repository. It publishes to a
            temporary file repository of its own (build/New-ModulePackage.ps1), so it needs
            Microsoft.PowerShell.PSResourceGet (PowerShell 7.4 and later ship it) and no network.
-    Bench  runs the benchmarks (src/McastCrypto.Bench, Release): prints a markdown report and writes
+    Bench  builds and stages the module (the pipeline section reads it from a child PowerShell), then
+           runs the benchmarks (src/McastCrypto.Bench, Release): prints a markdown report and writes
            it to out/bench.md and, with every figure and the machine's description, out/bench.json.
            -Quick runs a reduced grid in under a minute.
     Clean  removes out/ and the build's bin/obj folders.
@@ -229,6 +230,8 @@ function Invoke-Package {
 }
 
 function Invoke-Bench {
+    # The pipeline section runs Receive-McastMessage in a child 'dotnet pwsh' on the staged module.
+    Invoke-Build
     Write-Step 'Benchmarks (Release; close other work for steadier numbers)'
     $project = Join-Path $Root 'src/McastCrypto.Bench/McastCrypto.Bench.csproj'
     $arguments = @('run', '--project', $project, '-c', 'Release', '--', '--output', (Join-Path $Out 'bench.json'))

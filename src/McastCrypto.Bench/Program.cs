@@ -21,6 +21,8 @@ namespace McastCrypto.Bench
         {
             ("micro", MicroSection.Run),
             ("repair", RepairSection.Run),
+            ("membership", MembershipSection.Run),
+            ("pipeline", PipelineSection.Run),
         };
 
         private static int Main(string[] args)

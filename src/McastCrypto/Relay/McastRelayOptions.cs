@@ -55,6 +55,13 @@ namespace McastCrypto.Relay
         /// <summary>The most recent events kept for <see cref="McastRelay.TakeEvents"/>.</summary>
         public int EventLimit { get; set; } = 10000;
 
+        /// <summary>
+        /// Secure: the most Hellos a second the relay checks from one source address; null for the
+        /// protocol's default (5). Internal, for the benchmarks: their members all share 127.0.0.1,
+        /// where members on as many hosts would each have a budget of their own.
+        /// </summary>
+        internal int? HandshakesPerSourcePerSecond { get; set; }
+
         /// <summary>Wraps the channel the relay opens, for tests.</summary>
         public Func<IDatagramChannel, IDatagramChannel>? ChannelDecorator { get; set; }
 

@@ -51,6 +51,11 @@ namespace McastCrypto.Relay
                         throw new ArgumentException("-RetransmitBufferSize is for the Secure protocol: a Classic relay does not repair lost datagrams.", nameof(options));
                     }
 
+                    if (options.HandshakesPerSourcePerSecond is not null)
+                    {
+                        throw new ArgumentException("The Hello budget per source address is for the Secure protocol: a Classic relay has no handshake.", nameof(options));
+                    }
+
                     ClassicRelayOptions classic = ClassicOptions(options);
                     return self =>
                     {
@@ -72,7 +77,8 @@ namespace McastCrypto.Relay
             }
         }
 
-        private static SecureRelayOptions SecureOptions(McastRelayOptions options)
+        /// <summary>The Secure relay's options from the relay's: what was given, the protocol's defaults for the rest.</summary>
+        internal static SecureRelayOptions SecureOptions(McastRelayOptions options)
         {
             var secure = new SecureRelayOptions
             {
@@ -108,6 +114,11 @@ namespace McastCrypto.Relay
             if (options.MaxMessageBytes is int maxMessageBytes)
             {
                 secure.MaxMessageBytes = maxMessageBytes;
+            }
+
+            if (options.HandshakesPerSourcePerSecond is int perSource)
+            {
+                secure.HandshakesPerSourcePerSecond = perSource;
             }
 
             secure.Validate();
