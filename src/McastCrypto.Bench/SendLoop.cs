@@ -8,9 +8,10 @@ namespace McastCrypto.Bench
 {
     /// <summary>
     /// A sender as a script's loop would be: one thread calling Send without waiting for the relay's
-    /// acknowledgement (each call returns once its datagrams are handed to the socket), pausing 1 ms
-    /// while <see cref="Outstanding"/> messages are unacknowledged (a Secure session's send buffer
-    /// holds 1,024), and again if Send reports the buffer full all the same.
+    /// acknowledgement (under Secure each call returns once its datagrams are queued, and waits by
+    /// itself while the send buffer of 1,024 messages is full), pausing 1 ms while
+    /// <see cref="Outstanding"/> messages are unacknowledged, and again if Send refuses all the same
+    /// (counted: it refuses only after a minute with no acknowledgement).
     /// </summary>
     internal static class SendLoop
     {
@@ -37,7 +38,7 @@ namespace McastCrypto.Bench
                 }
                 catch (InvalidOperationException) when (sender.State == MemberState.Connected)
                 {
-                    // The send buffer is full after all (its byte bound): wait for acknowledgements.
+                    // Refused all the same (the session lost its relay, or a minute without an outcome).
                     full++;
                     Thread.Sleep(1);
                 }
