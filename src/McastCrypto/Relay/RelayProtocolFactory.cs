@@ -51,6 +51,11 @@ namespace McastCrypto.Relay
                         throw new ArgumentException("-RetransmitBufferSize is for the Secure protocol: a Classic relay does not repair lost datagrams.", nameof(options));
                     }
 
+                    if (options.MaxDatagramBytes is not null)
+                    {
+                        throw new ArgumentException("-MaxDatagramSize is for the Secure protocol: a Classic relay's datagrams are as large as its members' blocks make them.", nameof(options));
+                    }
+
                     ClassicRelayOptions classic = ClassicOptions(options);
                     return self =>
                     {
@@ -108,6 +113,11 @@ namespace McastCrypto.Relay
             if (options.MaxMessageBytes is int maxMessageBytes)
             {
                 secure.MaxMessageBytes = maxMessageBytes;
+            }
+
+            if (options.MaxDatagramBytes is int maxDatagramBytes)
+            {
+                secure.MaxDatagramBytes = maxDatagramBytes;
             }
 
             secure.Validate();
