@@ -394,3 +394,36 @@ Describe 'Datagram size (-MaxDatagramSize)' {
         $session.State | Should -Be 'Connected'
     }
 }
+
+Describe 'Rekey interval (-RekeyInterval)' {
+    AfterEach {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'changes the group key every interval while nobody comes or goes, and the members follow' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net -RekeyInterval 1
+        $pin = @{ RelayFingerprint = $relay.KeyFingerprint }
+        $alice = New-McastSession 'alice' @net @pin
+        $bob = New-McastSession 'bob' @net @pin
+        Wait-McastCondition { $alice.Epoch -eq $relay.Epoch -and $bob.Epoch -eq $relay.Epoch } 5 | Should -BeTrue
+        $null = Receive-McastMessage -Session $alice, $bob
+        $null = $relay.TakeEvents()
+        $epoch = $bob.Epoch
+
+        # Two more epochs within 10 s with the same two members (the default interval is 10 minutes).
+        Wait-McastCondition { $alice.Epoch -ge $epoch + 2 -and $bob.Epoch -ge $epoch + 2 } 10 | Should -BeTrue
+        $kinds = @($relay.TakeEvents()).Kind
+        $kinds | Should -Contain 'Rekeyed'
+        $kinds | Where-Object { $_ -in 'Joined', 'Left', 'TimedOut', 'Refused' } | Should -BeNullOrEmpty
+        @($relay.Members).Count | Should -Be 2
+        $alice.State, $bob.State | Should -Be @('Connected', 'Connected')
+
+        # Under the new key the group still talks, verified.
+        Send-McastMessage -Session $alice -Message 'after the rekeys'
+        $got = @(Receive-McastMessage -Session $bob -Count 1 -Timeout 5)
+        $got.Text | Should -Be 'after the rekeys'
+        $got.Verified | Should -BeTrue
+    }
+}
