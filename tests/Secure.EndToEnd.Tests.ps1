@@ -282,3 +282,148 @@ Describe 'Admission' {
         { Start-McastRelay @net -IdentityPath $rsa } | Should -Throw -ErrorId 'InvalidIdentityFile,McastCrypto.Commands.StartMcastRelayCommand'
     }
 }
+
+Describe 'Datagram size (-MaxDatagramSize)' {
+    BeforeAll {
+        function Receive-McastTestAll {
+            # Every datagram the raw channel has heard, until it is quiet for half a second (at most 10 s
+            # and 10,000 datagrams): who sent it, and its size as sent.
+            param([Parameter(Mandatory)] $Channel)
+            $heard = [Collections.Generic.List[object]]::new()
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ([DateTime]::UtcNow -lt $deadline -and $heard.Count -lt 10000) {
+                $cancel = [Threading.CancellationTokenSource]::new(500)
+                try {
+                    $datagram = $Channel.ReceiveAsync($cancel.Token).GetAwaiter().GetResult()
+                    $heard.Add([pscustomobject]@{ Source = $datagram.Source.ToString(); Size = $datagram.Payload.Length })
+                }
+                catch [OperationCanceledException] {
+                    break
+                }
+            }
+            , $heard.ToArray()
+        }
+    }
+
+    AfterEach {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'keeps every datagram on the group within 600 bytes when relay and sessions say so, and delivers a long text whole' {
+        $net = New-McastTestNet
+        # Listening before anyone speaks: it hears every datagram of the group, the handshakes too.
+        $listener = New-McastTestChannel -Endpoint $net
+        try {
+            $relay = Start-McastRelay @net -MaxDatagramSize 600
+            $pin = @{ RelayFingerprint = $relay.KeyFingerprint; MaxDatagramSize = 600 }
+            $alice = New-McastSession 'alice' @net @pin
+            $bob = New-McastSession 'bob' @net @pin
+            $text = -join (1..5000 | ForEach-Object { 'abcdefghijklmnopqrstuvwxyzàèéìòù'[$_ % 32] })
+            $text.Length | Should -Be 5000
+            $bytes = [Text.Encoding]::UTF8.GetByteCount($text)
+
+            $sent = Send-McastMessage -Session $alice -Message $text -PassThru
+            $sent.Status | Should -Be 'Acknowledged'
+            # 600 - 129 = 471 bytes of content a fragment (1,271 with the default 1,400).
+            $sent.Fragments | Should -Be ([Math]::Ceiling($bytes / 471))
+            $got = @(Receive-McastMessage -Session $bob -Timeout 10 -Count 2 | Where-Object Kind -eq Message)
+            $got.Count | Should -Be 1
+            $got[0].Text | Should -BeExactly $text
+            $got[0].Verified | Should -BeTrue
+            $got[0].SenderFingerprint | Should -Be $alice.KeyFingerprint
+
+            $lengths = @((Receive-McastTestAll -Channel $listener).Size)
+            $lengths.Count | Should -BeGreaterThan ([Math]::Ceiling($bytes / 471) * 2)
+            ($lengths | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual 600
+            # The limit is reached, not merely respected: each forwarded full fragment fills a datagram.
+            @($lengths | Where-Object { $_ -eq 600 }).Count | Should -BeGreaterOrEqual ([Math]::Floor($bytes / 471))
+        }
+        finally {
+            $listener.Dispose()
+        }
+    }
+
+    It 'cuts a session''s messages to the relay''s smaller limit, which the relay tells it when it joins' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net -MaxDatagramSize 700
+        $alice = New-McastSession 'alice' @net -RelayFingerprint $relay.KeyFingerprint
+        $bob = New-McastSession 'bob' @net -RelayFingerprint $relay.KeyFingerprint
+        $text = 'x' * 5000
+        (Send-McastMessage -Session $alice -Message $text -PassThru).Fragments | Should -Be ([Math]::Ceiling(5000 / (700 - 129)))
+        (@(Receive-McastMessage -Session $bob -Timeout 10 -Count 2) | Where-Object Kind -eq Message).Text | Should -BeExactly $text
+    }
+
+    It 'cuts a session''s messages to its own smaller limit, whatever the relay''s' {
+        $net = New-McastTestNet
+        $listener = New-McastTestChannel -Endpoint $net
+        try {
+            $relay = Start-McastRelay @net
+            $alice = New-McastSession 'alice' @net -RelayFingerprint $relay.KeyFingerprint -MaxDatagramSize 600
+            $bob = New-McastSession 'bob' @net -RelayFingerprint $relay.KeyFingerprint
+            $text = 'x' * 5000
+            (Send-McastMessage -Session $alice -Message $text -PassThru).Fragments | Should -Be ([Math]::Ceiling(5000 / (600 - 129)))
+            (@(Receive-McastMessage -Session $bob -Timeout 10 -Count 2) | Where-Object Kind -eq Message).Text | Should -BeExactly $text
+            $fromAlice = @((Receive-McastTestAll -Channel $listener) | Where-Object Source -eq $alice.LocalEndPoint.ToString())
+            $fromAlice.Count | Should -BeGreaterOrEqual 11
+            ($fromAlice.Size | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual 600
+            ($fromAlice.Size | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 471
+        }
+        finally {
+            $listener.Dispose()
+        }
+    }
+
+    It 'is Secure only: under Classic, a setting error for both cmdlets' {
+        $net = New-McastTestNet
+        $err = { Start-McastRelay @net -Protocol Classic -MaxDatagramSize 600 } | Should -Throw -PassThru -ErrorId 'InvalidRelayOption,McastCrypto.Commands.StartMcastRelayCommand'
+        $err.Exception.Message | Should -Match '^-MaxDatagramSize is for the Secure protocol'
+        @(Get-McastRelay).Count | Should -Be 0
+        $err = { New-McastSession @net -Protocol Classic -MaxDatagramSize 600 -Timeout 1 } | Should -Throw -PassThru -ErrorId 'InvalidSessionOption,McastCrypto.Commands.NewMcastSessionCommand'
+        $err.Exception.Message | Should -Match '^-MaxDatagramSize is for the Secure protocol'
+        @(Get-McastSession).Count | Should -Be 0
+    }
+
+    It 'takes 576 to 65507 bytes, and refuses a size outside before opening anything' {
+        $net = New-McastTestNet
+        { Start-McastRelay @net -MaxDatagramSize 575 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,McastCrypto.Commands.StartMcastRelayCommand'
+        { New-McastSession @net -MaxDatagramSize 65508 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,McastCrypto.Commands.NewMcastSessionCommand'
+        @(Get-McastRelay).Count | Should -Be 0
+        $relay = Start-McastRelay @net -MaxDatagramSize 65507
+        $session = New-McastSession @net -RelayFingerprint $relay.KeyFingerprint -MaxDatagramSize 576
+        $session.State | Should -Be 'Connected'
+    }
+}
+
+Describe 'Rekey interval (-RekeyInterval)' {
+    AfterEach {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+    }
+
+    It 'changes the group key every interval while nobody comes or goes, and the members follow' {
+        $net = New-McastTestNet
+        $relay = Start-McastRelay @net -RekeyInterval 1
+        $pin = @{ RelayFingerprint = $relay.KeyFingerprint }
+        $alice = New-McastSession 'alice' @net @pin
+        $bob = New-McastSession 'bob' @net @pin
+        Wait-McastCondition { $alice.Epoch -eq $relay.Epoch -and $bob.Epoch -eq $relay.Epoch } 5 | Should -BeTrue
+        $null = Receive-McastMessage -Session $alice, $bob
+        $null = $relay.TakeEvents()
+        $epoch = $bob.Epoch
+
+        # Two more epochs within 10 s with the same two members (the default interval is 10 minutes).
+        Wait-McastCondition { $alice.Epoch -ge $epoch + 2 -and $bob.Epoch -ge $epoch + 2 } 10 | Should -BeTrue
+        $kinds = @($relay.TakeEvents()).Kind
+        $kinds | Should -Contain 'Rekeyed'
+        $kinds | Where-Object { $_ -in 'Joined', 'Left', 'TimedOut', 'Refused' } | Should -BeNullOrEmpty
+        @($relay.Members).Count | Should -Be 2
+        $alice.State, $bob.State | Should -Be @('Connected', 'Connected')
+
+        # Under the new key the group still talks, verified.
+        Send-McastMessage -Session $alice -Message 'after the rekeys'
+        $got = @(Receive-McastMessage -Session $bob -Count 1 -Timeout 5)
+        $got.Text | Should -Be 'after the rekeys'
+        $got.Verified | Should -BeTrue
+    }
+}

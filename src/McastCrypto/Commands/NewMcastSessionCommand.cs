@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Management.Automation;
 using System.Threading;
 using McastCrypto.Protocol;
+using McastCrypto.Protocol.Secure;
 using McastCrypto.Session;
 using McastCrypto.Transport;
 
@@ -44,6 +45,11 @@ namespace McastCrypto.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int MaxMessageSize { get; set; }
+
+        /// <summary>Secure: the largest datagram this session sends, in bytes, TLV header included (1,400 when left out).</summary>
+        [Parameter]
+        [ValidateRange(SecureDefaults.MinDatagramBytes, SecureDefaults.MaxDatagramLimit)]
+        public int MaxDatagramSize { get; set; }
 
         /// <summary>Join a relay with another key after the first relay was lost, instead of failing.</summary>
         [Parameter]
@@ -101,6 +107,11 @@ namespace McastCrypto.Commands
             if (IsBound(nameof(MaxMessageSize)))
             {
                 options.MaxMessageBytes = MaxMessageSize;
+            }
+
+            if (IsBound(nameof(MaxDatagramSize)))
+            {
+                options.MaxDatagramBytes = MaxDatagramSize;
             }
 
             options.IdentityPath = IdentityPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(IdentityPath);

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Management.Automation;
 using System.Threading;
 using McastCrypto.Protocol;
+using McastCrypto.Protocol.Secure;
 using McastCrypto.Relay;
 using McastCrypto.Transport;
 
@@ -48,6 +49,11 @@ namespace McastCrypto.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int MaxMessageSize { get; set; }
+
+        /// <summary>Secure: the largest datagram the relay sends, in bytes, TLV header included, and the limit it gives its members (1,400 when left out).</summary>
+        [Parameter]
+        [ValidateRange(SecureDefaults.MinDatagramBytes, SecureDefaults.MaxDatagramLimit)]
+        public int MaxDatagramSize { get; set; }
 
         /// <summary>Secure: how many of its latest group datagrams the relay keeps to repair members' losses (8192 when left out).</summary>
         [Parameter]
@@ -106,6 +112,11 @@ namespace McastCrypto.Commands
             if (MyInvocation.BoundParameters.ContainsKey(nameof(RetransmitBufferSize)))
             {
                 options.RetransmitBufferSize = RetransmitBufferSize;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxDatagramSize)))
+            {
+                options.MaxDatagramBytes = MaxDatagramSize;
             }
 
             WarnOfDefaultInterface("This relay", options.Network);

@@ -42,6 +42,12 @@ namespace McastCrypto.Relay
         public int? MaxMessageBytes { get; set; }
 
         /// <summary>
+        /// Secure: the largest datagram the relay sends, in bytes, TLV header included, and the limit
+        /// it tells its members in the Welcome; null for the protocol's default (1,400).
+        /// </summary>
+        public int? MaxDatagramBytes { get; set; }
+
+        /// <summary>
         /// Outgoing datagrams per second past a burst (see <see cref="Hosting.SendPacer"/>); null for
         /// the protocol's own rate: Classic 2,000 (its members spend a private-key operation per
         /// block), Secure 10,000 (a signature check per datagram, and a send window of 256 fragments

@@ -56,6 +56,11 @@ namespace McastCrypto.Relay
                         throw new ArgumentException("The Hello budget per source address is for the Secure protocol: a Classic relay has no handshake.", nameof(options));
                     }
 
+                    if (options.MaxDatagramBytes is not null)
+                    {
+                        throw new ArgumentException("-MaxDatagramSize is for the Secure protocol: a Classic relay's datagrams are as large as its members' blocks make them.", nameof(options));
+                    }
+
                     ClassicRelayOptions classic = ClassicOptions(options);
                     return self =>
                     {
@@ -119,6 +124,11 @@ namespace McastCrypto.Relay
             if (options.HandshakesPerSourcePerSecond is int perSource)
             {
                 secure.HandshakesPerSourcePerSecond = perSource;
+            }
+
+            if (options.MaxDatagramBytes is int maxDatagramBytes)
+            {
+                secure.MaxDatagramBytes = maxDatagramBytes;
             }
 
             secure.Validate();

@@ -33,21 +33,36 @@ namespace McastCrypto.Session
         /// <summary>
         /// Where the known relays are kept unless told otherwise: <c>$MCASTCRYPTO_KNOWN_RELAYS</c> when
         /// set, else <c>McastCrypto/known_relays</c> in the user's application-data folder
-        /// (<c>~/.config</c> on Linux and macOS, <c>%APPDATA%</c> on Windows).
+        /// (<c>$XDG_CONFIG_HOME</c> or <c>~/.config</c> on Linux and macOS, <c>%APPDATA%</c> on Windows).
         /// </summary>
-        public static string DefaultPath
-        {
-            get
-            {
-                string? fromEnvironment = Environment.GetEnvironmentVariable(PathVariable);
-                if (!string.IsNullOrEmpty(fromEnvironment))
-                {
-                    return fromEnvironment!;
-                }
+        /// <exception cref="ArgumentException">The variable is not set and there is no application-data folder.</exception>
+        public static string DefaultPath =>
+            DefaultPathFor(
+                Environment.GetEnvironmentVariable(PathVariable),
+                // DoNotVerify: the folder need not exist yet (a new account has no ~/.config); without
+                // it the answer would be "", and the file would land in the process's current folder.
+                Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.DoNotVerify));
 
-                string folder = Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData);
-                return System.IO.Path.Combine(folder, "McastCrypto", "known_relays");
+        /// <summary>
+        /// <see cref="DefaultPath"/> as a function of the variable's value and the application-data
+        /// folder, so that both can be tested without changing the process's environment.
+        /// </summary>
+        /// <exception cref="ArgumentException">No variable and no folder: a relative path would depend on the current folder.</exception>
+        internal static string DefaultPathFor(string? variable, string? applicationData)
+        {
+            if (!string.IsNullOrEmpty(variable))
+            {
+                return variable!;
             }
+
+            if (string.IsNullOrEmpty(applicationData))
+            {
+                throw new ArgumentException(
+                    "This account has no application-data folder to keep the known relays in: pass -KnownRelaysPath, or set $env:" + PathVariable + " to a file.",
+                    nameof(applicationData));
+            }
+
+            return System.IO.Path.Combine(applicationData!, "McastCrypto", "known_relays");
         }
 
         public string Path { get; }

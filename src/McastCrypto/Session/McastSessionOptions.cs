@@ -31,6 +31,12 @@ namespace McastCrypto.Session
         public int? MaxMessageBytes { get; set; }
 
         /// <summary>
+        /// Secure: the largest datagram this session sends, in bytes, TLV header included; null for
+        /// the protocol's default (1,400). Its messages are cut to fit this and the relay's own limit.
+        /// </summary>
+        public int? MaxDatagramBytes { get; set; }
+
+        /// <summary>
         /// Join a relay that answers with another key than the one this session joined with, after
         /// the first relay was lost. Off by default: a changed key ends the session (state Failed).
         /// </summary>

@@ -81,6 +81,11 @@ namespace McastCrypto.Session
                 secure.MaxMessageBytes = maxMessageSize;
             }
 
+            if (options.MaxDatagramBytes is int maxDatagramBytes)
+            {
+                secure.MaxDatagramBytes = maxDatagramBytes;
+            }
+
             if (options.FragmentSize is not null)
             {
                 throw new ArgumentException("The Secure protocol sizes its fragments to fit one datagram; a fragment size is for the Classic protocol.", nameof(options));
@@ -98,6 +103,11 @@ namespace McastCrypto.Session
         /// <summary>Settings that only the Secure protocol has: with Classic they would silently do nothing.</summary>
         private static void RefuseSecureOnly(McastSessionOptions options)
         {
+            if (options.MaxDatagramBytes is not null)
+            {
+                throw new ArgumentException("-MaxDatagramSize is for the Secure protocol: a Classic session's datagrams are sized by -FragmentSize and its relay's key.", nameof(options));
+            }
+
             string? which = options.IdentityPath is not null ? "-IdentityPath"
                 : options.RelayFingerprint is not null ? "-RelayFingerprint"
                 : options.KnownRelaysPath is not null ? "-KnownRelaysPath"

@@ -68,6 +68,38 @@ namespace McastCrypto.Tests.Session
             Assert.Equal(2, File.ReadAllLines(FilePath).Length);
         }
 
+        [Fact]
+        public void TheDefaultFileIsTheVariablesValueWhenItIsSet()
+        {
+            string fromVariable = Path.Combine(folder, "elsewhere", "relays.txt");
+            Assert.Equal(fromVariable, KnownRelays.DefaultPathFor(fromVariable, Path.Combine(folder, "config")));
+            Assert.Equal("relative.known", KnownRelays.DefaultPathFor("relative.known", Path.Combine(folder, "config")));
+        }
+
+        [Theory]
+        [InlineData(null)]
+        [InlineData("")]
+        public void WithoutTheVariableTheDefaultFileIsMcastCryptoKnownRelaysInTheApplicationDataFolder(string? variable)
+        {
+            // As New-McastSession's help says: McastCrypto/known_relays in the application-data folder
+            // (~/.config on Linux and macOS, %APPDATA% on Windows); an empty variable is no variable.
+            string config = Path.Combine(folder, "home", ".config");
+            char separator = Path.DirectorySeparatorChar;
+            Assert.Equal(config + separator + "McastCrypto" + separator + "known_relays", KnownRelays.DefaultPathFor(variable, config));
+        }
+
+        [Theory]
+        [InlineData(null)]
+        [InlineData("")]
+        public void WithNeitherTheVariableNorAFolderTheDefaultIsRefusedNotMadeRelative(string? applicationData)
+        {
+            // Path.Combine("", ...) would give McastCrypto/known_relays, relative to whatever folder the
+            // process happens to be in: trust would then depend on where PowerShell was started.
+            var e = Assert.Throws<ArgumentException>(() => KnownRelays.DefaultPathFor(null, applicationData));
+            Assert.Contains("-KnownRelaysPath", e.Message);
+            Assert.Contains(KnownRelays.PathVariable, e.Message);
+        }
+
         public void Dispose()
         {
             if (Directory.Exists(folder))

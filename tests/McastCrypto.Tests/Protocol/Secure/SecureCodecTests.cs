@@ -495,22 +495,6 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
-        public void TheDefaultsAreThePagesValues()
-        {
-            Assert.Equal(1400, SecureDefaults.MaxDatagramBytes);
-            Assert.Equal(67108864, SecureDefaults.MaxMessageBytes);
-            Assert.Equal(TimeSpan.FromSeconds(5), SecureDefaults.KeepAliveInterval);
-            Assert.Equal(TimeSpan.FromSeconds(15), SecureDefaults.ClientTimeout);
-            Assert.Equal(TimeSpan.FromSeconds(1), SecureDefaults.RetryInterval);
-            Assert.Equal(TimeSpan.FromMinutes(10), SecureDefaults.RekeyInterval);
-            Assert.Equal(TimeSpan.FromSeconds(2), SecureDefaults.EpochGrace);
-            Assert.Equal(1024, SecureDefaults.ReplayWindowSize);
-            Assert.Equal((5, 100, 10), (SecureDefaults.HandshakesPerSourcePerSecond, SecureDefaults.HandshakesPerSecond, SecureDefaults.RefusalsPerSecond));
-            Assert.Equal(256, SecureDefaults.MaxPendingHandshakes);
-            Assert.Equal(1024, SecureDefaults.MaxClients);
-        }
-
-        [Fact]
         public void FreshOptionsTakeEveryDefaultFromSecureDefaults()
         {
             var member = new SecureMemberOptions();
