@@ -60,6 +60,7 @@ namespace McastCrypto.Bench
         {
             MicroState.Quick = run.Quick;
             MicroState.TakeProblems();
+            double? loadBefore = LoadAverage();
             string artifacts = Path.Combine(Path.GetTempPath(), "McastCrypto.Bench", "micro-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             var names = new Dictionary<string, string>();
             var logger = new StderrLogger(names);
@@ -126,6 +127,17 @@ namespace McastCrypto.Bench
                 shape.IterationMilliseconds,
                 shape.Warmups,
                 run.Quick ? " Quick figures are rough (too few iterations for a steady mean): compare full runs only." : ""));
+
+            // Wall-clock time per call counts the time other processes held the core: say so when they did.
+            double load = Math.Max(loadBefore ?? 0, LoadAverage() ?? 0);
+            if (load > Environment.ProcessorCount)
+            {
+                run.Report.Notes.Add(string.Format(
+                    CultureInfo.InvariantCulture,
+                    "Micro: the load average reached {0:0.0} on {1} cores during the section: other processes competed for the processor, so these times are longer than on an idle machine.",
+                    load,
+                    Environment.ProcessorCount));
+            }
 
             if (clean)
             {
@@ -212,6 +224,24 @@ namespace McastCrypto.Bench
             public int Iterations { get; }
 
             public int IterationMilliseconds { get; }
+        }
+
+        /// <summary>The 1-minute load average (Linux /proc/loadavg); null where there is none.</summary>
+        private static double? LoadAverage()
+        {
+            try
+            {
+                if (File.Exists("/proc/loadavg"))
+                {
+                    string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+                    return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : null;
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            return null;
         }
 
         private static void TryDelete(string folder)
