@@ -22,7 +22,7 @@ namespace McastCrypto.Bench
 {
     /// <summary>
     /// <para>
-    /// CPU cost per operation without sockets, measured by BenchmarkDotNet (the classes in Micro/):
+    /// Time per operation without sockets, measured by BenchmarkDotNet (the classes in Micro/):
     /// TLV framing, one Secure datagram sealed and opened on each side, the primitives alone,
     /// reassembly of a 64 KiB message, the replay window, RSA-OAEP per backend, and the Classic
     /// relay's cost per message as the group grows (its O(members) weakness).
@@ -32,9 +32,11 @@ namespace McastCrypto.Bench
     /// the calling thread: for each benchmark a pilot stage picks how many calls fill an iteration,
     /// then warm-up iterations, then the measured iterations, each timed by its Stopwatch around that
     /// many calls, minus the cost of an empty call (its overhead stage). Mean is the mean time per
-    /// call of the measured iterations; error is half the 99.9% confidence interval of that mean;
-    /// allocated is the managed bytes allocated per call (its MemoryDiagnoser, measured in a separate
-    /// run of the same calls). Wall-clock time of one thread: no other process's CPU is counted.
+    /// call of the measured iterations (upper outliers removed, its default); error is half the 99.9%
+    /// confidence interval of that mean; allocated is the managed bytes allocated per call (its
+    /// MemoryDiagnoser, counted in one more iteration of the same calls). The clock is the wall
+    /// clock on one thread: time another process holds the core counts too, so a note says when
+    /// the load average passed the number of cores.
     /// </para>
     /// <para>
     /// Figures: <c>micro.&lt;name&gt;.nanoseconds</c> and <c>micro.&lt;name&gt;.allocatedBytes</c>,
