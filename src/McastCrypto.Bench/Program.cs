@@ -25,6 +25,12 @@ namespace McastCrypto.Bench
 
         private static int Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == EndToEnd.RelayProcess.Role)
+            {
+                // A relay's child process of the end-to-end sections (see RelayProcess).
+                return EndToEnd.RelayProcess.Run(args);
+            }
+
             bool quick = false;
             string output = Path.Combine("out", "bench.json");
             HashSet<string>? only = null;
