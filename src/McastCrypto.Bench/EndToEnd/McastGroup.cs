@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using McastCrypto.Protocol;
 using McastCrypto.Session;
 using McastCrypto.Transport;
@@ -42,10 +43,28 @@ namespace McastCrypto.Bench.EndToEnd
             this.tracker = tracker;
             try
             {
+                // All at once: a Classic member makes an RSA key first, and a relay answers joins at a
+                // limited rate; one after the other, 16 members take long on a busy machine.
+                var opening = new Task<McastSession>[count];
                 for (int i = 0; i < count; i++)
                 {
-                    McastSession member = Open(network, relayFingerprint, "member" + i);
-                    members.Add(member);
+                    string name = "member" + i;
+                    opening[i] = Task.Factory.StartNew(() => Open(network, relayFingerprint, name), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                }
+
+                try
+                {
+                    Task.WaitAll(opening);
+                }
+                finally
+                {
+                    // Whatever opened is kept, so that Dispose closes it when another failed.
+                    members.AddRange(opening.Where(t => t.Status == TaskStatus.RanToCompletion).Select(t => t.Result));
+                }
+
+                for (int i = 0; i < members.Count; i++)
+                {
+                    McastSession member = members[i];
                     var thread = new Thread(() => Read(member)) { IsBackground = true, Name = protocol + " member " + i };
                     readers.Add(thread);
                     thread.Start();
