@@ -21,6 +21,8 @@ namespace McastCrypto.Bench
         {
             ("micro", MicroSection.Run),
             ("repair", RepairSection.Run),
+            ("throughput", ThroughputSection.Run),
+            ("latency", LatencySection.Run),
         };
 
         private static int Main(string[] args)
