@@ -31,7 +31,7 @@ namespace McastCrypto.Bench
         {
             string? load = MachineLoad.Describe();
             TimeSpan warmup = TimeSpan.FromSeconds(run.Quick ? 0.3 : 0.5);
-            TimeSpan duration = TimeSpan.FromSeconds(run.Quick ? 2 : 10);
+            TimeSpan duration = TimeSpan.FromSeconds(run.Quick ? 1 : 10);
             BenchTable table = run.Report.AddTable(
                 "latency",
                 string.Format(CultureInfo.InvariantCulture, "One-way latency, {0} B to {1} members through the relay (its own process), loopback; {2} s paced after {3} s of warm-up", Size, Members, duration.TotalSeconds, warmup.TotalSeconds),

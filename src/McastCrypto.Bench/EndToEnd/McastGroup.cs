@@ -124,7 +124,7 @@ namespace McastCrypto.Bench.EndToEnd
                 long retransmissions = sender.Reliability?.Retransmissions ?? 0;
                 if (nacks + repairs + retransmissions > 0)
                 {
-                    text.Add($"members' Nacks {nacks}, repairs received {repairs}, sender's retransmissions {retransmissions}");
+                    text.Add($"members' Nacks {nacks}, repairs received {repairs}, sender's retransmissions {retransmissions} (for {sender.MessagesSent} messages sent)");
                 }
             }
 
