@@ -38,7 +38,7 @@ namespace McastCrypto.Bench
             string? load = MachineLoad.Describe();
             int[] memberCounts = run.Quick ? new[] { 4, 16 } : new[] { 1, 4, 16 };
             int[] sizes = run.Quick ? new[] { 1024 } : new[] { 64, 1024, 16384 };
-            TimeSpan warmup = TimeSpan.FromSeconds(run.Quick ? 0.3 : 0.5);
+            TimeSpan warmup = TimeSpan.FromSeconds(run.Quick ? 0.2 : 0.5);
             TimeSpan measure = TimeSpan.FromSeconds(run.Quick ? 1 : 3);
             BenchTable table = run.Report.AddTable(
                 "throughput",
@@ -164,7 +164,11 @@ namespace McastCrypto.Bench
         {
             if (r.Completed == 0)
             {
-                yield return string.Format(CultureInfo.InvariantCulture, "no message reached every member within the {0:0.#} s measured ({1} sent): 0 messages/s, no per-message costs", r.Seconds, r.Sent);
+                yield return string.Format(
+                    CultureInfo.InvariantCulture,
+                    "no message reached every member within the {0:0.#} s measured: 0 messages/s, no per-message costs ({1})",
+                    r.Seconds,
+                    r.Sent == 0 ? "nothing could be sent in it: the window was full of warm-up messages still on their way" : r.Sent + " sent in it");
             }
 
             if (r.Lost > 0)
