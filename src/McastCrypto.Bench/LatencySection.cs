@@ -19,7 +19,9 @@ namespace McastCrypto.Bench
     /// second: it is offered half the rate it reached in the throughput section's closed loop (4 members,
     /// 1 KiB) in the same run, or, when that section did not run, in a short closed loop just before
     /// with the same group (the table says which). The rate figure is what was actually offered: messages sent in
-    /// the measured part over its time.
+    /// the measured part over its time. A message the sender's session refuses (Secure's send buffer of
+    /// 1,024 messages full: the system does not carry the rate) is counted as refused, not offered,
+    /// and not offered again.
     /// </remarks>
     internal static class LatencySection
     {
@@ -44,6 +46,7 @@ namespace McastCrypto.Bench
                 "p99.9 ms",
                 "max ms",
                 "lost",
+                "refused",
                 "relay CPU %",
                 "bench CPU %");
 
@@ -59,7 +62,7 @@ namespace McastCrypto.Bench
                 catch (Exception e)
                 {
                     run.Report.Notes.Add($"Latency {system}: could not be set up ({e.GetType().Name}: {e.Message}).");
-                    table.AddRow(system.ToString(), null, null, null, null, null, null, null, null, null, null);
+                    table.AddRow(system.ToString(), null, null, null, null, null, null, null, null, null, null, null);
                     continue;
                 }
 
@@ -123,7 +126,7 @@ namespace McastCrypto.Bench
                 double? p999 = Percentile(latencies, 0.999);
                 double? max = latencies.Length == 0 ? null : latencies[latencies.Length - 1];
                 run.Progress(string.Format(CultureInfo.InvariantCulture, "  {0}: {1:0.#}/s offered, p50 {2:0.###} ms, p99 {3:0.###} ms, lost {4}", system, offered, p50, p99, r.Lost));
-                table.AddRow(system.ToString(), offered, chosen, (long)latencies.Length, p50, p99, p999, max, r.Lost, r.RelayCpuPercent, r.BenchCpuPercent);
+                table.AddRow(system.ToString(), offered, chosen, (long)latencies.Length, p50, p99, p999, max, r.Lost, r.Refused, r.RelayCpuPercent, r.BenchCpuPercent);
                 run.Report.Figure($"latency.{system}.rate", offered);
                 if (p50 is double a && p99 is double b && p999 is double c)
                 {
@@ -146,6 +149,11 @@ namespace McastCrypto.Bench
                     run.Report.Notes.Add($"Latency {system}: {r.Lost} of {r.Sent} messages never reached every member" + (r.DrainCutShort ? " (the drain was cut short while deliveries still came)" : string.Empty) + ".");
                 }
 
+                if (r.Refused > 0)
+                {
+                    run.Report.Notes.Add($"Latency {system}: {r.Refused} of the messages due were refused by the sender's session (its send buffer was full: the system did not carry the rate offered); they are not in the offered rate.");
+                }
+
                 if (r.Completed > 0 && r.Sent > 0 && system != BenchSystem.Classic && offered < Rate * 0.95)
                 {
                     run.Report.Notes.Add(string.Format(CultureInfo.InvariantCulture, "Latency {0}: the sender offered only {1:0} messages/s of the {2:0} due (its sends blocked).", system, offered, Rate));
@@ -154,7 +162,7 @@ namespace McastCrypto.Bench
             catch (Exception e)
             {
                 run.Report.Notes.Add($"Latency {system}: failed ({e.GetType().Name}: {e.Message}).");
-                table.AddRow(system.ToString(), null, chosen, null, null, null, null, null, null, null, null);
+                table.AddRow(system.ToString(), null, chosen, null, null, null, null, null, null, null, null, null);
             }
         }
 

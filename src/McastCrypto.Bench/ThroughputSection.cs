@@ -185,6 +185,11 @@ namespace McastCrypto.Bench
                 yield return $"the sender stopped waiting for {r.Abandoned} messages to keep its window moving";
             }
 
+            if (r.Refused > 0)
+            {
+                yield return $"the sender's session refused {r.Refused} messages (its send buffer was full)";
+            }
+
             if (r.RelayKernelDrops + r.RelayQueueDrops > 0)
             {
                 yield return $"the relay dropped {r.RelayKernelDrops} datagrams at its socket and {r.RelayQueueDrops} in its queues";

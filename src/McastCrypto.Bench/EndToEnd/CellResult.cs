@@ -37,6 +37,9 @@ namespace McastCrypto.Bench.EndToEnd
         /// <summary>Messages the sender stopped waiting for during the measured part, to free its window.</summary>
         public long Abandoned { get; set; }
 
+        /// <summary>Messages the system refused to send during the measured part (its send buffer full); not in <see cref="Sent"/>.</summary>
+        public long Refused { get; set; }
+
         /// <summary>The drain ended at its cap while deliveries were still arriving.</summary>
         public bool DrainCutShort { get; set; }
 

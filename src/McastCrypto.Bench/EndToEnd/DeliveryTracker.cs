@@ -40,6 +40,7 @@ namespace McastCrypto.Bench.EndToEnd
         private long arrivals;
         private long staleArrivals;
         private long abandoned;
+        private long refused;
         private long lastArrival = Stopwatch.GetTimestamp();
         private double[]? latencies;
         private int latencyCount;
@@ -76,6 +77,9 @@ namespace McastCrypto.Bench.EndToEnd
 
         /// <summary>Messages the sender stopped waiting for to free its window.</summary>
         public long Abandoned => Interlocked.Read(ref abandoned);
+
+        /// <summary>Messages the system refused to send (<see cref="Refuse"/>): numbered, never sent.</summary>
+        public long Refused => Interlocked.Read(ref refused);
 
         /// <summary>The Stopwatch timestamp of the last delivery reported.</summary>
         public long LastArrival => Interlocked.Read(ref lastArrival);
@@ -147,6 +151,17 @@ namespace McastCrypto.Bench.EndToEnd
             slotSentAt[slot] = Stopwatch.GetTimestamp();
             Volatile.Write(ref slotSequence[slot], sequence);
             return sequence;
+        }
+
+        /// <summary>The system refused message <paramref name="sequence"/> (just numbered by <see cref="Next"/>): it is not waited for, and frees its place in the window.</summary>
+        public void Refuse(long sequence)
+        {
+            int slot = (int)(sequence & Mask);
+            Interlocked.Increment(ref refused);
+            if (Interlocked.CompareExchange(ref slotState[slot], StateAbandoned, StateWaiting) == StateWaiting && sequence >= Volatile.Read(ref windowFrom))
+            {
+                window.Release();
+            }
         }
 
         /// <summary>

@@ -10,9 +10,10 @@ namespace McastCrypto.Bench.EndToEnd
     {
         /// <summary>
         /// Sends message <paramref name="sequence"/> of <paramref name="size"/> bytes, stamped with
-        /// the Stopwatch now, as the system's sender does (blocking as it blocks).
+        /// the Stopwatch now, as the system's sender does (blocking as it blocks). False when the
+        /// system refused it because its send buffer is full (Secure, offered more than it carries).
         /// </summary>
-        void Send(long sequence, int size);
+        bool Send(long sequence, int size);
 
         /// <summary>Datagrams the kernel dropped at the members' and the sender's receive sockets, in all (0 for TCP).</summary>
         long KernelDrops { get; }

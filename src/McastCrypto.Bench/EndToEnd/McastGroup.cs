@@ -137,7 +137,7 @@ namespace McastCrypto.Bench.EndToEnd
             return text.Count == 0 ? null : string.Join("; ", text);
         }
 
-        public void Send(long sequence, int size)
+        public bool Send(long sequence, int size)
         {
             long stamp = Stopwatch.GetTimestamp();
             MessageContent content;
@@ -153,7 +153,17 @@ namespace McastCrypto.Bench.EndToEnd
                 content = MessageContent.FromData(data);
             }
 
-            sender.Send(content, wait: false, CancellationToken.None);
+            try
+            {
+                sender.Send(content, wait: false, CancellationToken.None);
+                return true;
+            }
+            catch (InvalidOperationException) when (sender.State == MemberState.Connected)
+            {
+                // Connected, yet refused: the send buffer is full (Secure keeps at most 1,024 messages
+                // not yet acknowledged). A sender offered more than the system carries.
+                return false;
+            }
         }
 
         /// <summary>Takes and lets go what the sender's session received (joins and the like): it would pile up.</summary>

@@ -58,7 +58,7 @@ namespace McastCrypto.Bench.EndToEnd
             return drops == 0 && partial == 0 ? null : $"kernel drops at the members' sockets {drops}, messages given up incomplete by members {partial}";
         }
 
-        public void Send(long sequence, int size)
+        public bool Send(long sequence, int size)
         {
             if (message.Length != size)
             {
@@ -74,6 +74,8 @@ namespace McastCrypto.Bench.EndToEnd
                 PlainCodec.WriteFragment(datagram, message, sequence, index, count);
                 sender.Send(datagram);
             }
+
+            return true;
         }
 
         public void Dispose()

@@ -137,7 +137,7 @@ namespace McastCrypto.Bench.EndToEnd
 
                 if (Tracker.WaitForRoom(TimeSpan.FromMilliseconds(100)))
                 {
-                    group.Send(Tracker.Next(), 64);
+                    Send(64);
                 }
                 else
                 {
@@ -152,7 +152,7 @@ namespace McastCrypto.Bench.EndToEnd
             {
                 if (Tracker.WaitForRoom(TimeSpan.FromMilliseconds(50)))
                 {
-                    group.Send(Tracker.Next(), size);
+                    Send(size);
                 }
                 else
                 {
@@ -185,9 +185,26 @@ namespace McastCrypto.Bench.EndToEnd
                     continue;
                 }
 
-                group.Send(Tracker.Next(), size);
+                // Due, sent or refused: a refused message is not offered again (the loop is open).
                 sent++;
+                if (!Send(size))
+                {
+                    Thread.Sleep(1);
+                }
             }
+        }
+
+        /// <summary>Numbers the next message and sends it; false when the system refused it (counted by the tracker).</summary>
+        private bool Send(int size)
+        {
+            long sequence = Tracker.Next();
+            if (group.Send(sequence, size))
+            {
+                return true;
+            }
+
+            Tracker.Refuse(sequence);
+            return false;
         }
 
         private CellResult Measure(int size, int window, TimeSpan drainQuiet, TimeSpan drainCap, Action send)
@@ -198,6 +215,7 @@ namespace McastCrypto.Bench.EndToEnd
             TimeSpan benchCpuBefore = self.TotalProcessorTime;
             long completedBefore = Tracker.Completed;
             long abandonedBefore = Tracker.Abandoned;
+            long refusedBefore = Tracker.Refused;
             long first = Tracker.StartMeasure();
             long start = Stopwatch.GetTimestamp();
 
@@ -208,7 +226,8 @@ namespace McastCrypto.Bench.EndToEnd
             RelayStats relayAfter = relay.Stats();
             self.Refresh();
             TimeSpan benchCpuAfter = self.TotalProcessorTime;
-            long sent = Tracker.Sent - first + 1;
+            long refused = Tracker.Refused - refusedBefore;
+            long sent = Tracker.Sent - first + 1 - refused;
 
             // The drain: until every message sent in the measured part is everywhere, or nothing
             // arrived for drainQuiet, or drainCap passed.
@@ -239,6 +258,7 @@ namespace McastCrypto.Bench.EndToEnd
                 Completed = completed,
                 Lost = sent - Tracker.CompletedMeasured,
                 Abandoned = Tracker.Abandoned - abandonedBefore,
+                Refused = refused,
                 DrainCutShort = cut,
                 DrainSeconds = Since(drainStart).TotalSeconds,
                 RelayCpuSeconds = (relayAfter.ProcessorTime - relayBefore.ProcessorTime).TotalSeconds,

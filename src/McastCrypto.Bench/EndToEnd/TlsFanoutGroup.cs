@@ -64,7 +64,7 @@ namespace McastCrypto.Bench.EndToEnd
             return failures == 0 ? null : failures + " member connection(s) failed while reading";
         }
 
-        public void Send(long sequence, int size)
+        public bool Send(long sequence, int size)
         {
             if (frame.Length != 4 + size)
             {
@@ -74,6 +74,7 @@ namespace McastCrypto.Bench.EndToEnd
 
             BenchPayload.Write(frame.AsSpan(4), sequence, Stopwatch.GetTimestamp());
             sender.Write(frame, 0, frame.Length);
+            return true;
         }
 
         public void Dispose()
