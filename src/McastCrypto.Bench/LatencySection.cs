@@ -16,9 +16,8 @@ namespace McastCrypto.Bench
     /// the whole message (for Secure and Classic when its thread takes it from the session with
     /// Receive; for Classic once it has all the pieces). Same process, same clock. One latency per
     /// member per message; p50, p99 and p99.9 over all of them. Classic cannot carry 1,000 messages a
-    /// second: it is offered half the rate it reached in the throughput section's closed loop (4 members,
-    /// 1 KiB) in the same run, or, when that section did not run, in a short closed loop just before
-    /// with the same group (the table says which). The rate figure is what was actually offered: messages sent in
+    /// second: it is offered half the rate it reached in a short closed loop (4 members, 1 KiB) with the
+    /// same group just before (the table says how much). The rate figure is what was actually offered: messages sent in
     /// the measured part over its time. A message the sender's session refuses (Secure's send buffer of
     /// 1,024 messages full: the system does not carry the rate) is counted as refused, not offered,
     /// and not offered again.
@@ -91,29 +90,18 @@ namespace McastCrypto.Bench
             {
                 if (system == BenchSystem.Classic)
                 {
-                    // What Classic sustains to 4 members: the throughput section's closed loop in this
-                    // run when it measured that cell, else a short one here.
-                    string key = $"throughput.Classic.n{Members}.{Size}.messagesPerSecond";
-                    double sustained;
-                    if (run.Report.Figures.TryGetValue(key, out double measured) && measured > 0)
-                    {
-                        sustained = measured;
-                        chosen = string.Format(CultureInfo.InvariantCulture, "half of the {0:0.#}/s measured (throughput section)", sustained);
-                    }
-                    else
-                    {
-                        CellResult probe = rig.RunClosedLoop(
-                            Size,
-                            EndToEndSettings.Window(system, Members, Size),
-                            warmup,
-                            TimeSpan.FromSeconds(run.Quick ? 1 : 2),
-                            EndToEndSettings.AbandonAfter(system),
-                            EndToEndSettings.DrainQuiet(system),
-                            EndToEndSettings.DrainCap(system, run.Quick));
-                        sustained = probe.MessagesPerSecond;
-                        chosen = string.Format(CultureInfo.InvariantCulture, "half of the {0:0.#}/s measured (closed loop just before)", sustained);
-                    }
-
+                    // What Classic sustains to 4 members now: a short closed loop with the same group
+                    // just before (the machine's load moves; a figure from minutes ago can be twice this).
+                    CellResult probe = rig.RunClosedLoop(
+                        Size,
+                        EndToEndSettings.Window(system, Members, Size),
+                        warmup,
+                        TimeSpan.FromSeconds(run.Quick ? 1 : 2),
+                        EndToEndSettings.AbandonAfter(system),
+                        EndToEndSettings.DrainQuiet(system),
+                        EndToEndSettings.DrainCap(system, run.Quick));
+                    double sustained = probe.MessagesPerSecond;
+                    chosen = string.Format(CultureInfo.InvariantCulture, "half of the {0:0.#}/s of a closed loop just before", sustained);
                     rate = Math.Max(0.5, Math.Floor(sustained / 2 * 10) / 10);
                 }
 
