@@ -28,7 +28,9 @@ namespace McastCrypto.Bench
     /// under the SslStreams). Lost: messages sent during the measured part that some member still
     /// lacked after a drain (until all arrived, or nothing arrived for a while, or a cap). Relay CPU %
     /// and bench CPU % (this process: the sender and the members) are over the measured part, in
-    /// percent of one core (2 cores: 200% at most): they say which side was the limit.
+    /// percent of one core (2 cores: 200% at most): they say which side was the limit. Kernel drops:
+    /// datagrams the kernel dropped at any socket of the cell (members', sender's, relay's; the notes
+    /// say where), which a closed loop should keep at 0.
     /// </para>
     /// </remarks>
     internal static class ThroughputSection
@@ -55,7 +57,7 @@ namespace McastCrypto.Bench
                 "lost",
                 "relay CPU %",
                 "bench CPU %",
-                "kernel drops");
+                "kernel drops, all sockets");
 
             foreach (BenchSystem system in EndToEndSettings.Systems)
             {

@@ -84,10 +84,11 @@ namespace McastCrypto.Bench.EndToEnd
         public string? Troubles()
         {
             var text = new List<string>();
-            long kernel = KernelDrops;
-            if (kernel > 0)
+            long atMembers = members.Sum(m => m.KernelDrops ?? 0);
+            long atSender = sender.KernelDrops ?? 0;
+            if (atMembers + atSender > 0)
             {
-                text.Add("kernel drops at the sessions' sockets " + kernel);
+                text.Add($"kernel drops at the members' sockets {atMembers}, at the sender's {atSender}");
             }
 
             var drops = new SortedDictionary<string, long>(StringComparer.Ordinal);

@@ -53,9 +53,12 @@ namespace McastCrypto.Bench.EndToEnd
 
         public string? Troubles()
         {
-            long drops = KernelDrops;
+            long atMembers = members.Sum(m => m.KernelDrops ?? 0);
+            long atSender = sender.KernelDrops ?? 0;
             long partial = Interlocked.Read(ref incomplete);
-            return drops == 0 && partial == 0 ? null : $"kernel drops at the members' sockets {drops}, messages given up incomplete by members {partial}";
+            return atMembers == 0 && atSender == 0 && partial == 0
+                ? null
+                : $"kernel drops at the members' sockets {atMembers}, at the sender's {atSender} (it hears the relay's copies and lets them go), messages given up incomplete by members {partial}";
         }
 
         public bool Send(long sequence, int size)
