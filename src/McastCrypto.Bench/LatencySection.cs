@@ -31,7 +31,7 @@ namespace McastCrypto.Bench
         public static void Run(BenchRun run)
         {
             string? load = MachineLoad.Describe();
-            TimeSpan warmup = TimeSpan.FromSeconds(run.Quick ? 0.2 : 0.5);
+            TimeSpan warmup = TimeSpan.FromSeconds(0.5);
             TimeSpan duration = TimeSpan.FromSeconds(run.Quick ? 1 : 10);
             BenchTable table = run.Report.AddTable(
                 "latency",

@@ -40,7 +40,7 @@ namespace McastCrypto.Bench
             string? load = MachineLoad.Describe();
             int[] memberCounts = run.Quick ? new[] { 4, 16 } : new[] { 1, 4, 16 };
             int[] sizes = run.Quick ? new[] { 1024 } : new[] { 64, 1024, 16384 };
-            TimeSpan warmup = TimeSpan.FromSeconds(run.Quick ? 0.2 : 0.5);
+            TimeSpan warmup = TimeSpan.FromSeconds(0.5);
             TimeSpan measure = TimeSpan.FromSeconds(run.Quick ? 1 : 3);
             BenchTable table = run.Report.AddTable(
                 "throughput",
