@@ -19,14 +19,22 @@ namespace McastCrypto.Bench
         /// <summary>The sections in the order they run; the ratios come last.</summary>
         private static readonly (string Name, Action<BenchRun> Run)[] Sections =
         {
-            ("micro", MicroSection.Run),
-            ("repair", RepairSection.Run),
+            ("throughput", ThroughputSection.Run),
+            ("latency", LatencySection.Run),
             ("membership", MembershipSection.Run),
+            ("repair", RepairSection.Run),
+            ("micro", MicroSection.Run),
             ("pipeline", PipelineSection.Run),
         };
 
         private static int Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == EndToEnd.RelayProcess.Role)
+            {
+                // A relay's child process of the end-to-end sections (see RelayProcess).
+                return EndToEnd.RelayProcess.Run(args);
+            }
+
             bool quick = false;
             string output = Path.Combine("out", "bench.json");
             HashSet<string>? only = null;
