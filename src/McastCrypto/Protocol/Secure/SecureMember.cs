@@ -910,7 +910,7 @@ namespace McastCrypto.Protocol.Secure
                                 reason = "MalformedRecord";
                             }
 
-                            SendFragments(send, output);
+                            SendFragments(send, now, output);
                             Outcomes(outcomes, now, output);
                         }
 
@@ -1200,7 +1200,7 @@ namespace McastCrypto.Protocol.Secure
             var send = new List<OutgoingFragment>();
             var outcomes = new List<SendOutcome>();
             bool lost = sendWindow.Poll(now, send, outcomes);
-            SendFragments(send, output);
+            SendFragments(send, now, output);
             Outcomes(outcomes, now, output);
             if (lost)
             {
@@ -1209,11 +1209,12 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        private void SendFragments(List<OutgoingFragment> send, ProtocolOutput<MemberEvent> output)
+        private void SendFragments(List<OutgoingFragment> send, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             foreach (OutgoingFragment fragment in send)
             {
-                output.Datagrams.Add(SealToRelay(SecureMemberKind.Data, fragment.Body()));
+                // Its retransmission time-out starts when the datagram leaves, which a paced send queue may delay.
+                output.Add(SealToRelay(SecureMemberKind.Data, fragment.Body()), fragment.Departure, now);
             }
         }
 
