@@ -603,7 +603,7 @@ namespace McastCrypto.Protocol.Secure
             {
                 // Sent again because the member missed the Ack (or replayed): not forwarded twice; the Ack again.
                 Drops.Add("Duplicate");
-                UnmovedAck(peer, now, output);
+                UnmovedAck(peer, now, output, early: false);
                 return;
             }
 
@@ -615,7 +615,8 @@ namespace McastCrypto.Protocol.Secure
 
             if (q > peer.NextQ)
             {
-                if (peer.Early.ContainsKey(q))
+                bool held = peer.Early.ContainsKey(q);
+                if (held)
                 {
                     Drops.Add("Duplicate");
                 }
@@ -633,7 +634,7 @@ namespace McastCrypto.Protocol.Secure
                 }
 
                 // Tells the sender which fragment the relay still waits for.
-                UnmovedAck(peer, now, output);
+                UnmovedAck(peer, now, output, early: !held);
                 return;
             }
 
@@ -732,12 +733,22 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        /// <summary>An Ack that does not move the member's next Q (a duplicate or an early fragment came): at most one per DuplicateAckInterval.</summary>
-        private void UnmovedAck(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        /// <summary>
+        /// An Ack that does not move the member's next Q (a duplicate or an early fragment came): at most
+        /// one per DuplicateAckInterval, except that the first early fragment after the next Q moved is
+        /// answered at once: it names a new missing fragment, which the member sends again on this Ack.
+        /// </summary>
+        private void UnmovedAck(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output, bool early)
         {
-            if (peer.LastUnmovedAck is not null && now - peer.LastUnmovedAck.Value < SecureDefaults.DuplicateAckInterval)
+            bool newHole = early && peer.HoleAcked != peer.NextQ;
+            if (!newHole && peer.LastUnmovedAck is not null && now - peer.LastUnmovedAck.Value < SecureDefaults.DuplicateAckInterval)
             {
                 return;
+            }
+
+            if (early)
+            {
+                peer.HoleAcked = peer.NextQ;
             }
 
             peer.LastUnmovedAck = now;
@@ -1222,6 +1233,9 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>When the last Ack that did not move NextQ was queued.</summary>
             public DateTimeOffset? LastUnmovedAck { get; set; }
+
+            /// <summary>The NextQ the last Ack for an early fragment named: the missing fragment the member was told of.</summary>
+            public ulong? HoleAcked { get; set; }
 
             /// <summary>The last message refused (its Refused record went out) and the drop its fragments count; null before any.</summary>
             public string? RefusedDrop { get; set; }
