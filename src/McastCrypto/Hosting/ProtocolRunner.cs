@@ -56,6 +56,9 @@ namespace McastCrypto.Hosting
         private readonly BoundedQueue<Outgoing> outgoing;
         private readonly object gate = new object();
 
+        // The output of the worker's steps, cleared and used again for each: only the worker runs them, one at a time.
+        private readonly ProtocolOutput<TEvent> workerOutput = new ProtocolOutput<TEvent> { ReportsDepartures = true };
+
         // Cancelled when closing begins: the receive loop ends, callers waiting for room give up, the
         // pacing of datagrams queued before the farewell stops.
         private readonly CancellationTokenSource closing = new CancellationTokenSource();
@@ -634,9 +637,10 @@ namespace McastCrypto.Hosting
         /// <summary>Runs one background step (a tick, or <paramref name="other"/>, when <paramref name="arrival"/> is null); a failure is counted.</summary>
         private void RunStep(Arrival? arrival, Action<DateTimeOffset, ProtocolOutput<TEvent>>? other = null)
         {
-            var output = new ProtocolOutput<TEvent> { ReportsDepartures = true };
             lock (gate)
             {
+                ProtocolOutput<TEvent> output = workerOutput;
+                output.Clear();
                 // Once closing began no background step starts: the farewell comes next.
                 if (IsClosing)
                 {
@@ -657,7 +661,7 @@ namespace McastCrypto.Hosting
                     }
                     else
                     {
-                        receive(arrival.Datagram, now, output);
+                        receive(arrival.Value.Datagram, now, output);
                     }
 
                     Dispatch(output);
@@ -789,7 +793,7 @@ namespace McastCrypto.Hosting
         }
 
         /// <summary>A received datagram and the time the receive loop read it.</summary>
-        private sealed class Arrival
+        private readonly struct Arrival
         {
             public Arrival(Datagram datagram, DateTimeOffset at)
             {
@@ -802,7 +806,7 @@ namespace McastCrypto.Hosting
             public DateTimeOffset At { get; }
         }
 
-        private sealed class Outgoing
+        private readonly struct Outgoing
         {
             public Outgoing(byte[] datagram, SendTicket? ticket, bool farewell, DatagramDeparture? departure)
             {
