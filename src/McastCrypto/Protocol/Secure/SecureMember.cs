@@ -60,6 +60,16 @@ namespace McastCrypto.Protocol.Secure
 
         // Reliable delivery, per handshake; the counters of earlier handshakes are kept in retired.
         private GroupStreamReceiver<byte[]?> stream;
+
+        // The current stream's LossReason, made once per stream rather than per record handed to the senders.
+        private Func<ulong, ulong, string?> lossReason;
+
+        // What the sender streams report for one record, handed on at once: one list, cleared for each.
+        private readonly List<SenderStreamEvent> foundScratch = new List<SenderStreamEvent>();
+
+        // What the send window hands out in one call (fragments to send, outcomes), handed on at once: reused likewise.
+        private readonly List<OutgoingFragment> sendScratch = new List<OutgoingFragment>();
+        private readonly List<SendOutcome> outcomeScratch = new List<SendOutcome>();
         private SendWindow sendWindow;
         private SenderStreams senders;
         private readonly DeliveryTotals retired = new DeliveryTotals();
@@ -124,6 +134,7 @@ namespace McastCrypto.Protocol.Secure
             // must not draw from options.Random, whose sequence known-answer tests script.
             jitter = new Random(NewSeed());
             stream = NewStream();
+            lossReason = stream.LossReason;
             sendWindow = NewSendWindow();
             senders = NewSenders();
         }
@@ -487,6 +498,7 @@ namespace McastCrypto.Protocol.Secure
             senders.Clear();
             retired.Add(stream, sendWindow, senders);
             stream = NewStream();
+            lossReason = stream.LossReason;
             sendWindow = NewSendWindow();
             senders = NewSenders();
         }
@@ -909,8 +921,8 @@ namespace McastCrypto.Protocol.Secure
                     case SecureGroupKind.Ack:
                         if (SecureCodec.TryParseAck(plain, at, length, out uint acked, out ulong nextQ, out reason) && acked == memberId)
                         {
-                            var send = new List<OutgoingFragment>();
-                            var outcomes = new List<SendOutcome>();
+                            List<OutgoingFragment> send = Cleared(sendScratch);
+                            List<SendOutcome> outcomes = Cleared(outcomeScratch);
                             if (!sendWindow.OnAck(nextQ, now, send, outcomes))
                             {
                                 // It acknowledges a fragment this member never sent.
@@ -919,6 +931,8 @@ namespace McastCrypto.Protocol.Secure
 
                             SendFragments(send, now, output);
                             Outcomes(outcomes, now, output);
+                            send.Clear();
+                            outcomes.Clear();
                         }
 
                         break;
@@ -1081,15 +1095,15 @@ namespace McastCrypto.Protocol.Secure
                         // This member's own, and malformed ones, were handled (and counted) on arrival.
                         if (SecureCodec.TryParseAck(plain, at, length, out uint acked, out ulong nextQ, out _) && acked != memberId)
                         {
-                            var found = new List<SenderStreamEvent>();
-                            senders.OnAck(r, acked, nextQ, stream.LossReason, found);
+                            List<SenderStreamEvent> found = Found();
+                            senders.OnAck(r, acked, nextQ, lossReason, found);
                             Deliver(found, now, output);
                         }
                         break;
                     case SecureGroupKind.Refused:
                         if (SecureCodec.TryParseRefused(plain, at, length, out uint refused, out ulong refusedId, out _, out _) && refused != memberId)
                         {
-                            var found = new List<SenderStreamEvent>();
+                            List<SenderStreamEvent> found = Found();
                             senders.OnRefused(refused, refusedId, found);
                             Deliver(found, now, output);
                         }
@@ -1179,9 +1193,22 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            var found = new List<SenderStreamEvent>();
-            senders.OnData(r, fragment, stream.LossReason, found);
+            List<SenderStreamEvent> found = Found();
+            senders.OnData(r, fragment, lossReason, found);
             Deliver(found, now, output);
+        }
+
+        /// <summary>The list the sender streams report into, emptied.</summary>
+        private List<SenderStreamEvent> Found()
+        {
+            foundScratch.Clear();
+            return foundScratch;
+        }
+
+        private static List<T> Cleared<T>(List<T> list)
+        {
+            list.Clear();
+            return list;
         }
 
         /// <summary>Turns what the sender streams found into Message and Gap events.</summary>
@@ -1204,11 +1231,13 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>Sends what the send window has; fails everything and joins again when the relay stopped acknowledging.</summary>
         private void PollSend(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            var send = new List<OutgoingFragment>();
-            var outcomes = new List<SendOutcome>();
+            List<OutgoingFragment> send = Cleared(sendScratch);
+            List<SendOutcome> outcomes = Cleared(outcomeScratch);
             bool lost = sendWindow.Poll(now, send, outcomes);
             SendFragments(send, now, output);
             Outcomes(outcomes, now, output);
+            send.Clear();
+            outcomes.Clear();
             if (lost)
             {
                 // AckTimeout: the relay is gone or unreachable, and the data stream cannot skip a number.

@@ -225,21 +225,51 @@ namespace McastCrypto.Protocol.Secure
 
             step++;
             stepTime = now;
-            foreach (Peer peer in peers.Values.Where(p => !p.Joined && now >= p.PendingUntil).ToList())
+
+            // Ticks come every few milliseconds under load: a list is made only when something is due.
+            List<Peer>? expired = null;
+            List<Peer>? silent = null;
+            foreach (Peer peer in peers.Values)
             {
-                Drops.Add("HandshakeTimeout");
-                Forget(peer, now);
+                if (!peer.Joined && now >= peer.PendingUntil)
+                {
+                    (expired ??= new List<Peer>()).Add(peer);
+                }
+                else if (peer.Joined && now - peer.LastSeen >= options.ClientTimeout)
+                {
+                    (silent ??= new List<Peer>()).Add(peer);
+                }
             }
 
-            var silent = peers.Values.Where(p => p.Joined && now - p.LastSeen >= options.ClientTimeout).ToList();
-            if (silent.Count > 0)
+            if (expired is not null)
+            {
+                foreach (Peer peer in expired)
+                {
+                    Drops.Add("HandshakeTimeout");
+                    Forget(peer, now);
+                }
+            }
+
+            if (silent is not null)
             {
                 Remove(silent, SecureLeftReason.TimedOut, now, output);
             }
 
-            foreach (var entry in hellos.Where(h => h.Value.ForgetAt <= now).ToList())
+            List<(ulong, ulong)>? forgotten = null;
+            foreach (KeyValuePair<(ulong, ulong), HelloSeen> entry in hellos)
             {
-                hellos.Remove(entry.Key);
+                if (entry.Value.ForgetAt <= now)
+                {
+                    (forgotten ??= new List<(ulong, ulong)>()).Add(entry.Key);
+                }
+            }
+
+            if (forgotten is not null)
+            {
+                foreach ((ulong, ulong) key in forgotten)
+                {
+                    hellos.Remove(key);
+                }
             }
 
             if (currentCount > 0 && now - epochStarted >= options.RekeyInterval)
