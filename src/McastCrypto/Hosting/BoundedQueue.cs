@@ -85,9 +85,19 @@ namespace McastCrypto.Hosting
         /// </summary>
         public bool TryTake(out T item, TimeSpan timeout, CancellationToken cancellationToken)
         {
+            lock (gate)
+            {
+                // Under load an item waits already: take it without arranging to be woken.
+                if (entries.Count > 0)
+                {
+                    item = DequeueLocked();
+                    return true;
+                }
+            }
+
             using (Wake(cancellationToken))
             {
-                Stopwatch waited = Stopwatch.StartNew();
+                long started = Stopwatch.GetTimestamp();
                 lock (gate)
                 {
                     while (entries.Count == 0)
@@ -99,17 +109,14 @@ namespace McastCrypto.Hosting
                             return false;
                         }
 
-                        if (cancellationToken.IsCancellationRequested || !WaitLocked(timeout, waited))
+                        if (cancellationToken.IsCancellationRequested || !WaitLocked(timeout, started))
                         {
                             item = default!;
                             return false;
                         }
                     }
 
-                    Entry entry = entries.Dequeue();
-                    bytes -= entry.Size;
-                    Monitor.PulseAll(gate);
-                    item = entry.Item;
+                    item = DequeueLocked();
                     return true;
                 }
             }
@@ -168,9 +175,17 @@ namespace McastCrypto.Hosting
         /// </summary>
         public bool WaitUntilBelow(int count, long size, CancellationToken cancellationToken)
         {
+            lock (gate)
+            {
+                if (entries.Count < count && bytes < size)
+                {
+                    return true;
+                }
+            }
+
             using (Wake(cancellationToken))
             {
-                Stopwatch waited = Stopwatch.StartNew();
+                long started = Stopwatch.GetTimestamp();
                 lock (gate)
                 {
                     while (entries.Count >= count || bytes >= size)
@@ -180,12 +195,21 @@ namespace McastCrypto.Hosting
                             return false;
                         }
 
-                        WaitLocked(Timeout.InfiniteTimeSpan, waited);
+                        WaitLocked(Timeout.InfiniteTimeSpan, started);
                     }
 
                     return true;
                 }
             }
+        }
+
+        /// <summary>Takes the oldest entry (there is one; the caller holds the lock) and wakes those waiting for room.</summary>
+        private T DequeueLocked()
+        {
+            Entry entry = entries.Dequeue();
+            bytes -= entry.Size;
+            Monitor.PulseAll(gate);
+            return entry.Item;
         }
 
         /// <summary>Wakes the waiters when the token is cancelled, so that they can see it.</summary>
@@ -200,8 +224,8 @@ namespace McastCrypto.Hosting
             });
         }
 
-        /// <summary>Waits for a pulse, at most what is left of <paramref name="timeout"/>; false when none is left.</summary>
-        private bool WaitLocked(TimeSpan timeout, Stopwatch waited)
+        /// <summary>Waits for a pulse, at most what is left of <paramref name="timeout"/> since <paramref name="started"/> (a Stopwatch timestamp); false when none is left.</summary>
+        private bool WaitLocked(TimeSpan timeout, long started)
         {
             if (timeout < TimeSpan.Zero)
             {
@@ -209,7 +233,8 @@ namespace McastCrypto.Hosting
                 return true;
             }
 
-            TimeSpan left = timeout - waited.Elapsed;
+            TimeSpan waited = TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - started) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+            TimeSpan left = timeout - waited;
             if (left <= TimeSpan.Zero)
             {
                 return false;

@@ -34,6 +34,12 @@ namespace McastCrypto.Hosting
     /// <see cref="Errors"/> counts the failures: ReceiveError, SendError, StepError, FarewellSkipped. The channel's
     /// <see cref="KernelDrops"/> count what the operating system dropped before the receive loop saw it.
     /// </para>
+    /// <para>
+    /// The runner reports departures (<see cref="ProtocolOutput{TEvent}.ReportsDepartures"/>): a datagram a
+    /// step added with a <see cref="DatagramDeparture"/> is stamped when the sender handed it to the channel,
+    /// or when it was given up (a send error, a full queue, closing), so that a protocol's time-outs run
+    /// from then and not from the step: the paced send queue may hold it for a while.
+    /// </para>
     /// </remarks>
     public sealed class ProtocolRunner<TEvent> : IDisposable
     {
@@ -49,6 +55,9 @@ namespace McastCrypto.Hosting
         private readonly BoundedQueue<Arrival> received;
         private readonly BoundedQueue<Outgoing> outgoing;
         private readonly object gate = new object();
+
+        // The output of the worker's steps, cleared and used again for each: only the worker runs them, one at a time.
+        private readonly ProtocolOutput<TEvent> workerOutput = new ProtocolOutput<TEvent> { ReportsDepartures = true };
 
         // Cancelled when closing begins: the receive loop ends, callers waiting for room give up, the
         // pacing of datagrams queued before the farewell stops.
@@ -235,22 +244,23 @@ namespace McastCrypto.Hosting
             lock (gate)
             {
                 ThrowIfClosed();
-                var output = new ProtocolOutput<TEvent>();
+                var output = new ProtocolOutput<TEvent> { ReportsDepartures = true };
                 result = step(StepTime(null), output);
                 Dispatch(output);
                 if (closed)
                 {
                     // The step ran on past the close time-out; closing did not wait for it.
-                    DiscardLate(output.Datagrams);
+                    DiscardLate(output, 0);
                     ThrowIfClosed();
                 }
 
                 if (output.Datagrams.Count > 0)
                 {
                     ticket = waitUntilSent ? new SendTicket(output.Datagrams.Count) : null;
-                    foreach (byte[] datagram in output.Datagrams)
+                    for (int i = 0; i < output.Datagrams.Count; i++)
                     {
-                        outgoing.TryAdd(new Outgoing(datagram, ticket, farewell: false), datagram.Length, force: true);
+                        byte[] datagram = output.Datagrams[i];
+                        outgoing.TryAdd(new Outgoing(datagram, ticket, farewell: false, output.DepartureOf(i)), datagram.Length, force: true);
                     }
                 }
             }
@@ -408,7 +418,7 @@ namespace McastCrypto.Hosting
         /// <summary>Runs the farewell step under the lock (held by the caller) and queues its datagrams.</summary>
         private SendTicket? RunFarewell(Action<DateTimeOffset, ProtocolOutput<TEvent>> farewell)
         {
-            var output = new ProtocolOutput<TEvent>();
+            var output = new ProtocolOutput<TEvent> { ReportsDepartures = true };
             try
             {
                 farewell(StepTime(null), output);
@@ -426,9 +436,10 @@ namespace McastCrypto.Hosting
             }
 
             var ticket = new SendTicket(output.Datagrams.Count);
-            foreach (byte[] datagram in output.Datagrams)
+            for (int i = 0; i < output.Datagrams.Count; i++)
             {
-                outgoing.TryAdd(new Outgoing(datagram, ticket, farewell: true), datagram.Length, force: true);
+                byte[] datagram = output.Datagrams[i];
+                outgoing.TryAdd(new Outgoing(datagram, ticket, farewell: true, output.DepartureOf(i)), datagram.Length, force: true);
             }
 
             return ticket;
@@ -449,12 +460,23 @@ namespace McastCrypto.Hosting
             }
         }
 
-        /// <summary>Counts the datagrams of a step that ended after closing began without waiting for it.</summary>
-        private void DiscardLate(List<byte[]> datagrams)
+        /// <summary>
+        /// Counts the datagrams of a step from <paramref name="from"/> on that will not be queued (the step
+        /// ended after closing began, or the send queue was full), and stamps their departures: they are gone.
+        /// </summary>
+        private void DiscardLate(ProtocolOutput<TEvent> output, int from, string reason = "SendQueueDiscarded")
         {
-            if (datagrams.Count > 0)
+            int count = output.Datagrams.Count - from;
+            if (count <= 0)
             {
-                QueueDrops.Add("SendQueueDiscarded", datagrams.Count);
+                return;
+            }
+
+            QueueDrops.Add(reason, count);
+            DateTimeOffset now = clock.Now;
+            for (int i = from; i < output.Datagrams.Count; i++)
+            {
+                output.DepartureOf(i)?.Stamp(now);
             }
         }
 
@@ -625,9 +647,10 @@ namespace McastCrypto.Hosting
         /// <summary>Runs one background step (a tick, or <paramref name="other"/>, when <paramref name="arrival"/> is null); a failure is counted.</summary>
         private void RunStep(Arrival? arrival, Action<DateTimeOffset, ProtocolOutput<TEvent>>? other = null)
         {
-            var output = new ProtocolOutput<TEvent>();
             lock (gate)
             {
+                ProtocolOutput<TEvent> output = workerOutput;
+                output.Clear();
                 // Once closing began no background step starts: the farewell comes next.
                 if (IsClosing)
                 {
@@ -648,7 +671,7 @@ namespace McastCrypto.Hosting
                     }
                     else
                     {
-                        receive(arrival.Datagram, now, output);
+                        receive(arrival.Value.Datagram, now, output);
                     }
 
                     Dispatch(output);
@@ -664,22 +687,22 @@ namespace McastCrypto.Hosting
                 if (closed)
                 {
                     // The step ran on past the close time-out; closing did not wait for it.
-                    DiscardLate(datagrams);
+                    DiscardLate(output, 0);
                     return;
                 }
 
                 for (int i = 0; i < datagrams.Count; i++)
                 {
-                    if (!outgoing.TryAdd(new Outgoing(datagrams[i], null, farewell: false), datagrams[i].Length))
+                    if (!outgoing.TryAdd(new Outgoing(datagrams[i], null, farewell: false, output.DepartureOf(i)), datagrams[i].Length))
                     {
-                        QueueDrops.Add("SendQueueFull", datagrams.Count - i);
+                        DiscardLate(output, i, "SendQueueFull");
                         return;
                     }
                 }
             }
         }
 
-        /// <summary>The sender: paces and sends what is queued, in order, and tells each caller how its datagrams went.</summary>
+        /// <summary>The sender: paces and sends what is queued, in order, stamps departures, and tells each caller how its datagrams went.</summary>
         private void SendLoop()
         {
             CancellationToken token = stopping.Token;
@@ -706,6 +729,7 @@ namespace McastCrypto.Hosting
                 try
                 {
                     channel.Send(item.Datagram);
+                    item.Departure?.Stamp(clock.Now);
                     Interlocked.Increment(ref datagramsOut);
                     item.Ticket?.Complete(null);
                 }
@@ -716,6 +740,8 @@ namespace McastCrypto.Hosting
                 }
                 catch (Exception e)
                 {
+                    // Gone all the same: the protocol's time-outs treat it as lost.
+                    item.Departure?.Stamp(clock.Now);
                     Fail("SendError", e);
                     item.Ticket?.Complete(e);
                 }
@@ -725,6 +751,7 @@ namespace McastCrypto.Hosting
         /// <summary>Counts a datagram that will not be sent and tells its caller.</summary>
         private void Lost(Outgoing item)
         {
+            item.Departure?.Stamp(clock.Now);
             QueueDrops.Add(item.Farewell ? "FarewellUnsent" : "SendQueueDiscarded");
             item.Ticket?.Complete(new ObjectDisposedException(nameof(ProtocolRunner<TEvent>), "The runner closed before the datagram was sent."));
         }
@@ -776,7 +803,7 @@ namespace McastCrypto.Hosting
         }
 
         /// <summary>A received datagram and the time the receive loop read it.</summary>
-        private sealed class Arrival
+        private readonly struct Arrival
         {
             public Arrival(Datagram datagram, DateTimeOffset at)
             {
@@ -789,16 +816,20 @@ namespace McastCrypto.Hosting
             public DateTimeOffset At { get; }
         }
 
-        private sealed class Outgoing
+        private readonly struct Outgoing
         {
-            public Outgoing(byte[] datagram, SendTicket? ticket, bool farewell)
+            public Outgoing(byte[] datagram, SendTicket? ticket, bool farewell, DatagramDeparture? departure)
             {
                 Datagram = datagram;
                 Ticket = ticket;
                 Farewell = farewell;
+                Departure = departure;
             }
 
             public byte[] Datagram { get; }
+
+            /// <summary>Stamped when the datagram leaves (sent, failed or discarded), for the protocol's time-outs.</summary>
+            public DatagramDeparture? Departure { get; }
 
             public SendTicket? Ticket { get; }
 

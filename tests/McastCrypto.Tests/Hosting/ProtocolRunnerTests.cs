@@ -310,6 +310,77 @@ namespace McastCrypto.Tests.Hosting
         }
 
         [Fact]
+        public async Task A_datagrams_departure_is_stamped_when_the_channel_takes_it_and_when_it_is_given_up()
+        {
+            using var h = new Harness();
+            using var inSend = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            h.Channel.BeforeSend = d =>
+            {
+                if (Text(d) == "first")
+                {
+                    inSend.Set();
+                    release.Wait(TimeSpan.FromSeconds(10));
+                }
+            };
+            var first = new DatagramDeparture();
+            var second = new DatagramDeparture();
+            var stuck = new DatagramDeparture();
+            var behind = new DatagramDeparture();
+            try
+            {
+                h.Runner.Start();
+                DateTimeOffset produced = h.Clock.Now;
+                Task caller = OnOwnThread(() => h.Runner.Invoke((now, output) =>
+                {
+                    Assert.True(output.ReportsDepartures);
+                    output.Add(Bytes("first"), first, now);
+                    output.Datagrams.Add(Bytes("plain"));
+                    output.Add(Bytes("second"), second, now);
+                    return 0;
+                }));
+                Assert.True(inSend.Wait(MaxWait), "the sender did not take the datagram");
+
+                // Waiting in the send queue (or in the send) is not having left.
+                h.Clock.Advance(TimeSpan.FromMilliseconds(50));
+                Assert.Null(first.At);
+                Assert.Null(second.At);
+                release.Set();
+                Assert.True(await FinishesWithin(caller, MaxWait), "the caller still waits");
+                Assert.Equal(produced + TimeSpan.FromMilliseconds(50), first.At);
+                Assert.Equal(produced + TimeSpan.FromMilliseconds(50), second.At);
+
+                // Closing discards what waits: it is gone, and says when.
+                inSend.Reset();
+                release.Reset();
+                h.Channel.BeforeSend = d =>
+                {
+                    if (Text(d) == "stuck")
+                    {
+                        inSend.Set();
+                        release.Wait(TimeSpan.FromSeconds(10));
+                    }
+                };
+                Task blocked = OnOwnThread(() => h.Runner.Invoke((now, output) =>
+                {
+                    output.Add(Bytes("stuck"), stuck, now);
+                    output.Add(Bytes("behind"), behind, now);
+                    return 0;
+                }));
+                Assert.True(inSend.Wait(MaxWait), "the sender did not take the datagram");
+                h.Clock.Advance(TimeSpan.FromMilliseconds(20));
+                Task closing = OnOwnThread(() => h.Runner.Shutdown(null));
+                Assert.True(await FinishesWithin(closing, TimeSpan.FromSeconds(2)), "closing waited for the hanging send");
+                Assert.Equal(produced + TimeSpan.FromMilliseconds(70), behind.At);
+                await Assert.ThrowsAsync<ObjectDisposedException>(() => blocked);
+            }
+            finally
+            {
+                release.Set();
+            }
+        }
+
+        [Fact]
         public async Task Closing_waits_for_the_running_step_then_runs_the_farewell_and_counts_what_was_left_unhandled()
         {
             using var h = new Harness();

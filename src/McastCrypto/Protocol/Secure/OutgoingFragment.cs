@@ -5,8 +5,9 @@ namespace McastCrypto.Protocol.Secure
     /// <summary>One Data fragment for the member to seal and send (again): its Q, its message, and where its payload is.</summary>
     internal sealed class OutgoingFragment
     {
-        public OutgoingFragment(ulong sequence, ulong messageId, int index, int count, byte contentType, byte[] content, int offset, int length, bool retransmission)
+        public OutgoingFragment(ulong sequence, ulong messageId, int index, int count, byte contentType, byte[] content, int offset, int length, bool retransmission, DatagramDeparture departure)
         {
+            Departure = departure;
             Sequence = sequence;
             MessageId = messageId;
             Index = index;
@@ -38,6 +39,12 @@ namespace McastCrypto.Protocol.Secure
 
         /// <summary>True when the fragment went out before.</summary>
         public bool Retransmission { get; }
+
+        /// <summary>
+        /// To stamp when this sending leaves for the network: its retransmission time-out runs from
+        /// then (<see cref="ProtocolOutput{TEvent}.Add(byte[], DatagramDeparture, System.DateTimeOffset)"/>).
+        /// </summary>
+        public DatagramDeparture Departure { get; }
 
         /// <summary>The Data body: Q ‖ message id ‖ index ‖ count ‖ content type ‖ payload.</summary>
         public byte[] Body() => SecureCodec.MemberDataBody(Sequence, MessageId, Index, Count, ContentType, Content, Offset, Length);

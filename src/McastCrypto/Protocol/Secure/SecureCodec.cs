@@ -110,6 +110,42 @@ namespace McastCrypto.Protocol.Secure
             return true;
         }
 
+        /// <summary>
+        /// Reads a datagram as exactly one TLV record (else MalformedTlv) without copying its value:
+        /// <paramref name="value"/> is the datagram after the TLV header. For the hot paths, which must
+        /// not copy what they only read (a member hears every datagram of the group).
+        /// </summary>
+        internal static bool TryReadDatagramInPlace(byte[] datagram, out TlvType type, out ArraySegment<byte> value, out string? reason)
+        {
+            if (datagram is null || datagram.Length < TlvRecord.HeaderLength
+                || BigEndian.ReadU16(datagram, 2) != datagram.Length - TlvRecord.HeaderLength)
+            {
+                type = default;
+                value = default;
+                reason = "MalformedTlv";
+                return false;
+            }
+
+            type = (TlvType)BigEndian.ReadU16(datagram, 0);
+            value = new ArraySegment<byte>(datagram, TlvRecord.HeaderLength, datagram.Length - TlvRecord.HeaderLength);
+            reason = null;
+            return true;
+        }
+
+        /// <summary>
+        /// Checks a MemberSealed value in place (as <see cref="TryParseMemberSealed"/>) and reads its
+        /// header: the member id and the sequence number S.
+        /// </summary>
+        internal static bool TryReadMemberSealed(ArraySegment<byte> value, out uint memberId, out ulong sequence, out string? reason) =>
+            TryReadSealed(value, SealedHeaderLength + 1 + TagLength, out memberId, out sequence, out reason);
+
+        /// <summary>
+        /// Checks a GroupSealed value in place (as <see cref="TryParseGroupSealed"/>) and reads its
+        /// header: the epoch and the relay sequence number R.
+        /// </summary>
+        internal static bool TryReadGroupSealed(ArraySegment<byte> value, out uint epoch, out ulong sequence, out string? reason) =>
+            TryReadSealed(value, SealedHeaderLength + TagLength + SignatureLength, out epoch, out sequence, out reason);
+
         /// <summary>True for the five Secure record types.</summary>
         public static bool IsSecureType(TlvType type) => type >= TlvType.SecureHello && type <= TlvType.SecureRekey;
 
@@ -194,14 +230,14 @@ namespace McastCrypto.Protocol.Secure
         public static bool TryParseMemberSealed(byte[] value, out SecureMemberSealed? sealedValue, out string? reason)
         {
             sealedValue = null;
-            if (!CheckVersion(value, out reason))
+            if (value is null)
             {
+                reason = "Malformed";
                 return false;
             }
 
-            if (value.Length < SealedHeaderLength + 1 + TagLength)
+            if (!TryReadMemberSealed(new ArraySegment<byte>(value), out _, out _, out reason))
             {
-                reason = "Malformed";
                 return false;
             }
 
@@ -213,14 +249,14 @@ namespace McastCrypto.Protocol.Secure
         public static bool TryParseGroupSealed(byte[] value, out SecureGroupSealed? sealedValue, out string? reason)
         {
             sealedValue = null;
-            if (!CheckVersion(value, out reason))
+            if (value is null)
             {
+                reason = "Malformed";
                 return false;
             }
 
-            if (value.Length < SealedHeaderLength + TagLength + SignatureLength)
+            if (!TryReadGroupSealed(new ArraySegment<byte>(value), out _, out _, out reason))
             {
-                reason = "Malformed";
                 return false;
             }
 
@@ -297,10 +333,16 @@ namespace McastCrypto.Protocol.Secure
         public static byte[] SealedHeader(uint memberIdOrEpoch, ulong sequence)
         {
             var header = new byte[SealedHeaderLength];
-            header[0] = Version;
-            BigEndian.WriteU32(header, 1, memberIdOrEpoch);
-            BigEndian.WriteU64(header, 5, sequence);
+            WriteSealedHeader(header, 0, memberIdOrEpoch, sequence);
             return header;
+        }
+
+        /// <summary>Writes the header of a MemberSealed or a GroupSealed at <paramref name="at"/>.</summary>
+        internal static void WriteSealedHeader(byte[] buffer, int at, uint memberIdOrEpoch, ulong sequence)
+        {
+            buffer[at] = Version;
+            BigEndian.WriteU32(buffer, at + 1, memberIdOrEpoch);
+            BigEndian.WriteU64(buffer, at + 5, sequence);
         }
 
         /// <summary>The header of a Rekey: version ‖ epoch ‖ sequence ‖ count, 14 bytes.</summary>
@@ -333,13 +375,22 @@ namespace McastCrypto.Protocol.Secure
             CheckFragment(index, count);
             CheckPayload(payload, offset, length);
             var body = new byte[MemberDataHeaderLength + length];
-            BigEndian.WriteU64(body, 0, sequence);
-            BigEndian.WriteU64(body, 8, messageId);
-            BigEndian.WriteU32(body, 16, (uint)index);
-            BigEndian.WriteU32(body, 20, (uint)count);
-            body[24] = contentType;
-            Buffer.BlockCopy(payload, offset, body, MemberDataHeaderLength, length);
+            WriteMemberDataBody(body, 0, sequence, messageId, index, count, contentType, payload, offset, length);
             return body;
+        }
+
+        /// <summary>Writes the body of a member's Data at <paramref name="at"/> (see <see cref="MemberDataBody"/>); returns its length.</summary>
+        internal static int WriteMemberDataBody(byte[] buffer, int at, ulong sequence, ulong messageId, int index, int count, byte contentType, byte[] payload, int offset, int length)
+        {
+            CheckFragment(index, count);
+            CheckPayload(payload, offset, length);
+            BigEndian.WriteU64(buffer, at, sequence);
+            BigEndian.WriteU64(buffer, at + 8, messageId);
+            BigEndian.WriteU32(buffer, at + 16, (uint)index);
+            BigEndian.WriteU32(buffer, at + 20, (uint)count);
+            buffer[at + 24] = contentType;
+            Buffer.BlockCopy(payload, offset, buffer, at + MemberDataHeaderLength, length);
+            return MemberDataHeaderLength + length;
         }
 
         /// <summary>
@@ -452,7 +503,9 @@ namespace McastCrypto.Protocol.Secure
                         index,
                         count,
                         plain[1 + 24],
-                        BigEndian.Slice(plain, 1 + MemberDataHeaderLength, bodyLength - MemberDataHeaderLength));
+                        plain,
+                        1 + MemberDataHeaderLength,
+                        bodyLength - MemberDataHeaderLength);
                     return true;
                 case SecureMemberKind.Nack:
                     if (!TryParseNack(plain, 1, bodyLength, out nack))
@@ -478,9 +531,7 @@ namespace McastCrypto.Protocol.Secure
                 throw new ArgumentException("A record body holds at most 65,535 bytes.", nameof(body));
             }
 
-            var record = new byte[RecordHeaderLength + body.Length];
-            record[0] = (byte)kind;
-            BigEndian.WriteU16(record, 1, body.Length);
+            byte[] record = NewGroupRecord(kind, body.Length);
             Buffer.BlockCopy(body, 0, record, RecordHeaderLength, body.Length);
             return record;
         }
@@ -493,26 +544,34 @@ namespace McastCrypto.Protocol.Secure
                 throw new ArgumentNullException(nameof(fragment));
             }
 
+            return DataRecord(fragment.SenderId, fragment);
+        }
+
+        /// <summary>The Data record of <paramref name="fragment"/> forwarded as <paramref name="senderId"/>'s, written in one go from where its payload is.</summary>
+        internal static byte[] DataRecord(uint senderId, SecureFragment fragment)
+        {
             CheckFragment(fragment.Index, fragment.Count);
-            CheckPayload(fragment.Payload, 0, fragment.Payload?.Length ?? 0);
-            var body = new byte[GroupDataHeaderLength + fragment.Payload!.Length];
-            BigEndian.WriteU32(body, 0, fragment.SenderId);
-            BigEndian.WriteU64(body, 4, fragment.Sequence);
-            BigEndian.WriteU64(body, 12, fragment.MessageId);
-            BigEndian.WriteU32(body, 20, (uint)fragment.Index);
-            BigEndian.WriteU32(body, 24, (uint)fragment.Count);
-            body[28] = fragment.ContentType;
-            Buffer.BlockCopy(fragment.Payload, 0, body, GroupDataHeaderLength, fragment.Payload.Length);
-            return GroupRecord(SecureGroupKind.Data, body);
+            ArraySegment<byte> payload = fragment.PayloadSegment;
+            CheckPayload(payload.Array, payload.Offset, payload.Count);
+            byte[] record = NewGroupRecord(SecureGroupKind.Data, GroupDataHeaderLength + payload.Count);
+            int at = RecordHeaderLength;
+            BigEndian.WriteU32(record, at, senderId);
+            BigEndian.WriteU64(record, at + 4, fragment.Sequence);
+            BigEndian.WriteU64(record, at + 12, fragment.MessageId);
+            BigEndian.WriteU32(record, at + 20, (uint)fragment.Index);
+            BigEndian.WriteU32(record, at + 24, (uint)fragment.Count);
+            record[at + 28] = fragment.ContentType;
+            Buffer.BlockCopy(payload.Array!, payload.Offset, record, at + GroupDataHeaderLength, payload.Count);
+            return record;
         }
 
         /// <summary>An Ack record: member id ‖ next Q (every Data fragment of that member below it is held: forwarded or refused).</summary>
         public static byte[] AckRecord(uint memberId, ulong nextSequence)
         {
-            var body = new byte[AckBodyLength];
-            BigEndian.WriteU32(body, 0, memberId);
-            BigEndian.WriteU64(body, 4, nextSequence);
-            return GroupRecord(SecureGroupKind.Ack, body);
+            byte[] record = NewGroupRecord(SecureGroupKind.Ack, AckBodyLength);
+            BigEndian.WriteU32(record, RecordHeaderLength, memberId);
+            BigEndian.WriteU64(record, RecordHeaderLength + 4, nextSequence);
+            return record;
         }
 
         /// <summary>An Unavailable record: first R ‖ length (the relay can no longer repair these datagrams).</summary>
@@ -656,7 +715,9 @@ namespace McastCrypto.Protocol.Secure
                 index,
                 count,
                 body[at + 28],
-                BigEndian.Slice(body, at + GroupDataHeaderLength, length - GroupDataHeaderLength));
+                body,
+                at + GroupDataHeaderLength,
+                length - GroupDataHeaderLength);
             return true;
         }
 
@@ -932,6 +993,49 @@ namespace McastCrypto.Protocol.Secure
             var parts = new List<byte[]> { BigEndian.U16(entries.Count) };
             parts.AddRange(entries);
             return GroupRecord(SecureGroupKind.Roster, BigEndian.Concat(parts.ToArray()));
+        }
+
+        /// <summary>A record of <paramref name="kind"/> with its header written and room for a body of <paramref name="bodyLength"/> bytes.</summary>
+        private static byte[] NewGroupRecord(SecureGroupKind kind, int bodyLength)
+        {
+            if (bodyLength > ushort.MaxValue)
+            {
+                throw new ArgumentException("A record body holds at most 65,535 bytes.", nameof(bodyLength));
+            }
+
+            var record = new byte[RecordHeaderLength + bodyLength];
+            record[0] = (byte)kind;
+            BigEndian.WriteU16(record, 1, bodyLength);
+            return record;
+        }
+
+        /// <summary>A MemberSealed or GroupSealed value: the version, at least <paramref name="minimumLength"/> bytes, and the header's two numbers.</summary>
+        private static bool TryReadSealed(ArraySegment<byte> value, int minimumLength, out uint idOrEpoch, out ulong sequence, out string? reason)
+        {
+            idOrEpoch = 0;
+            sequence = 0;
+            if (value.Array is null || value.Count < 1)
+            {
+                reason = "Malformed";
+                return false;
+            }
+
+            if (value.Array[value.Offset] != Version)
+            {
+                reason = "UnsupportedVersion";
+                return false;
+            }
+
+            if (value.Count < minimumLength)
+            {
+                reason = "Malformed";
+                return false;
+            }
+
+            idOrEpoch = BigEndian.ReadU32(value.Array, value.Offset + 1);
+            sequence = BigEndian.ReadU64(value.Array, value.Offset + 5);
+            reason = null;
+            return true;
         }
 
         private static bool CheckVersion(byte[] value, out string? reason)

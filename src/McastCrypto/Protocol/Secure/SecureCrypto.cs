@@ -86,10 +86,22 @@ namespace McastCrypto.Protocol.Secure
             return key.Sign(data);
         }
 
-        public bool Verify(EcdsaP256PublicKey key, byte[] data, byte[] value, int signatureOffset)
+        public bool Verify(EcdsaP256PublicKey key, byte[] data, byte[] value, int signatureOffset) =>
+            Verify(key, new ArraySegment<byte>(data), value, signatureOffset);
+
+        /// <summary>Checks the signature at <paramref name="signatureOffset"/> of <paramref name="value"/> over <paramref name="data"/>.</summary>
+        public bool Verify(EcdsaP256PublicKey key, ArraySegment<byte> data, byte[] value, int signatureOffset)
         {
             Counts.Verified();
-            return key.Verify(new ArraySegment<byte>(data), new ArraySegment<byte>(value, signatureOffset, SecureCodec.SignatureLength));
+            return key.Verify(data, new ArraySegment<byte>(value, signatureOffset, SecureCodec.SignatureLength));
+        }
+
+        /// <summary>Signs <paramref name="data"/> and writes the signature into <paramref name="destination"/> at <paramref name="offset"/>.</summary>
+        public void SignInto(EcdsaP256PrivateKey key, ArraySegment<byte> data, byte[] destination, int offset)
+        {
+            Counts.Signed();
+            byte[] signature = key.Sign(data);
+            Buffer.BlockCopy(signature, 0, destination, offset, signature.Length);
         }
 
         /// <summary>Seals into a new array: ciphertext ‖ tag.</summary>
@@ -97,6 +109,13 @@ namespace McastCrypto.Protocol.Secure
         {
             Counts.Sealed();
             return aead.Seal(nonce, plaintext, associatedData);
+        }
+
+        /// <summary>Seals <paramref name="plaintext"/> into <paramref name="destination"/> at <paramref name="offset"/> (ciphertext ‖ tag), so that a datagram is assembled without copies.</summary>
+        public void SealInto(AesGcm256 aead, byte[] nonce, ArraySegment<byte> plaintext, ArraySegment<byte> associatedData, byte[] destination, int offset)
+        {
+            Counts.Sealed();
+            aead.Seal(nonce, plaintext, associatedData, destination, offset);
         }
 
         /// <summary>Opens <paramref name="count"/> bytes of <paramref name="buffer"/> at <paramref name="offset"/> (ciphertext ‖ tag).</summary>

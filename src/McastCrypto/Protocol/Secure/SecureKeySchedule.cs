@@ -38,6 +38,8 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>What the relay's Rekey signature covers first.</summary>
         public const string RekeyLabel = "mcast-secure-v1 rekey";
 
+        private static readonly byte[] GroupLabelBytes = Ascii(GroupLabel);
+
         /// <summary>The group's IPv4 address (4 bytes) and port (u16): bound into every signature and the transcript.</summary>
         public static byte[] GroupAndPort(IPAddress group, int port)
         {
@@ -104,8 +106,32 @@ namespace McastCrypto.Protocol.Secure
         }
 
         /// <summary>"mcast-secure-v1 group" ‖ G ‖ P ‖ the GroupSealed value's first <paramref name="signedLength"/> bytes.</summary>
-        public static byte[] GroupSignedData(byte[] groupAndPort, byte[] value, int signedLength) =>
-            BigEndian.Concat(Ascii(GroupLabel), groupAndPort, BigEndian.Slice(value, 0, signedLength));
+        public static byte[] GroupSignedData(byte[] groupAndPort, byte[] value, int signedLength)
+        {
+            byte[]? data = null;
+            GroupSignedData(groupAndPort, new ArraySegment<byte>(value, 0, signedLength), ref data);
+            return data!;
+        }
+
+        /// <summary>
+        /// What <see cref="GroupSignedData(byte[], byte[], int)"/> returns, for the signed part of a
+        /// GroupSealed value read in place, written into <paramref name="scratch"/> (replaced by a larger
+        /// array when it is too short): a relay signs, and a member checks, one per datagram.
+        /// </summary>
+        /// <returns>The bytes written, at the start of <paramref name="scratch"/>.</returns>
+        internal static ArraySegment<byte> GroupSignedData(byte[] groupAndPort, ArraySegment<byte> signed, ref byte[]? scratch)
+        {
+            int length = GroupLabelBytes.Length + groupAndPort.Length + signed.Count;
+            if (scratch is null || scratch.Length < length)
+            {
+                scratch = new byte[length];
+            }
+
+            Buffer.BlockCopy(GroupLabelBytes, 0, scratch, 0, GroupLabelBytes.Length);
+            Buffer.BlockCopy(groupAndPort, 0, scratch, GroupLabelBytes.Length, groupAndPort.Length);
+            Buffer.BlockCopy(signed.Array!, signed.Offset, scratch, GroupLabelBytes.Length + groupAndPort.Length, signed.Count);
+            return new ArraySegment<byte>(scratch, 0, length);
+        }
 
         /// <summary>"mcast-secure-v1 rekey" ‖ G ‖ P ‖ the Rekey value's first <paramref name="signedLength"/> bytes.</summary>
         public static byte[] RekeySignedData(byte[] groupAndPort, byte[] value, int signedLength) =>

@@ -60,6 +60,16 @@ namespace McastCrypto.Protocol.Secure
 
         // Reliable delivery, per handshake; the counters of earlier handshakes are kept in retired.
         private GroupStreamReceiver<byte[]?> stream;
+
+        // The current stream's LossReason, made once per stream rather than per record handed to the senders.
+        private Func<ulong, ulong, string?> lossReason;
+
+        // What the sender streams report for one record, handed on at once: one list, cleared for each.
+        private readonly List<SenderStreamEvent> foundScratch = new List<SenderStreamEvent>();
+
+        // What the send window hands out in one call (fragments to send, outcomes), handed on at once: reused likewise.
+        private readonly List<OutgoingFragment> sendScratch = new List<OutgoingFragment>();
+        private readonly List<SendOutcome> outcomeScratch = new List<SendOutcome>();
         private SendWindow sendWindow;
         private SenderStreams senders;
         private readonly DeliveryTotals retired = new DeliveryTotals();
@@ -97,6 +107,10 @@ namespace McastCrypto.Protocol.Secure
         private DateTimeOffset nextKeepAlive;
         private ulong? nextMessageId;
 
+        // Reused for every datagram (one step at a time): the bytes a relay signature covers, and the plaintext of a MemberSealed.
+        private byte[]? signedScratch;
+        private byte[]? plainScratch;
+
         /// <summary>A Data datagram's bytes besides its payload: TLV header, MemberSealed header, kind, Data header, tag.</summary>
         private const int DataDatagramOverhead = TlvRecord.HeaderLength + SecureCodec.SealedHeaderLength + 1 + SecureCodec.MemberDataHeaderLength + SecureCodec.TagLength;
 
@@ -120,6 +134,7 @@ namespace McastCrypto.Protocol.Secure
             // must not draw from options.Random, whose sequence known-answer tests script.
             jitter = new Random(NewSeed());
             stream = NewStream();
+            lossReason = stream.LossReason;
             sendWindow = NewSendWindow();
             senders = NewSenders();
         }
@@ -274,22 +289,23 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            if (!SecureCodec.TryReadDatagram(datagram, out TlvRecord? record, out string? reason))
+            // Read in place: a member hears every datagram of the group, most of them not for it.
+            if (!SecureCodec.TryReadDatagramInPlace(datagram, out TlvType type, out ArraySegment<byte> value, out string? reason))
             {
                 Drops.Add(reason!);
                 return;
             }
 
-            switch (record!.Type)
+            switch (type)
             {
                 case TlvType.SecureWelcome:
-                    OnWelcome(record.Value, source, now, output);
+                    OnWelcome(Copy(value), source, now, output);
                     break;
                 case TlvType.SecureGroupSealed:
-                    OnGroupSealed(record.Value, now, output);
+                    OnGroupSealed(value, now, output);
                     break;
                 case TlvType.SecureRekey:
-                    OnRekey(record.Value, now, output);
+                    OnRekey(Copy(value), now, output);
                     break;
                 case TlvType.SecureHello:
                 case TlvType.SecureMemberSealed:
@@ -482,6 +498,7 @@ namespace McastCrypto.Protocol.Secure
             senders.Clear();
             retired.Add(stream, sendWindow, senders);
             stream = NewStream();
+            lossReason = stream.LossReason;
             sendWindow = NewSendWindow();
             senders = NewSenders();
         }
@@ -799,15 +816,15 @@ namespace McastCrypto.Protocol.Secure
             Accept(rekey.Sequence, null, now);
         }
 
-        private void OnGroupSealed(byte[] value, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
+        /// <summary>A GroupSealed, its value read in place from the datagram.</summary>
+        private void OnGroupSealed(ArraySegment<byte> value, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            if (!SecureCodec.TryParseGroupSealed(value, out SecureGroupSealed? header, out string? reason))
+            if (!SecureCodec.TryReadGroupSealed(value, out uint sealedEpoch, out ulong r, out string? reason))
             {
                 Drops.Add(reason!);
                 return;
             }
 
-            ulong r = header!.Sequence;
             if (stream.IsDuplicate(r))
             {
                 // Taken already (a repair another member asked for, or a replay): no cryptography.
@@ -815,7 +832,6 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            uint sealedEpoch = header.Epoch;
             AesGcm256? aead = null;
             if (InSession && epoch != 0 && sealedEpoch == epoch)
             {
@@ -842,20 +858,23 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            byte[] buffer = value.Array!;
+            int signedLength = value.Count - SecureCodec.SignatureLength;
             if (!crypto.TryOpen(
                 aead,
                 SecureKeySchedule.GroupNonce(sealedEpoch, r),
-                value,
-                SecureCodec.SealedHeaderLength,
-                header.SealedLength,
-                new ArraySegment<byte>(value, 0, SecureCodec.SealedHeaderLength),
+                buffer,
+                value.Offset + SecureCodec.SealedHeaderLength,
+                signedLength - SecureCodec.SealedHeaderLength,
+                new ArraySegment<byte>(buffer, value.Offset, SecureCodec.SealedHeaderLength),
                 out byte[]? plain))
             {
                 Drops.Add("BadTag");
                 return;
             }
 
-            if (!crypto.Verify(relayKey!, SecureKeySchedule.GroupSignedData(groupAndPort, value, header.SignedLength), value, header.SignedLength))
+            ArraySegment<byte> signedData = SecureKeySchedule.GroupSignedData(groupAndPort, new ArraySegment<byte>(buffer, value.Offset, signedLength), ref signedScratch);
+            if (!crypto.Verify(relayKey!, signedData, buffer, value.Offset + signedLength))
             {
                 // The group key opened it, so a member made it: only the relay's signature proves the relay.
                 Drops.Add("BadSignature");
@@ -902,16 +921,18 @@ namespace McastCrypto.Protocol.Secure
                     case SecureGroupKind.Ack:
                         if (SecureCodec.TryParseAck(plain, at, length, out uint acked, out ulong nextQ, out reason) && acked == memberId)
                         {
-                            var send = new List<OutgoingFragment>();
-                            var outcomes = new List<SendOutcome>();
+                            List<OutgoingFragment> send = Cleared(sendScratch);
+                            List<SendOutcome> outcomes = Cleared(outcomeScratch);
                             if (!sendWindow.OnAck(nextQ, now, send, outcomes))
                             {
                                 // It acknowledges a fragment this member never sent.
                                 reason = "MalformedRecord";
                             }
 
-                            SendFragments(send, output);
+                            SendFragments(send, now, output);
                             Outcomes(outcomes, now, output);
+                            send.Clear();
+                            outcomes.Clear();
                         }
 
                         break;
@@ -1074,15 +1095,15 @@ namespace McastCrypto.Protocol.Secure
                         // This member's own, and malformed ones, were handled (and counted) on arrival.
                         if (SecureCodec.TryParseAck(plain, at, length, out uint acked, out ulong nextQ, out _) && acked != memberId)
                         {
-                            var found = new List<SenderStreamEvent>();
-                            senders.OnAck(r, acked, nextQ, stream.LossReason, found);
+                            List<SenderStreamEvent> found = Found();
+                            senders.OnAck(r, acked, nextQ, lossReason, found);
                             Deliver(found, now, output);
                         }
                         break;
                     case SecureGroupKind.Refused:
                         if (SecureCodec.TryParseRefused(plain, at, length, out uint refused, out ulong refusedId, out _, out _) && refused != memberId)
                         {
-                            var found = new List<SenderStreamEvent>();
+                            List<SenderStreamEvent> found = Found();
                             senders.OnRefused(refused, refusedId, found);
                             Deliver(found, now, output);
                         }
@@ -1172,9 +1193,22 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            var found = new List<SenderStreamEvent>();
-            senders.OnData(r, fragment, stream.LossReason, found);
+            List<SenderStreamEvent> found = Found();
+            senders.OnData(r, fragment, lossReason, found);
             Deliver(found, now, output);
+        }
+
+        /// <summary>The list the sender streams report into, emptied.</summary>
+        private List<SenderStreamEvent> Found()
+        {
+            foundScratch.Clear();
+            return foundScratch;
+        }
+
+        private static List<T> Cleared<T>(List<T> list)
+        {
+            list.Clear();
+            return list;
         }
 
         /// <summary>Turns what the sender streams found into Message and Gap events.</summary>
@@ -1197,11 +1231,13 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>Sends what the send window has; fails everything and joins again when the relay stopped acknowledging.</summary>
         private void PollSend(DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            var send = new List<OutgoingFragment>();
-            var outcomes = new List<SendOutcome>();
+            List<OutgoingFragment> send = Cleared(sendScratch);
+            List<SendOutcome> outcomes = Cleared(outcomeScratch);
             bool lost = sendWindow.Poll(now, send, outcomes);
-            SendFragments(send, output);
+            SendFragments(send, now, output);
             Outcomes(outcomes, now, output);
+            send.Clear();
+            outcomes.Clear();
             if (lost)
             {
                 // AckTimeout: the relay is gone or unreachable, and the data stream cannot skip a number.
@@ -1209,11 +1245,12 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        private void SendFragments(List<OutgoingFragment> send, ProtocolOutput<MemberEvent> output)
+        private void SendFragments(List<OutgoingFragment> send, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
             foreach (OutgoingFragment fragment in send)
             {
-                output.Datagrams.Add(SealToRelay(SecureMemberKind.Data, fragment.Body()));
+                // Its retransmission time-out starts when the datagram leaves, which a paced send queue may delay.
+                output.Add(SealFragment(fragment), fragment.Departure, now);
             }
         }
 
@@ -1232,6 +1269,8 @@ namespace McastCrypto.Protocol.Secure
             sendWindow.FailAll(reason, outcomes);
             return outcomes;
         }
+
+        private static byte[] Copy(ArraySegment<byte> value) => BigEndian.Slice(value.Array!, value.Offset, value.Count);
 
         private static int NewSeed()
         {
@@ -1290,10 +1329,53 @@ namespace McastCrypto.Protocol.Secure
 
         private byte[] SealToRelay(SecureMemberKind kind, byte[] body)
         {
+            byte[] plain = PlainScratch(1 + body.Length);
+            Buffer.BlockCopy(body, 0, plain, 1, body.Length);
+            return SealPlaintext(kind, 1 + body.Length);
+        }
+
+        /// <summary>A Data fragment's MemberSealed, its plaintext written straight from the message's content.</summary>
+        private byte[] SealFragment(OutgoingFragment fragment)
+        {
+            byte[] plain = PlainScratch(1 + SecureCodec.MemberDataHeaderLength + fragment.Length);
+            int length = SecureCodec.WriteMemberDataBody(plain, 1, fragment.Sequence, fragment.MessageId, fragment.Index, fragment.Count, fragment.ContentType, fragment.Content, fragment.Offset, fragment.Length);
+            return SealPlaintext(SecureMemberKind.Data, 1 + length);
+        }
+
+        /// <summary>The plaintext scratch buffer, at least <paramref name="length"/> bytes; its first byte is the kind.</summary>
+        private byte[] PlainScratch(int length)
+        {
+            if (plainScratch is null || plainScratch.Length < length)
+            {
+                plainScratch = new byte[Math.Max(length, SecureDefaults.MaxDatagramBytes)];
+            }
+
+            return plainScratch;
+        }
+
+        /// <summary>
+        /// Seals the first <paramref name="length"/> bytes of the plaintext scratch (its body written
+        /// after the kind byte) as the next MemberSealed: the datagram is assembled in one array, the
+        /// sealed bytes written straight into it.
+        /// </summary>
+        private byte[] SealPlaintext(SecureMemberKind kind, int length)
+        {
+            byte[] plain = plainScratch!;
+            plain[0] = (byte)kind;
             ulong sequence = nextSend++;
-            byte[] header = SecureCodec.SealedHeader(memberId, sequence);
-            byte[] sealedPlain = crypto.Seal(toRelay!, SecureKeySchedule.PairwiseNonce(sequence), SecureCodec.MemberPlaintext(kind, body), header);
-            return SecureCodec.Datagram(TlvType.SecureMemberSealed, header, sealedPlain);
+            const int headerAt = TlvRecord.HeaderLength;
+            const int sealedAt = headerAt + SecureCodec.SealedHeaderLength;
+            var datagram = new byte[sealedAt + length + SecureCodec.TagLength];
+            TlvWriter.WriteHeader(datagram, 0, TlvType.SecureMemberSealed, datagram.Length - TlvRecord.HeaderLength);
+            SecureCodec.WriteSealedHeader(datagram, headerAt, memberId, sequence);
+            crypto.SealInto(
+                toRelay!,
+                SecureKeySchedule.PairwiseNonce(sequence),
+                new ArraySegment<byte>(plain, 0, length),
+                new ArraySegment<byte>(datagram, headerAt, SecureCodec.SealedHeaderLength),
+                datagram,
+                sealedAt);
+            return datagram;
         }
 
         private void Fail(MemberFailure failure, DateTimeOffset now, ProtocolOutput<MemberEvent> output)

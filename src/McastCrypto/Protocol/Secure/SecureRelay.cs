@@ -82,6 +82,10 @@ namespace McastCrypto.Protocol.Secure
         private DateTimeOffset nextHeartbeat;
         private bool stopped;
 
+        // Reused for every group datagram (one step at a time): the records' plaintext, and the bytes the signature covers.
+        private byte[]? plainScratch;
+        private byte[]? signedScratch;
+
         /// <param name="self">The relay's send address:port; what it hears from there is its own.</param>
         /// <param name="identity">The relay's persistent identity key; the relay owns and disposes it.</param>
         /// <param name="options">Settings, the group and port included (they are bound into every signature); validated here.</param>
@@ -170,19 +174,20 @@ namespace McastCrypto.Protocol.Secure
 
             step++;
             stepTime = now;
-            if (!SecureCodec.TryReadDatagram(datagram, out TlvRecord? record, out string? reason))
+            // Read in place: the relay hears its own group datagrams too, and the members' data is only read once.
+            if (!SecureCodec.TryReadDatagramInPlace(datagram, out TlvType type, out ArraySegment<byte> value, out string? reason))
             {
                 Drops.Add(reason!);
             }
             else
             {
-                switch (record!.Type)
+                switch (type)
                 {
                     case TlvType.SecureHello:
-                        OnHello(record.Value, source, now, output);
+                        OnHello(BigEndian.Slice(value.Array!, value.Offset, value.Count), source, now, output);
                         break;
                     case TlvType.SecureMemberSealed:
-                        OnMemberSealed(record.Value, now, output);
+                        OnMemberSealed(value, now, output);
                         break;
                     case TlvType.SecureWelcome:
                     case TlvType.SecureGroupSealed:
@@ -220,21 +225,51 @@ namespace McastCrypto.Protocol.Secure
 
             step++;
             stepTime = now;
-            foreach (Peer peer in peers.Values.Where(p => !p.Joined && now >= p.PendingUntil).ToList())
+
+            // Ticks come every few milliseconds under load: a list is made only when something is due.
+            List<Peer>? expired = null;
+            List<Peer>? silent = null;
+            foreach (Peer peer in peers.Values)
             {
-                Drops.Add("HandshakeTimeout");
-                Forget(peer, now);
+                if (!peer.Joined && now >= peer.PendingUntil)
+                {
+                    (expired ??= new List<Peer>()).Add(peer);
+                }
+                else if (peer.Joined && now - peer.LastSeen >= options.ClientTimeout)
+                {
+                    (silent ??= new List<Peer>()).Add(peer);
+                }
             }
 
-            var silent = peers.Values.Where(p => p.Joined && now - p.LastSeen >= options.ClientTimeout).ToList();
-            if (silent.Count > 0)
+            if (expired is not null)
+            {
+                foreach (Peer peer in expired)
+                {
+                    Drops.Add("HandshakeTimeout");
+                    Forget(peer, now);
+                }
+            }
+
+            if (silent is not null)
             {
                 Remove(silent, SecureLeftReason.TimedOut, now, output);
             }
 
-            foreach (var entry in hellos.Where(h => h.Value.ForgetAt <= now).ToList())
+            List<(ulong, ulong)>? forgotten = null;
+            foreach (KeyValuePair<(ulong, ulong), HelloSeen> entry in hellos)
             {
-                hellos.Remove(entry.Key);
+                if (entry.Value.ForgetAt <= now)
+                {
+                    (forgotten ??= new List<(ulong, ulong)>()).Add(entry.Key);
+                }
+            }
+
+            if (forgotten is not null)
+            {
+                foreach ((ulong, ulong) key in forgotten)
+                {
+                    hellos.Remove(key);
+                }
             }
 
             if (currentCount > 0 && now - epochStarted >= options.RekeyInterval)
@@ -466,21 +501,21 @@ namespace McastCrypto.Protocol.Secure
             return SecureCodec.Datagram(TlvType.SecureWelcome, unsigned, signature);
         }
 
-        private void OnMemberSealed(byte[] value, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        /// <summary>A MemberSealed, its value read in place from the datagram.</summary>
+        private void OnMemberSealed(ArraySegment<byte> value, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            if (!SecureCodec.TryParseMemberSealed(value, out SecureMemberSealed? header, out string? reason))
+            if (!SecureCodec.TryReadMemberSealed(value, out uint memberId, out ulong sequence, out string? reason))
             {
                 Drops.Add(reason!);
                 return;
             }
 
-            if (!peers.TryGetValue(header!.MemberId, out Peer? peer))
+            if (!peers.TryGetValue(memberId, out Peer? peer))
             {
                 Drops.Add("UnknownMember");
                 return;
             }
 
-            ulong sequence = header.Sequence;
             if (!peer.Window.Check(sequence))
             {
                 Drops.Add("Replay");
@@ -490,10 +525,10 @@ namespace McastCrypto.Protocol.Secure
             if (!crypto.TryOpen(
                 peer.FromMember,
                 SecureKeySchedule.PairwiseNonce(sequence),
-                value,
-                SecureCodec.SealedHeaderLength,
-                header.SealedLength,
-                new ArraySegment<byte>(value, 0, SecureCodec.SealedHeaderLength),
+                value.Array!,
+                value.Offset + SecureCodec.SealedHeaderLength,
+                value.Count - SecureCodec.SealedHeaderLength,
+                new ArraySegment<byte>(value.Array!, value.Offset, SecureCodec.SealedHeaderLength),
                 out byte[]? plain))
             {
                 Drops.Add("BadTag");
@@ -603,7 +638,7 @@ namespace McastCrypto.Protocol.Secure
             {
                 // Sent again because the member missed the Ack (or replayed): not forwarded twice; the Ack again.
                 Drops.Add("Duplicate");
-                UnmovedAck(peer, now, output);
+                UnmovedAck(peer, now, output, early: false);
                 return;
             }
 
@@ -615,11 +650,12 @@ namespace McastCrypto.Protocol.Secure
 
             if (q > peer.NextQ)
             {
-                if (peer.Early.ContainsKey(q))
+                bool held = peer.Early.ContainsKey(q);
+                if (held)
                 {
                     Drops.Add("Duplicate");
                 }
-                else if (heldBytes + fragment.Payload.Length > options.HoldBytes)
+                else if (heldBytes + fragment.PayloadLength > options.HoldBytes)
                 {
                     Drops.Add("HoldLimit");
                     return;
@@ -627,13 +663,13 @@ namespace McastCrypto.Protocol.Secure
                 else
                 {
                     peer.Early.Add(q, fragment);
-                    peer.EarlyBytes += fragment.Payload.Length;
-                    heldBytes += fragment.Payload.Length;
+                    peer.EarlyBytes += fragment.PayloadLength;
+                    heldBytes += fragment.PayloadLength;
                     heldFragments++;
                 }
 
                 // Tells the sender which fragment the relay still waits for.
-                UnmovedAck(peer, now, output);
+                UnmovedAck(peer, now, output, early: !held);
                 return;
             }
 
@@ -642,8 +678,8 @@ namespace McastCrypto.Protocol.Secure
             while (peer.Early.TryGetValue(peer.NextQ, out SecureFragment? next))
             {
                 peer.Early.Remove(peer.NextQ);
-                peer.EarlyBytes -= next.Payload.Length;
-                heldBytes -= next.Payload.Length;
+                peer.EarlyBytes -= next.PayloadLength;
+                heldBytes -= next.PayloadLength;
                 heldFragments--;
                 Take(peer, next, now, output);
                 peer.NextQ++;
@@ -655,7 +691,7 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The fragment whose Q is the member's next: forwarded as a Data record, or refused (once per message id).</summary>
         private void Take(Peer peer, SecureFragment fragment, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            int length = fragment.Payload.Length;
+            int length = fragment.PayloadLength;
             string? drop = null;
             SecureRefusedReason why = SecureRefusedReason.TooLarge;
             if (peer.RefusedDrop is not null && peer.RefusedMessageId == fragment.MessageId)
@@ -695,7 +731,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            Enqueue(SecureCodec.DataRecord(new SecureFragment(peer.Id, fragment.Sequence, fragment.MessageId, fragment.Index, fragment.Count, fragment.ContentType, fragment.Payload)), output);
+            Enqueue(SecureCodec.DataRecord(peer.Id, fragment), output);
             if (fragment.Count == 1)
             {
                 Relayed(peer, length, now, output);
@@ -732,12 +768,22 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        /// <summary>An Ack that does not move the member's next Q (a duplicate or an early fragment came): at most one per DuplicateAckInterval.</summary>
-        private void UnmovedAck(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        /// <summary>
+        /// An Ack that does not move the member's next Q (a duplicate or an early fragment came): at most
+        /// one per DuplicateAckInterval, except that the first early fragment after the next Q moved is
+        /// answered at once: it names a new missing fragment, which the member sends again on this Ack.
+        /// </summary>
+        private void UnmovedAck(Peer peer, DateTimeOffset now, ProtocolOutput<RelayEvent> output, bool early)
         {
-            if (peer.LastUnmovedAck is not null && now - peer.LastUnmovedAck.Value < SecureDefaults.DuplicateAckInterval)
+            bool newHole = early && peer.HoleAcked != peer.NextQ;
+            if (!newHole && peer.LastUnmovedAck is not null && now - peer.LastUnmovedAck.Value < SecureDefaults.DuplicateAckInterval)
             {
                 return;
+            }
+
+            if (early)
+            {
+                peer.HoleAcked = peer.NextQ;
             }
 
             peer.LastUnmovedAck = now;
@@ -1062,24 +1108,49 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            byte[] plain = BigEndian.Concat(batch.ToArray());
-            bool heartbeatOnly = batchOnlyHeartbeats;
-            batch.Clear();
-            batchAcks.Clear();
-            batchBytes = 0;
-            batchOnlyHeartbeats = true;
             if (groupAead is null)
             {
                 // Records are queued only while an epoch exists; nothing to seal them with is a bug, not an input.
                 throw new InvalidOperationException("The relay has records for the group but no group key.");
             }
 
+            // The records joined in the plaintext scratch; the datagram assembled in one array: TLV header,
+            // sealed header, the records sealed straight into it, the signature over all that.
+            int plainLength = batchBytes;
+            if (plainScratch is null || plainScratch.Length < plainLength)
+            {
+                plainScratch = new byte[Math.Max(plainLength, options.MaxDatagramBytes)];
+            }
+
+            int at = 0;
+            foreach (byte[] record in batch)
+            {
+                Buffer.BlockCopy(record, 0, plainScratch, at, record.Length);
+                at += record.Length;
+            }
+
+            bool heartbeatOnly = batchOnlyHeartbeats;
+            batch.Clear();
+            batchAcks.Clear();
+            batchBytes = 0;
+            batchOnlyHeartbeats = true;
+
             ulong sequence = nextSequence++;
-            byte[] header = SecureCodec.SealedHeader(epoch, sequence);
-            byte[] sealedRecords = crypto.Seal(groupAead, SecureKeySchedule.GroupNonce(epoch, sequence), plain, header);
-            byte[] unsigned = BigEndian.Concat(header, sealedRecords);
-            byte[] signature = crypto.Sign(identity, SecureKeySchedule.GroupSignedData(groupAndPort, unsigned, unsigned.Length));
-            byte[] datagram = SecureCodec.Datagram(TlvType.SecureGroupSealed, unsigned, signature);
+            const int headerAt = TlvRecord.HeaderLength;
+            const int sealedAt = headerAt + SecureCodec.SealedHeaderLength;
+            int signedLength = SecureCodec.SealedHeaderLength + plainLength + SecureCodec.TagLength;
+            var datagram = new byte[headerAt + signedLength + SecureCodec.SignatureLength];
+            TlvWriter.WriteHeader(datagram, 0, TlvType.SecureGroupSealed, datagram.Length - TlvRecord.HeaderLength);
+            SecureCodec.WriteSealedHeader(datagram, headerAt, epoch, sequence);
+            crypto.SealInto(
+                groupAead,
+                SecureKeySchedule.GroupNonce(epoch, sequence),
+                new ArraySegment<byte>(plainScratch, 0, plainLength),
+                new ArraySegment<byte>(datagram, headerAt, SecureCodec.SealedHeaderLength),
+                datagram,
+                sealedAt);
+            ArraySegment<byte> signedData = SecureKeySchedule.GroupSignedData(groupAndPort, new ArraySegment<byte>(datagram, headerAt, signedLength), ref signedScratch);
+            crypto.SignInto(identity, signedData, datagram, headerAt + signedLength);
             output.Datagrams.Add(datagram);
             Sent(sequence, datagram, heartbeatOnly);
         }
@@ -1222,6 +1293,9 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>When the last Ack that did not move NextQ was queued.</summary>
             public DateTimeOffset? LastUnmovedAck { get; set; }
+
+            /// <summary>The NextQ the last Ack for an early fragment named: the missing fragment the member was told of.</summary>
+            public ulong? HoleAcked { get; set; }
 
             /// <summary>The last message refused (its Refused record went out) and the drop its fragments count; null before any.</summary>
             public string? RefusedDrop { get; set; }

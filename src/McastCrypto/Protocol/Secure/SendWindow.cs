@@ -13,11 +13,17 @@ namespace McastCrypto.Protocol.Secure
     /// </para>
     /// <para>
     /// The retransmission time-out follows RFC 6298 (SRTT, RTTVAR; samples only from fragments sent
-    /// once, Karn's rule), clamped to [MinRetransmit, MaxRetransmit]. A fragment unacknowledged one
-    /// RTO after its last sending goes again and its own time-out doubles; an Ack that does not
-    /// move while later fragments wait resends the first missing one at once (fast retransmit, at
-    /// most once per SRTT). A fragment unacknowledged AckTimeout after its first sending fails
-    /// every message from its own on: the relay is gone, and the stream cannot skip a number.
+    /// once, Karn's rule), clamped to [MinRetransmit, MaxRetransmit]. Time runs from when a sending
+    /// left for the network (its <see cref="DatagramDeparture"/>), not from when it was queued: a
+    /// window of fragments may wait in a paced send queue longer than the time-out. The oldest
+    /// fragment not acknowledged, unacknowledged one RTO after its last sending, goes again and its
+    /// own time-out doubles; the fragments after it wait, since the relay holds what came after a
+    /// loss and its next Ack names what is still missing (RFC 6298, 5.4). An Ack that does not move
+    /// while later fragments wait resends the first missing one at once (fast retransmit), once per
+    /// loss: not again until the Ack moves or the fragment times out (RFC 5681, 3.2), as the relay
+    /// repeats its Acks (heartbeats, answers to duplicates). A fragment unacknowledged AckTimeout
+    /// after it was first queued fails every message from its own on: the relay is gone, and the
+    /// stream cannot skip a number.
     /// </para>
     /// <para>Pure: time in, fragments to send and outcomes out. Not thread-safe.</para>
     /// </summary>
@@ -27,7 +33,13 @@ namespace McastCrypto.Protocol.Secure
         private readonly LinkedList<Message> messages = new LinkedList<Message>();
         private readonly Dictionary<ulong, Message> byId = new Dictionary<ulong, Message>();
         private readonly List<InFlight> inFlight = new List<InFlight>();
-        private DateTimeOffset? lastFastRetransmit;
+
+        // The Q sent again on an Ack that did not move, until the Ack moves or that fragment times out.
+        private ulong? fastRetransmitted;
+
+        // The time of the last step that looked at the window: a fragment not yet left by then leaves
+        // later, so its time-out cannot end before this plus its time-out.
+        private DateTimeOffset lastSeen = DateTimeOffset.MinValue;
 
         public SendWindow(SendWindowOptions options)
         {
@@ -71,7 +83,11 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>Messages that failed, for any reason.</summary>
         public long MessagesFailed { get; private set; }
 
-        /// <summary>When a fragment waits for a time-out: the earliest retransmission or acknowledgement deadline; null when nothing is in flight.</summary>
+        /// <summary>
+        /// When the oldest fragment in flight waits for a time-out: its retransmission (while it waits to
+        /// leave, no sooner than its time-out after the last step) or acknowledgement deadline,
+        /// whichever is first; null when nothing is in flight.
+        /// </summary>
         public DateTimeOffset? NextDeadline
         {
             get
@@ -81,17 +97,10 @@ namespace McastCrypto.Protocol.Secure
                     return null;
                 }
 
-                DateTimeOffset earliest = inFlight[0].FirstSent + options.AckTimeout;
-                foreach (InFlight fragment in inFlight)
-                {
-                    DateTimeOffset due = fragment.LastSent + fragment.Timeout;
-                    if (due < earliest)
-                    {
-                        earliest = due;
-                    }
-                }
-
-                return earliest;
+                InFlight oldest = inFlight[0];
+                DateTimeOffset acknowledgement = oldest.FirstSent + options.AckTimeout;
+                DateTimeOffset retransmission = (oldest.LastSent ?? lastSeen) + oldest.Timeout;
+                return retransmission < acknowledgement ? retransmission : acknowledgement;
             }
         }
 
@@ -149,21 +158,14 @@ namespace McastCrypto.Protocol.Secure
         /// </summary>
         public bool Poll(DateTimeOffset now, List<OutgoingFragment> send, List<SendOutcome> outcomes)
         {
+            Seen(now);
             if (inFlight.Count > 0 && now >= inFlight[0].FirstSent + options.AckTimeout)
             {
                 FailAll(MessageFailureReasons.NotAcknowledged(options.AckTimeout), outcomes);
                 return true;
             }
 
-            foreach (InFlight fragment in inFlight)
-            {
-                if (now >= fragment.LastSent + fragment.Timeout)
-                {
-                    fragment.Timeout = Min(Double(fragment.Timeout), options.MaxRetransmit);
-                    Resend(fragment, now, send);
-                }
-            }
-
+            ResendIfTimedOut(now, send);
             SendNew(now, send, outcomes);
             return false;
         }
@@ -175,6 +177,7 @@ namespace McastCrypto.Protocol.Secure
         /// </summary>
         public bool OnAck(ulong nextSequence, DateTimeOffset now, List<OutgoingFragment> send, List<SendOutcome> outcomes)
         {
+            Seen(now);
             if (nextSequence > NextSequence)
             {
                 return false;
@@ -187,12 +190,17 @@ namespace McastCrypto.Protocol.Secure
 
             if (nextSequence == Acknowledged)
             {
-                // The relay still lacks this fragment while it holds later ones: send it now.
-                if (inFlight.Count > 1 && (lastFastRetransmit is null || now - lastFastRetransmit.Value >= (SmoothedRoundTrip ?? Retransmit)))
+                // The relay still lacks this fragment while it holds later ones: send it now, once for this loss.
+                // One that has not left yet (it waits in the send queue) is not missing.
+                if (inFlight.Count > 1)
                 {
-                    lastFastRetransmit = now;
-                    FastRetransmissions++;
-                    Resend(inFlight[0], now, send);
+                    InFlight oldest = inFlight[0];
+                    if (fastRetransmitted != oldest.Sequence && oldest.LastSent is not null)
+                    {
+                        fastRetransmitted = oldest.Sequence;
+                        FastRetransmissions++;
+                        Resend(oldest, send);
+                    }
                 }
 
                 return true;
@@ -206,9 +214,9 @@ namespace McastCrypto.Protocol.Secure
                 sentOnce &= inFlight[i].Sends == 1;
             }
 
-            if (sentOnce)
+            if (sentOnce && newest.LastSent is DateTimeOffset left)
             {
-                Sample(now - newest.LastSent);
+                Sample(now - left);
             }
 
             for (int i = 0; i < acknowledged; i++)
@@ -228,6 +236,10 @@ namespace McastCrypto.Protocol.Secure
 
             inFlight.RemoveRange(0, acknowledged);
             Acknowledged = nextSequence;
+            fastRetransmitted = null;
+
+            // The fragment the relay now waits for went out before those just acknowledged: lost too, if its time is up.
+            ResendIfTimedOut(now, send);
             SendNew(now, send, outcomes);
             return true;
         }
@@ -314,6 +326,36 @@ namespace McastCrypto.Protocol.Secure
             Retransmit = Min(Max(rto, options.MinRetransmit), options.MaxRetransmit);
         }
 
+        private void Seen(DateTimeOffset now)
+        {
+            if (now > lastSeen)
+            {
+                lastSeen = now;
+            }
+        }
+
+        /// <summary>Sends the oldest fragment in flight again when its time-out, from when it last left, has passed; its time-out doubles.</summary>
+        private void ResendIfTimedOut(DateTimeOffset now, List<OutgoingFragment> send)
+        {
+            if (inFlight.Count == 0)
+            {
+                return;
+            }
+
+            InFlight oldest = inFlight[0];
+            if (oldest.LastSent is DateTimeOffset left && now >= left + oldest.Timeout)
+            {
+                oldest.Timeout = Min(Double(oldest.Timeout), options.MaxRetransmit);
+                if (fastRetransmitted == oldest.Sequence)
+                {
+                    // A new loss of the same fragment: the next Ack that does not move may send it again at once.
+                    fastRetransmitted = null;
+                }
+
+                Resend(oldest, send);
+            }
+        }
+
         private void SendNew(DateTimeOffset now, List<OutgoingFragment> send, List<SendOutcome> outcomes)
         {
             for (LinkedListNode<Message>? node = messages.First; node is not null && inFlight.Count < options.Window; node = node.Next)
@@ -333,10 +375,9 @@ namespace McastCrypto.Protocol.Secure
             }
         }
 
-        private void Resend(InFlight fragment, DateTimeOffset now, List<OutgoingFragment> send)
+        private void Resend(InFlight fragment, List<OutgoingFragment> send)
         {
             fragment.Sends++;
-            fragment.LastSent = now;
             Retransmissions++;
             send.Add(fragment.ToOutgoing(retransmission: true));
         }
@@ -394,13 +435,14 @@ namespace McastCrypto.Protocol.Secure
 
         private sealed class InFlight
         {
+            private DatagramDeparture? departure;
+
             public InFlight(Message message, int index, ulong sequence, DateTimeOffset now, TimeSpan timeout)
             {
                 Message = message;
                 Index = index;
                 Sequence = sequence;
                 FirstSent = now;
-                LastSent = now;
                 Timeout = timeout;
                 Sends = 1;
             }
@@ -411,20 +453,24 @@ namespace McastCrypto.Protocol.Secure
 
             public ulong Sequence { get; }
 
+            /// <summary>When the fragment was first queued to go (the acknowledgement deadline runs from then).</summary>
             public DateTimeOffset FirstSent { get; }
 
-            public DateTimeOffset LastSent { get; set; }
+            /// <summary>When its last sending left for the network; null while it waits to leave.</summary>
+            public DateTimeOffset? LastSent => departure?.At;
 
             /// <summary>This fragment's retransmission time-out: the RTO when first sent, doubling per time-out.</summary>
             public TimeSpan Timeout { get; set; }
 
             public int Sends { get; set; }
 
+            /// <summary>A sending of this fragment; its time-out runs from when it leaves.</summary>
             public OutgoingFragment ToOutgoing(bool retransmission)
             {
                 int offset = Index * Message.FragmentCapacity;
                 int length = Math.Min(Message.FragmentCapacity, Message.Content.Length - offset);
-                return new OutgoingFragment(Sequence, Message.Id, Index, Message.Fragments, Message.ContentType, Message.Content, offset, length, retransmission);
+                departure = new DatagramDeparture();
+                return new OutgoingFragment(Sequence, Message.Id, Index, Message.Fragments, Message.ContentType, Message.Content, offset, length, retransmission, departure);
             }
         }
     }

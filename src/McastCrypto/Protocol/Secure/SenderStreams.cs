@@ -401,7 +401,7 @@ namespace McastCrypto.Protocol.Secure
 
         private void Append(Sender sender, Assembly assembly, SecureFragment fragment, List<SenderStreamEvent> events)
         {
-            int length = fragment.Payload.Length;
+            int length = fragment.PayloadLength;
             string? limit = assembly.Bytes + length > maxMessageBytes ? "MessageTooLarge"
                 : ReassemblyBytes + length > maxReassemblyBytes ? "ReassemblyLimit"
                 : null;
@@ -428,12 +428,21 @@ namespace McastCrypto.Protocol.Secure
 
             sender.Assembly = null;
             ReassemblyBytes -= assembly.Bytes;
-            byte[] whole = new byte[assembly.Bytes];
-            int at = 0;
-            foreach (byte[] part in assembly.Parts)
+            byte[] whole;
+            if (assembly.Parts.Count == 1)
             {
-                Buffer.BlockCopy(part, 0, whole, at, part.Length);
-                at += part.Length;
+                // A message of one fragment: its payload, already an array of its own, is the message.
+                whole = assembly.Parts[0];
+            }
+            else
+            {
+                whole = new byte[assembly.Bytes];
+                int at = 0;
+                foreach (byte[] part in assembly.Parts)
+                {
+                    Buffer.BlockCopy(part, 0, whole, at, part.Length);
+                    at += part.Length;
+                }
             }
 
             if (!SecureContent.TryDecode(assembly.ContentType, whole, out MessageContent? content, out string? dropReason, out string? gapReason))

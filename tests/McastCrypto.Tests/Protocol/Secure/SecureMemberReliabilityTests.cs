@@ -302,6 +302,29 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void AFragmentWaitingInItsHostsSendQueueIsNotSentAgainBeforeItLeftAndItsTimeOutPassed()
+        {
+            var (net, a, _, _) = Three(Net());
+            var queued = new ProtocolOutput<MemberEvent> { ReportsDepartures = true };
+            a.Member.Send(MessageContent.FromText("queued"), net.Clock.Now, queued);
+            Assert.Single(queued.Datagrams);
+            DatagramDeparture departure = queued.DepartureOf(0)!;
+
+            // The paced send queue holds it past the first time-out (100 ms): it is not lost.
+            net.Clock.Advance(0.15);
+            var tick = new ProtocolOutput<MemberEvent> { ReportsDepartures = true };
+            a.Member.Tick(net.Clock.Now, tick);
+            Assert.Empty(tick.Datagrams);
+            Assert.Equal(net.Clock.Now + Ms(100), a.Member.NextDeadline);
+
+            departure.Stamp(net.Clock.Now);
+            net.Clock.Advance(0.1);
+            a.Member.Tick(net.Clock.Now, tick);
+            Assert.Single(tick.Datagrams);
+            Assert.Equal(1, a.Member.Retransmissions);
+        }
+
+        [Fact]
         public void AnAckThatDoesNotMoveResendsTheMissingFragmentAtOnce()
         {
             var (net, a, b, _) = Three(Net());

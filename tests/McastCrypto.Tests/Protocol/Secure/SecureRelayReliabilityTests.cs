@@ -83,6 +83,28 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void AnEarlyFragmentThatShowsANewMissingFragmentIsAnsweredAtOnceWithinThe10Ms()
+        {
+            // Two losses close together: the member learns of the second as soon as the relay sees it.
+            var x = Bench();
+            Assert.Equal(new[] { "Ack a 0" }, x.Records(x.Data(x.A, 1)));
+            x.Advance(1);
+            Assert.Equal(new[] { "Data a Q0 m1000 0/1", "Data a Q1 m1000 0/1", "Ack a 2" }, x.Records(x.Data(x.A, 0)));
+            x.Advance(1);
+            Assert.Equal(new[] { "Ack a 2" }, x.Records(x.Data(x.A, 3)));
+
+            // More early fragments for the same hole, an early one again, and a duplicate: within the 10 ms, nothing.
+            x.Advance(1);
+            Assert.Empty(x.Data(x.A, 4));
+            Assert.Empty(x.Data(x.A, 3));
+            Assert.Empty(x.Data(x.A, 0));
+            x.Advance(8.9);
+            Assert.Empty(x.Data(x.A, 5));
+            x.Advance(0.1);
+            Assert.Equal(new[] { "Ack a 2" }, x.Records(x.Data(x.A, 6)));
+        }
+
+        [Fact]
         public void AFragmentOutsideTheMembersWindowChangesNothingAndIsNotAcked()
         {
             var x = Bench(new SecureRelayOptions { MemberWindow = 4 });

@@ -19,18 +19,36 @@ namespace McastCrypto.Tests.Protocol.Secure
 
         private static byte[] Content(int length, byte seed = 1) => Enumerable.Range(0, length).Select(i => (byte)(seed + i)).ToArray();
 
-        private List<OutgoingFragment> Poll(SendWindow window)
+        /// <summary>Polls, and the fragments leave at once (a host without a send queue).</summary>
+        private List<OutgoingFragment> Poll(SendWindow window) => Leave(PollQueued(window));
+
+        /// <summary>Polls; the fragments wait in the host's send queue until <see cref="Leave"/>.</summary>
+        private List<OutgoingFragment> PollQueued(SendWindow window)
         {
             sent.Clear();
             Assert.False(window.Poll(clock.Now, sent, outcomes));
             return sent.ToList();
         }
 
-        private List<OutgoingFragment> Ack(SendWindow window, ulong next)
+        /// <summary>The Ack arrives; what it makes the window send leaves at once.</summary>
+        private List<OutgoingFragment> Ack(SendWindow window, ulong next) => Leave(AckQueued(window, next));
+
+        private List<OutgoingFragment> AckQueued(SendWindow window, ulong next)
         {
             sent.Clear();
             Assert.True(window.OnAck(next, clock.Now, sent, outcomes));
             return sent.ToList();
+        }
+
+        /// <summary>The host hands these fragments' datagrams to the socket now.</summary>
+        private List<OutgoingFragment> Leave(List<OutgoingFragment> fragments)
+        {
+            foreach (OutgoingFragment fragment in fragments)
+            {
+                fragment.Departure.Stamp(clock.Now);
+            }
+
+            return fragments;
         }
 
         private IEnumerable<string> Outcomes() => outcomes.Select(o => o.Kind + " " + o.MessageId);
@@ -204,7 +222,31 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
-        public void AnAckThatDoesNotMoveResendsTheMissingFragmentAtOnceAtMostOncePerRoundTrip()
+        public void OnATimeOutOnlyTheOldestFragmentGoesAgainAndTheAckAfterItsRepairSaysWhatElseIsMissing()
+        {
+            // The relay holds what came after a lost fragment: resending those too would only make duplicates.
+            var window = new SendWindow(new SendWindowOptions());
+            window.Enqueue(1, SecureCodec.ContentData, Content(40), 10);
+            DateTimeOffset start = clock.Now;
+            Poll(window);
+            clock.Advance(Ms(100));
+            Assert.Equal(new ulong[] { 0 }, Poll(window).Select(f => f.Sequence));
+            Assert.Equal(start + Ms(300), window.NextDeadline);
+            clock.Advance(Ms(1));
+            Assert.Empty(Poll(window));
+
+            // Q 0 repaired; the relay had 1 but not 2: 2 left before the repair did, and its time is up, so it goes now.
+            clock.Advance(Ms(1));
+            Assert.Equal(new ulong[] { 2 }, Ack(window, 2).Select(f => f.Sequence));
+            Assert.Equal(2, window.Retransmissions);
+            Assert.Equal(0, window.FastRetransmissions);
+            clock.Advance(Ms(1));
+            Ack(window, 4);
+            Assert.Null(window.NextDeadline);
+        }
+
+        [Fact]
+        public void AnAckThatDoesNotMoveResendsTheMissingFragmentAtOnce()
         {
             var window = new SendWindow(new SendWindowOptions());
             window.Enqueue(1, SecureCodec.ContentData, Content(10), 10);
@@ -218,18 +260,108 @@ namespace McastCrypto.Tests.Protocol.Secure
             clock.Advance(Ms(5));
 
             // Q 1 was lost; the relay holds 2 and says it still wants 1.
-            Assert.Equal(new ulong[] { 1 }, Ack(window, 1).Select(f => f.Sequence));
+            List<OutgoingFragment> again = Ack(window, 1);
+            Assert.Equal(new ulong[] { 1 }, again.Select(f => f.Sequence));
+            Assert.True(again[0].Retransmission);
             Assert.Equal(1, window.FastRetransmissions);
-            clock.Advance(Ms(5));
-            Assert.Empty(Ack(window, 1));
-            clock.Advance(Ms(15));
-            Assert.Equal(new ulong[] { 1 }, Ack(window, 1).Select(f => f.Sequence));
-            Assert.Equal(2, window.FastRetransmissions);
+            Assert.Equal(1, window.Retransmissions);
 
             // Nothing above it outstanding: no fast retransmit.
             Ack(window, 4);
             clock.Advance(Ms(50));
             Assert.Empty(Ack(window, 4));
+        }
+
+        [Fact]
+        public void RepeatedAcksThatDoNotMoveResendTheMissingFragmentOnceUntilTheAckMovesOrItTimesOut()
+        {
+            // The relay repeats an Ack in its heartbeats and answers every duplicate with one: one loss is one fast retransmit.
+            var window = new SendWindow(new SendWindowOptions());
+            window.Enqueue(1, SecureCodec.ContentData, Content(10), 10);
+            Poll(window);
+            clock.Advance(Ms(2));
+            Ack(window, 1);
+            Assert.Equal(Ms(10), window.Retransmit);
+
+            window.Enqueue(2, SecureCodec.ContentData, Content(40), 10);
+            Poll(window);
+            clock.Advance(Ms(1));
+            Assert.Equal(new ulong[] { 1 }, Ack(window, 1).Select(f => f.Sequence));
+            for (int i = 0; i < 4; i++)
+            {
+                clock.Advance(Ms(2));
+                Assert.Empty(Ack(window, 1));
+                Assert.Empty(Poll(window));
+            }
+
+            Assert.Equal(1, window.FastRetransmissions);
+
+            // Its time-out (10 ms after the fast retransmit left) sends it again, and starts a new episode.
+            clock.Advance(Ms(2));
+            Assert.Equal(new ulong[] { 1 }, Poll(window).Select(f => f.Sequence));
+            clock.Advance(Ms(1));
+            Assert.Equal(new ulong[] { 1 }, Ack(window, 1).Select(f => f.Sequence));
+            Assert.Empty(Ack(window, 1));
+            Assert.Equal(2, window.FastRetransmissions);
+            Assert.Equal(3, window.Retransmissions);
+
+            // The Ack moves: the next missing fragment may be sent again at once, once.
+            Ack(window, 2);
+            Assert.Equal(new ulong[] { 2 }, Ack(window, 2).Select(f => f.Sequence));
+            Assert.Empty(Ack(window, 2));
+            Assert.Equal(3, window.FastRetransmissions);
+        }
+
+        [Fact]
+        public void AFragmentStillWaitingToLeaveIsNotSentAgainOnAnAckThatDoesNotMove()
+        {
+            var window = new SendWindow(new SendWindowOptions());
+            window.Enqueue(1, SecureCodec.ContentData, Content(30), 10);
+            List<OutgoingFragment> first = PollQueued(window);
+            clock.Advance(Ms(1));
+
+            // The relay's Ack for another reason (a heartbeat) while the host has not sent Q 0 yet.
+            Assert.Empty(AckQueued(window, 0));
+            Assert.Equal(0, window.FastRetransmissions);
+            Leave(first);
+            clock.Advance(Ms(1));
+            Assert.Equal(new ulong[] { 0 }, Ack(window, 0).Select(f => f.Sequence));
+        }
+
+        [Fact]
+        public void AFragmentsTimeoutRunsFromWhenItLeftNotFromWhenItWasQueued()
+        {
+            // A window of fragments waits in the paced send queue longer than the time-out: none of them is lost.
+            var window = new SendWindow(new SendWindowOptions());
+            window.Enqueue(1, SecureCodec.ContentData, Content(30), 10);
+            DateTimeOffset queued = clock.Now;
+            List<OutgoingFragment> first = PollQueued(window);
+            Assert.Equal(3, first.Count);
+            Assert.Equal(queued + Ms(100), window.NextDeadline);
+
+            clock.Advance(Ms(150));
+            Assert.Empty(Poll(window));
+            Assert.Equal(clock.Now + Ms(100), window.NextDeadline);
+
+            // Q 0 leaves at 150 ms, Q 1 at 180 ms; Q 2 waits on.
+            Leave(first.Take(1).ToList());
+            clock.Advance(Ms(30));
+            Leave(first.Skip(1).Take(1).ToList());
+            Assert.Empty(Poll(window));
+            Assert.Equal(queued + Ms(250), window.NextDeadline);
+
+            clock.Advance(Ms(70));
+            List<OutgoingFragment> again = Poll(window);
+            Assert.Equal(new ulong[] { 0 }, again.Select(f => f.Sequence));
+            Assert.Equal(1, window.Retransmissions);
+
+            // An Ack of Q 1 and Q 2 gives no sample (Q 0 went twice); one of Q 2 alone times it from when it left.
+            Leave(first.Skip(2).ToList());
+            clock.Advance(Ms(4));
+            Ack(window, 1);
+            Assert.Null(window.SmoothedRoundTrip);
+            Ack(window, 3);
+            Assert.Equal(Ms(4), window.SmoothedRoundTrip);
         }
 
         [Fact]
@@ -243,7 +375,9 @@ namespace McastCrypto.Tests.Protocol.Secure
             Poll(window);
             clock.Advance(Ms(10));
             Ack(window, 1);
-            Assert.Equal(first + Ms(40), window.NextDeadline);
+
+            // The oldest in flight, Q 1, left first with the first time-out (100 ms); Q 2 waits behind it.
+            Assert.Equal(first + Ms(100), window.NextDeadline);
             outcomes.Clear();
 
             clock.Advance(TimeSpan.FromSeconds(10) - Ms(11));
