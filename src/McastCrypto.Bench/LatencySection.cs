@@ -32,7 +32,7 @@ namespace McastCrypto.Bench
         {
             string? load = MachineLoad.Describe();
             TimeSpan warmup = TimeSpan.FromSeconds(0.5);
-            TimeSpan duration = TimeSpan.FromSeconds(run.Quick ? 1 : 10);
+            TimeSpan duration = TimeSpan.FromSeconds(run.Quick ? 0.6 : 10);
             BenchTable table = run.Report.AddTable(
                 "latency",
                 string.Format(CultureInfo.InvariantCulture, "One-way latency, {0} B to {1} members through the relay (its own process), loopback; {2} s paced after {3} s of warm-up", Size, Members, duration.TotalSeconds, warmup.TotalSeconds),
@@ -96,7 +96,7 @@ namespace McastCrypto.Bench
                         Size,
                         EndToEndSettings.Window(system, Members, Size),
                         warmup,
-                        TimeSpan.FromSeconds(run.Quick ? 1 : 2),
+                        TimeSpan.FromSeconds(run.Quick ? 0.5 : 2),
                         EndToEndSettings.AbandonAfter(system),
                         EndToEndSettings.DrainQuiet(system),
                         EndToEndSettings.DrainCap(system, run.Quick));

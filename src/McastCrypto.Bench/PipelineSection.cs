@@ -40,7 +40,7 @@ namespace McastCrypto.Bench
 
         public static void Run(BenchRun run)
         {
-            int count = run.Quick ? 2000 : 20000;
+            int count = run.Quick ? 1000 : 20000;
             TimeSpan limit = TimeSpan.FromSeconds(run.Quick ? 30 : 90);
             BenchTable table = run.Report.AddTable(
                 "pipeline",

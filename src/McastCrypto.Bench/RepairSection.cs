@@ -16,7 +16,7 @@ namespace McastCrypto.Bench
 
         public static void Run(BenchRun run)
         {
-            (List<double> stream, List<double> tail) = RepairLatency.Run(losses: run.Quick ? 20 : 100);
+            (List<double> stream, List<double> tail) = RepairLatency.Run(losses: run.Quick ? 10 : 100);
             BenchTable table = run.Report.AddTable("repair", "Secure: from one lost group datagram to its repair (loopback)", "where the loss is", "losses", "median ms", "min ms", "max ms");
             Add(run.Report, table, "within a stream (noticed from the next datagram)", "stream", stream);
             Add(run.Report, table, "the last datagram (noticed from the tail heartbeat)", "tail", tail);
@@ -42,7 +42,7 @@ namespace McastCrypto.Bench
         private static List<RepairThroughput.Level> Throughput(BenchRun run)
         {
             const int receivers = 4;
-            TimeSpan perLevel = TimeSpan.FromSeconds(run.Quick ? 1 : 3);
+            TimeSpan perLevel = TimeSpan.FromSeconds(run.Quick ? 0.6 : 3);
             List<RepairThroughput.Level> levels = RepairThroughput.Run(receivers, Percents, perLevel, TimeSpan.FromSeconds(10), run.Progress);
             BenchTable table = run.Report.AddTable(
                 "repair-loss",
