@@ -132,42 +132,27 @@ namespace McastCrypto.Bench
                 return true;
             }
 
-            private sealed class Channel : IDatagramChannel
+            private sealed class Channel : DelegatingChannel
             {
-                private readonly IDatagramChannel inner;
                 private readonly DroppingChannelFactory owner;
 
                 public Channel(IDatagramChannel inner, DroppingChannelFactory owner)
+                    : base(inner)
                 {
-                    this.inner = inner;
                     this.owner = owner;
                 }
 
-                public IPEndPoint LocalEndPoint => inner.LocalEndPoint;
-
-                public IPAddress Group => inner.Group;
-
-                public int Port => inner.Port;
-
-                public int? ReceiveBufferBytes => inner.ReceiveBufferBytes;
-
-                public long? KernelDrops => inner.KernelDrops;
-
-                public void Send(byte[] datagram) => inner.Send(datagram);
-
-                public async Task<Datagram> ReceiveAsync(CancellationToken cancellationToken)
+                public override async Task<Datagram> ReceiveAsync(CancellationToken cancellationToken)
                 {
                     while (true)
                     {
-                        Datagram datagram = await inner.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                        Datagram datagram = await Inner.ReceiveAsync(cancellationToken).ConfigureAwait(false);
                         if (!owner.Decide(datagram.Payload))
                         {
                             return datagram;
                         }
                     }
                 }
-
-                public void Dispose() => inner.Dispose();
             }
         }
     }

@@ -234,35 +234,22 @@ namespace McastCrypto.Bench
 
             public IDatagramChannel Wrap(IDatagramChannel inner) => new Channel(inner, this);
 
-            private sealed class Channel : IDatagramChannel
+            private sealed class Channel : DelegatingChannel
             {
-                private readonly IDatagramChannel inner;
                 private readonly RandomDrop owner;
                 private readonly Random random = new Random();
 
                 public Channel(IDatagramChannel inner, RandomDrop owner)
+                    : base(inner)
                 {
-                    this.inner = inner;
                     this.owner = owner;
                 }
 
-                public IPEndPoint LocalEndPoint => inner.LocalEndPoint;
-
-                public IPAddress Group => inner.Group;
-
-                public int Port => inner.Port;
-
-                public int? ReceiveBufferBytes => inner.ReceiveBufferBytes;
-
-                public long? KernelDrops => inner.KernelDrops;
-
-                public void Send(byte[] datagram) => inner.Send(datagram);
-
-                public async Task<Datagram> ReceiveAsync(CancellationToken cancellationToken)
+                public override async Task<Datagram> ReceiveAsync(CancellationToken cancellationToken)
                 {
                     while (true)
                     {
-                        Datagram datagram = await inner.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                        Datagram datagram = await Inner.ReceiveAsync(cancellationToken).ConfigureAwait(false);
                         int p = owner.percent;
 
                         // One receive loop per channel: this Random is used by one thread at a time.
@@ -276,8 +263,6 @@ namespace McastCrypto.Bench
                         return datagram;
                     }
                 }
-
-                public void Dispose() => inner.Dispose();
             }
         }
     }

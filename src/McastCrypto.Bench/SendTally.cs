@@ -1,6 +1,4 @@
-using System.Net;
 using System.Threading;
-using System.Threading.Tasks;
 using McastCrypto.Transport;
 
 namespace McastCrypto.Bench
@@ -54,36 +52,21 @@ namespace McastCrypto.Bench
             public static Snapshot operator -(Snapshot a, Snapshot b) => new Snapshot(a.Datagrams - b.Datagrams, a.Bytes - b.Bytes, a.Rekeys - b.Rekeys);
         }
 
-        private sealed class Channel : IDatagramChannel
+        private sealed class Channel : DelegatingChannel
         {
-            private readonly IDatagramChannel inner;
             private readonly SendTally owner;
 
             public Channel(IDatagramChannel inner, SendTally owner)
+                : base(inner)
             {
-                this.inner = inner;
                 this.owner = owner;
             }
 
-            public IPEndPoint LocalEndPoint => inner.LocalEndPoint;
-
-            public IPAddress Group => inner.Group;
-
-            public int Port => inner.Port;
-
-            public int? ReceiveBufferBytes => inner.ReceiveBufferBytes;
-
-            public long? KernelDrops => inner.KernelDrops;
-
-            public void Send(byte[] datagram)
+            public override void Send(byte[] datagram)
             {
-                inner.Send(datagram);
+                Inner.Send(datagram);
                 owner.Count(datagram);
             }
-
-            public Task<Datagram> ReceiveAsync(CancellationToken cancellationToken) => inner.ReceiveAsync(cancellationToken);
-
-            public void Dispose() => inner.Dispose();
         }
     }
 }

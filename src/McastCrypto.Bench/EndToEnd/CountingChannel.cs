@@ -1,6 +1,4 @@
-using System.Net;
 using System.Threading;
-using System.Threading.Tasks;
 using McastCrypto.Transport;
 
 namespace McastCrypto.Bench.EndToEnd
@@ -9,40 +7,25 @@ namespace McastCrypto.Bench.EndToEnd
     /// Wraps a relay's channel and counts what it sends (datagrams and UDP payload bytes): the
     /// relay's own counters count datagrams, not bytes.
     /// </summary>
-    internal sealed class CountingChannel : IDatagramChannel
+    internal sealed class CountingChannel : DelegatingChannel
     {
-        private readonly IDatagramChannel inner;
         private long bytesSent;
         private long datagramsSent;
 
         public CountingChannel(IDatagramChannel inner)
+            : base(inner)
         {
-            this.inner = inner;
         }
 
         public long BytesSent => Interlocked.Read(ref bytesSent);
 
         public long DatagramsSent => Interlocked.Read(ref datagramsSent);
 
-        public IPEndPoint LocalEndPoint => inner.LocalEndPoint;
-
-        public IPAddress Group => inner.Group;
-
-        public int Port => inner.Port;
-
-        public int? ReceiveBufferBytes => inner.ReceiveBufferBytes;
-
-        public long? KernelDrops => inner.KernelDrops;
-
-        public void Send(byte[] datagram)
+        public override void Send(byte[] datagram)
         {
-            inner.Send(datagram);
+            Inner.Send(datagram);
             Interlocked.Add(ref bytesSent, datagram.Length);
             Interlocked.Increment(ref datagramsSent);
         }
-
-        public Task<Datagram> ReceiveAsync(CancellationToken cancellationToken) => inner.ReceiveAsync(cancellationToken);
-
-        public void Dispose() => inner.Dispose();
     }
 }
