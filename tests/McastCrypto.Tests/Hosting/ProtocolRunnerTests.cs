@@ -42,6 +42,16 @@ namespace McastCrypto.Tests.Hosting
         /// <summary>A slow pacer: ten datagrams a second after the first, so a backlog of hundreds takes minutes.</summary>
         private static SendPacer Slow() => new SendPacer(10, 1);
 
+        /// <summary>A channel hook that, on the datagram named <paramref name="name"/>, says so and hangs until released (10 s at most).</summary>
+        private static Action<byte[]> HangOn(string name, ManualResetEventSlim inSend, ManualResetEventSlim release) => d =>
+        {
+            if (Text(d) == name)
+            {
+                inSend.Set();
+                release.Wait(TimeSpan.FromSeconds(10));
+            }
+        };
+
         [Fact]
         public async Task Datagrams_and_events_go_out_in_the_order_of_the_steps_that_produced_them()
         {
@@ -276,14 +286,7 @@ namespace McastCrypto.Tests.Hosting
             using var h = new Harness();
             using var inSend = new ManualResetEventSlim();
             using var release = new ManualResetEventSlim();
-            h.Channel.BeforeSend = d =>
-            {
-                if (Text(d) == "stuck")
-                {
-                    inSend.Set();
-                    release.Wait(TimeSpan.FromSeconds(10));
-                }
-            };
+            h.Channel.BeforeSend = HangOn("stuck", inSend, release);
             try
             {
                 h.Runner.Start();
@@ -315,14 +318,7 @@ namespace McastCrypto.Tests.Hosting
             using var h = new Harness();
             using var inSend = new ManualResetEventSlim();
             using var release = new ManualResetEventSlim();
-            h.Channel.BeforeSend = d =>
-            {
-                if (Text(d) == "first")
-                {
-                    inSend.Set();
-                    release.Wait(TimeSpan.FromSeconds(10));
-                }
-            };
+            h.Channel.BeforeSend = HangOn("first", inSend, release);
             var first = new DatagramDeparture();
             var second = new DatagramDeparture();
             var stuck = new DatagramDeparture();
@@ -353,14 +349,7 @@ namespace McastCrypto.Tests.Hosting
                 // Closing discards what waits: it is gone, and says when.
                 inSend.Reset();
                 release.Reset();
-                h.Channel.BeforeSend = d =>
-                {
-                    if (Text(d) == "stuck")
-                    {
-                        inSend.Set();
-                        release.Wait(TimeSpan.FromSeconds(10));
-                    }
-                };
+                h.Channel.BeforeSend = HangOn("stuck", inSend, release);
                 Task blocked = OnOwnThread(() => h.Runner.Invoke((now, output) =>
                 {
                     output.Add(Bytes("stuck"), stuck, now);
