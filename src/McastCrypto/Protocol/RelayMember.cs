@@ -29,6 +29,12 @@ namespace McastCrypto.Protocol
         /// <summary>The fingerprint of the member's key (SHA256:base64).</summary>
         public string? KeyFingerprint => Identity.KeyFingerprint;
 
+        /// <summary>
+        /// The member's site when the relay is federated: the relay's own site for its members, the
+        /// other site's for a member of another site (an alias); null when the relay is not federated.
+        /// </summary>
+        public string? Site => Identity.Site;
+
         /// <summary>True once the member joined; a member can be registered without having joined.</summary>
         public bool Connected { get; }
 
