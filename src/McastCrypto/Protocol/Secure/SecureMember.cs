@@ -1047,6 +1047,12 @@ namespace McastCrypto.Protocol.Secure
             SecureLeftReason? removed = null;
             while (SecureCodec.TryReadGroupRecord(plain, ref offset, out SecureGroupKind kind, out int at, out int length, out reason))
             {
+                if (IgnoresFederationRecordsForTests && (kind == SecureGroupKind.Site || kind == SecureGroupKind.Lost))
+                {
+                    // A member of a version before federation: these kinds are unknown to it.
+                    kind = 0;
+                }
+
                 switch (kind)
                 {
                     case SecureGroupKind.Data:
@@ -1386,6 +1392,9 @@ namespace McastCrypto.Protocol.Secure
 
             return member;
         }
+
+        /// <summary>When true the member reads Site and Lost records as a member of an earlier version does: as unknown kinds, skipped.</summary>
+        internal bool IgnoresFederationRecordsForTests { get; set; }
 
         /// <summary>A MemberSealed of any kind and body under this member's key, for tests that play a member breaking the rules.</summary>
         internal byte[] SealToRelayForTests(SecureMemberKind kind, byte[] body) => SealToRelay(kind, body);
