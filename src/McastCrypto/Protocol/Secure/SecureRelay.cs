@@ -278,7 +278,7 @@ namespace McastCrypto.Protocol.Secure
         /// </summary>
         public IReadOnlyList<RelayMember> Members =>
             peers.Values.Select(p => new RelayMember(p.Identity, p.Joined, p.HelloAt, p.LastSeen))
-                .Concat(aliases.Values.Select(a => new RelayMember(a.Identity, true, a.JoinedAt, a.LastSeen)))
+                .Concat(aliases.Values.Select(a => new RelayMember(a.Identity, true, a.JoinedAt, a.LastSeen, isRemote: true)))
                 .ToList();
 
         /// <summary>Handshakes waiting for their Join.</summary>

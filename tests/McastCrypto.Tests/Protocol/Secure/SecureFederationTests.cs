@@ -212,6 +212,8 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal("paris", Assert.Single(members, m => m.Name == "bob").Site);
             Assert.Equal("lyon", Assert.Single(members, m => m.Name == "alice").Site);
             Assert.True(Assert.Single(members, m => m.Name == "bob").Connected);
+            Assert.True(Assert.Single(members, m => m.Name == "bob").IsRemote);
+            Assert.False(Assert.Single(members, m => m.Name == "alice").IsRemote);
 
             // A later member learns everyone, with their sites, from the roster; the alias's Joined again is nothing new.
             Feed(net, port, Joined(7, "bob", bobKey, nextQ: 100));
