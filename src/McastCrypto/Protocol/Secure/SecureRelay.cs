@@ -97,6 +97,10 @@ namespace McastCrypto.Protocol.Secure
         private bool stopped;
         private bool used;
 
+        // Sink calls the port has not sealed yet, and the step of the first of them.
+        private bool sinkPending;
+        private long sinkStep;
+
         // Reused for every group datagram (one step at a time): the records' plaintext, and the bytes the signature covers.
         private byte[]? plainScratch;
         private byte[]? signedScratch;
@@ -331,6 +335,12 @@ namespace McastCrypto.Protocol.Secure
             {
                 EmitBatch(output);
             }
+
+            if (sinkPending && sinkStep < step)
+            {
+                // The federation's records wait no longer than the relay's own: one further step at most.
+                FlushFederation(now);
+            }
         }
 
         public void Flush(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
@@ -341,7 +351,7 @@ namespace McastCrypto.Protocol.Secure
                 stepTime = now;
                 if (federation is not null)
                 {
-                    federation.Flush(now);
+                    FlushFederation(now);
                     ApplyRemote(now, output);
                 }
 
@@ -438,7 +448,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             // What this tick told the federation (time-outs) is sealed now too.
-            federation?.Flush(now);
+            FlushFederation(now);
             EmitBatch(output);
         }
 
@@ -478,7 +488,7 @@ namespace McastCrypto.Protocol.Secure
             aliases.Clear();
             aliasesByOrigin.Clear();
             EmitBatch(output);
-            federation?.Flush(now);
+            FlushFederation(now);
             foreach (Peer peer in peers.Values.ToList())
             {
                 peer.Dispose();
@@ -764,7 +774,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, peer.Identity));
-            federation?.LocalJoined(peer.Id, peer.Entry.IdentityKey, peer.Entry.Name, peer.NextQ, now);
+            Sink()?.LocalJoined(peer.Id, peer.Entry.IdentityKey, peer.Entry.Name, peer.NextQ, now);
             peer.LastKeyAnswer = now;
             StartEpoch(peer.Identity, now, output);
             EnqueueJoined(peer.Entry, site, output);
@@ -878,7 +888,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             EnqueueAck(peer.Id, peer.NextQ, output);
-            federation?.LocalProgress(peer.Id, peer.NextQ, now);
+            Sink()?.LocalProgress(peer.Id, peer.NextQ, now);
         }
 
         /// <summary>The fragment whose Q is the member's next: forwarded as a Data record, or refused (once per message id).</summary>
@@ -919,17 +929,17 @@ namespace McastCrypto.Protocol.Secure
                     peer.RefusedMessageId = fragment.MessageId;
                     peer.RefusedDrop = drop;
                     Enqueue(SecureCodec.RefusedRecord(peer.Id, fragment.MessageId, why), output);
-                    federation?.LocalRefused(peer.Id, fragment.MessageId, why, now);
+                    Sink()?.LocalRefused(peer.Id, fragment.MessageId, why, now);
                 }
 
                 return;
             }
 
             Enqueue(SecureCodec.DataRecord(peer.Id, fragment), output);
-            if (federation is not null)
+            if (Sink() is IFederationSink sink)
             {
                 // With the member's id (a member's own Data names none) and a payload of its own: the port may keep it past this step.
-                federation.LocalData(
+                sink.LocalData(
                     new SecureFragment(peer.Id, fragment.Sequence, fragment.MessageId, fragment.Index, fragment.Count, fragment.ContentType, fragment.Payload),
                     now);
             }
@@ -1127,6 +1137,32 @@ namespace McastCrypto.Protocol.Secure
             }
 
             yield return new SecureSequenceRange(from, (int)(to - from + 1));
+        }
+
+        /// <summary>The federation, to tell it something in this step (noted, so that it is flushed within one further step); null when not federated.</summary>
+        private IFederationSink? Sink()
+        {
+            if (federation is null)
+            {
+                return null;
+            }
+
+            if (!sinkPending)
+            {
+                sinkPending = true;
+                sinkStep = step;
+            }
+
+            return federation;
+        }
+
+        private void FlushFederation(DateTimeOffset now)
+        {
+            if (federation is not null)
+            {
+                sinkPending = false;
+                federation.Flush(now);
+            }
         }
 
         /// <summary>Applies what the federation says other sites' members did, in its order.</summary>
@@ -1416,7 +1452,7 @@ namespace McastCrypto.Protocol.Secure
             {
                 Forget(peer, now);
                 output.Events.Add(new RelayEvent(reason == SecureLeftReason.TimedOut ? RelayEventKind.TimedOut : RelayEventKind.Left, now, peer.Identity));
-                federation?.LocalLeft(peer.Id, reason, now);
+                Sink()?.LocalLeft(peer.Id, reason, now);
             }
 
             if (currentCount > 0)

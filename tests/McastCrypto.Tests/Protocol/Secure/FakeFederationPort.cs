@@ -62,6 +62,9 @@ namespace McastCrypto.Tests.Protocol.Secure
 
         public void Tick(DateTimeOffset now) => Calls.Add(new Call("Tick", 0));
 
+        /// <summary>The bus's connection state, as the wiring reports it to the port (the relay itself does not call it).</summary>
+        public void SetConnected(bool connected, DateTimeOffset now) => Calls.Add(new Call(connected ? "Connected" : "Disconnected", 0));
+
         public void Flush(DateTimeOffset now) => Calls.Add(new Call("Flush", 0));
 
         public IReadOnlyList<FederationPublication> TakePublications() => Array.Empty<FederationPublication>();

@@ -167,6 +167,30 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void WhatAStepToldThePortIsFlushedWithinOneFurtherStepAsTheRelaysOwnBatchIs()
+        {
+            var port = new FakeFederationPort();
+            var net = Net(port);
+            var a = net.AddMember("alice");
+            net.JoinAll();
+            var first = new ProtocolOutput<MemberEvent>();
+            a.Member.Send("one", net.Clock.Now, first);
+            var second = new ProtocolOutput<MemberEvent>();
+            a.Member.Send("two", net.Clock.Now, second);
+            port.Calls.Clear();
+
+            net.DeliverToRelay(first.Datagrams.Single(), a.Member.Self);
+            Assert.Equal(new[] { "Data", "Progress" }, port.Calls.Select(c => c.Kind));
+            net.DeliverToRelay(second.Datagrams.Single(), a.Member.Self);
+            Assert.Equal(new[] { "Data", "Progress", "Data", "Progress", "Flush" }, port.Calls.Select(c => c.Kind));
+
+            // A step that told the port nothing new after a flush does not flush it again.
+            port.Calls.Clear();
+            net.DeliverToRelay(second.Datagrams.Single(), a.Member.Self);
+            Assert.DoesNotContain(port.Calls, c => c.Kind == "Flush");
+        }
+
+        [Fact]
         public void AFederationIsAttachedBeforeFirstUseOnlyAndWithAValidSite()
         {
             var net = Net();
@@ -280,6 +304,40 @@ namespace McastCrypto.Tests.Protocol.Secure
             var events = net.RelayEvents.Where(e => e.Kind == RelayEventKind.Relayed && e.Member.Name == "bob").ToList();
             Assert.Equal(new[] { 2, 2 }, events.Select(e => e.Recipients));
             Assert.Equal(bytes.Length, events[0].TextBytes);
+        }
+
+        [Fact]
+        public void AnAliasesRecordsAreRepairedLikeAnyOtherGroupDatagram()
+        {
+            var port = new FakeFederationPort();
+            var net = Net(port);
+            var a = net.AddMember("alice");
+            var b = net.AddMember("bert");
+            net.JoinAll();
+            Feed(net, port, Joined(7, "bob", NewPoint(), 0));
+
+            // a misses the datagram that carries bob's message; the relay sends it again on a's Nack.
+            bool dropped = false;
+            a.Hears = d =>
+            {
+                if (!dropped && SecureWire.Is(d, TlvType.SecureGroupSealed))
+                {
+                    dropped = true;
+                    return false;
+                }
+
+                return true;
+            };
+            Feed(net, port, Data(7, 0, 1, 0, 1, Encoding.UTF8.GetBytes("one")));
+            Assert.True(dropped);
+            Assert.Empty(a.Messages);
+            Feed(net, port, Data(7, 1, 2, 0, 1, Encoding.UTF8.GetBytes("two")));
+            net.Run(0.5, 0.01);
+
+            Assert.Equal(new[] { "one", "two" }, a.Messages.Select(m => m.Text));
+            Assert.Equal(new[] { "one", "two" }, b.Messages.Select(m => m.Text));
+            Assert.Empty(a.Gaps);
+            Assert.True(net.Relay.RepairsSent >= 1);
         }
 
         [Fact]
