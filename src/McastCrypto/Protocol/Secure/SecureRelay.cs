@@ -1403,9 +1403,10 @@ namespace McastCrypto.Protocol.Secure
 
             ulong q = remote.NextQ - alias.Base;
             alias.LastSeen = now;
-            if (q < alias.NextQ || (lost && q == alias.NextQ))
+            if (q < alias.NextQ || (lost && q == alias.NextQ) || (!lost && alias.AckedQ == q))
             {
-                // Says less than the records already sent (or, for Lost, nothing lost): nothing to tell.
+                // Says less than the records already sent, or repeats the last Ack (the origin repeats
+                // its members' progress; tail heartbeats repeat it here), or (Lost) nothing is lost.
                 return;
             }
 
@@ -1415,6 +1416,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            alias.AckedQ = q;
             if (lost)
             {
                 RemovePendingAck(alias.Id);
@@ -1794,6 +1796,9 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>Q' (from <see cref="Base"/>) of the member's next fragment here.</summary>
             public ulong NextQ { get; set; }
+
+            /// <summary>The Q' of the last Ack or Lost record sent for it; null before any.</summary>
+            public ulong? AckedQ { get; set; }
 
             public DateTimeOffset JoinedAt { get; }
 

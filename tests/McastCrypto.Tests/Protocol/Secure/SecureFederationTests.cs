@@ -299,6 +299,10 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.All(records.Where(r => r.Kind == SecureGroupKind.Data), r => Assert.Equal(alias, BigEndian.ReadU32(r.Body, 0)));
             Assert.Contains(records, r => r.Kind == SecureGroupKind.Ack && BigEndian.ReadU32(r.Body, 0) == alias && BigEndian.ReadU64(r.Body, 4) == 3);
 
+            // The origin repeats its members' progress: a repeat sends nothing new.
+            Feed(net, port, Progress(7, 103));
+            Assert.Equal(records.Count, Records(net, a).Count);
+
             Assert.Equal(relayed + 2, net.Relay.MessagesRelayed);
             Assert.Equal(2, net.Relay.RemoteMessagesRelayed);
             var events = net.RelayEvents.Where(e => e.Kind == RelayEventKind.Relayed && e.Member.Name == "bob").ToList();
