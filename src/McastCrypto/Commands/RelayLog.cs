@@ -59,7 +59,7 @@ namespace McastCrypto.Commands
             switch (e.Kind)
             {
                 case RelayEventKind.Joined:
-                    what = "Joined: " + who + key + from;
+                    what = "Joined: " + who + (m.Site is null ? string.Empty : ", site " + m.Site) + key + from;
                     break;
                 case RelayEventKind.Left:
                     what = "Left: " + who + " said goodbye";

@@ -11,7 +11,7 @@ namespace McastCrypto.Protocol
     /// </summary>
     public sealed class MemberIdentity : IEquatable<MemberIdentity>
     {
-        public MemberIdentity(string id, string? name = null, string? keyFingerprint = null, IPEndPoint? endPoint = null)
+        public MemberIdentity(string id, string? name = null, string? keyFingerprint = null, IPEndPoint? endPoint = null, string? site = null)
         {
             if (string.IsNullOrEmpty(id))
             {
@@ -24,6 +24,7 @@ namespace McastCrypto.Protocol
             Name = string.IsNullOrEmpty(name) ? null : name;
             KeyFingerprint = keyFingerprint;
             EndPoint = endPoint;
+            Site = string.IsNullOrEmpty(site) ? null : site;
         }
 
         /// <summary>The member's id in its group: what the relay calls it.</summary>
@@ -37,6 +38,16 @@ namespace McastCrypto.Protocol
 
         /// <summary>The address:port the member's datagrams come from, where known.</summary>
         public IPEndPoint? EndPoint { get; }
+
+        /// <summary>
+        /// The site the member is at, when its relay is federated with other sites' relays (a Secure
+        /// relay joined through NATS); null when the relay is not federated or the protocol has no sites.
+        /// </summary>
+        public string? Site { get; }
+
+        /// <summary>The same member at <paramref name="site"/> (this very object when the site is the same).</summary>
+        public MemberIdentity WithSite(string? site) =>
+            string.Equals(Site, string.IsNullOrEmpty(site) ? null : site, StringComparison.Ordinal) ? this : new MemberIdentity(Id, Name, KeyFingerprint, EndPoint, site);
 
         /// <summary>A member known only by its address, as in the Classic protocol.</summary>
         public static MemberIdentity FromEndPoint(IPEndPoint endPoint, string? keyFingerprint = null)

@@ -50,6 +50,9 @@ namespace McastCrypto.Session
         /// <summary>The fingerprint of its key (SHA256:base64), where the protocol tells it.</summary>
         public string? KeyFingerprint => Identity.KeyFingerprint;
 
+        /// <summary>The peer's site when the group's relays are federated (each site's relay names its own); null otherwise.</summary>
+        public string? Site => Identity.Site;
+
         /// <summary>True for this session itself.</summary>
         public bool IsSelf { get; }
 

@@ -31,6 +31,14 @@ namespace McastCrypto.Tests.Commands
         }
 
         [Fact]
+        public void ShowsTheSiteOfAMemberOfAFederatedRelay()
+        {
+            var bob = new MemberIdentity("1a2b3c4d", "bob", Key, null, "paris");
+            string line = RelayLog.Event(new RelayEvent(RelayEventKind.Joined, At, bob));
+            Assert.EndsWith(" Joined: bob (1a2b3c4d), site paris, key " + Key, line);
+        }
+
+        [Fact]
         public void ShowsARefusalWithTheKeyToAddOnce()
         {
             // A refused member is known by its key: it is its id too.

@@ -12,6 +12,12 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The relay answered a Nack with Unavailable: its retransmit buffer had let the datagram go.</summary>
         public const string Unavailable = "no longer in the relay's buffer";
 
+        /// <summary>
+        /// A federated relay said (a Lost record) that the sender's fragments went missing between
+        /// the sites: the other site's relay no longer had them to send again.
+        /// </summary>
+        public const string BetweenSites = "lost between sites: no longer in the other relay's buffer";
+
         /// <summary>The relay refused the message (too large for it, or a content type it does not take).</summary>
         public const string Refused = "the relay refused it";
 

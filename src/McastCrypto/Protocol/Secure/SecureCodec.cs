@@ -76,6 +76,12 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>A Refused body: member id (4), message id (8), reason (1).</summary>
         public const int RefusedBodyLength = 13;
 
+        /// <summary>A Lost record's body: member id (4) ‖ next Q (8) ‖ reason (1).</summary>
+        public const int LostBodyLength = 13;
+
+        /// <summary>The longest site name, in UTF-8 bytes.</summary>
+        public const int MaxSiteBytes = 64;
+
         /// <summary>Member id (4), identity key (65), name length (1): a Joined body, or a roster entry, before the name.</summary>
         public const int MemberEntryFixedLength = 70;
 
@@ -615,6 +621,144 @@ namespace McastCrypto.Protocol.Secure
             return GroupRecord(SecureGroupKind.Left, body);
         }
 
+        /// <summary>
+        /// A Site record: member id ‖ site length ‖ site (UTF-8, 1 to 64 bytes, no control characters;
+        /// else an ArgumentException). Only a federated relay sends it.
+        /// </summary>
+        public static byte[] SiteRecord(uint memberId, string site)
+        {
+            byte[] name = EncodeSite(site);
+            var body = new byte[5 + name.Length];
+            BigEndian.WriteU32(body, 0, memberId);
+            body[4] = (byte)name.Length;
+            Buffer.BlockCopy(name, 0, body, 5, name.Length);
+            return GroupRecord(SecureGroupKind.Site, body);
+        }
+
+        /// <summary>
+        /// The UTF-8 bytes of a site name, or an ArgumentException: 1 to 64 bytes, valid Unicode, no
+        /// control characters (the rules of a display name, and not empty).
+        /// </summary>
+        public static byte[] EncodeSite(string site)
+        {
+            if (site is null)
+            {
+                throw new ArgumentNullException(nameof(site));
+            }
+
+            if (site.Length == 0)
+            {
+                throw new ArgumentException("A site name cannot be empty.", nameof(site));
+            }
+
+            byte[] bytes;
+            try
+            {
+                bytes = ClassicMessages.StrictUtf8.GetBytes(site);
+            }
+            catch (EncoderFallbackException e)
+            {
+                throw new ArgumentException("The site name is not valid Unicode (a lone surrogate).", nameof(site), e);
+            }
+
+            if (bytes.Length > MaxSiteBytes)
+            {
+                throw new ArgumentException(
+                    string.Format(CultureInfo.InvariantCulture, "The site name has {0} UTF-8 bytes; the most is {1}.", bytes.Length, MaxSiteBytes),
+                    nameof(site));
+            }
+
+            if (HasControl(site))
+            {
+                throw new ArgumentException("The site name contains a control character.", nameof(site));
+            }
+
+            return bytes;
+        }
+
+        /// <summary>True when <paramref name="site"/> is a site name a Site record can carry.</summary>
+        public static bool IsValidSite(string? site)
+        {
+            if (string.IsNullOrEmpty(site))
+            {
+                return false;
+            }
+
+            try
+            {
+                EncodeSite(site!);
+                return true;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>A Lost record: member id ‖ next Q ‖ reason (the member's fragments below next Q not forwarded are gone between the sites).</summary>
+        public static byte[] LostRecord(uint memberId, ulong nextSequence, SecureLostReason reason = SecureLostReason.BetweenSites)
+        {
+            if (reason != SecureLostReason.BetweenSites)
+            {
+                throw new ArgumentOutOfRangeException(nameof(reason), reason, "A Lost reason is 1 (lost between sites).");
+            }
+
+            byte[] record = NewGroupRecord(SecureGroupKind.Lost, LostBodyLength);
+            BigEndian.WriteU32(record, RecordHeaderLength, memberId);
+            BigEndian.WriteU64(record, RecordHeaderLength + 4, nextSequence);
+            record[RecordHeaderLength + 12] = (byte)reason;
+            return record;
+        }
+
+        /// <summary>
+        /// The Roster records of a federated relay listing <paramref name="members"/> with their sites,
+        /// in order: for each Roster record, the Site records of its entries first, then the Roster
+        /// record; each such group at most <paramref name="maxBytes"/> bytes, so that it fits one datagram.
+        /// </summary>
+        public static List<byte[]> RosterRecordsWithSites(IReadOnlyList<(SecureMemberEntry Entry, string Site)> members, int maxBytes)
+        {
+            if (members is null)
+            {
+                throw new ArgumentNullException(nameof(members));
+            }
+
+            var records = new List<byte[]>();
+            var sites = new List<byte[]>();
+            var entries = new List<byte[]>();
+            int size = RecordHeaderLength + 2;
+            foreach ((SecureMemberEntry entry, string site) in members)
+            {
+                byte[] entryBytes = MemberEntryBytes(entry);
+                byte[] siteRecord = SiteRecord(entry.MemberId, site);
+                int cost = entryBytes.Length + siteRecord.Length;
+                if (RecordHeaderLength + 2 + cost > maxBytes)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "A roster group must have room for one entry and its site.");
+                }
+
+                if (size + cost > maxBytes)
+                {
+                    records.AddRange(sites);
+                    records.Add(RosterRecord(entries));
+                    sites.Clear();
+                    entries.Clear();
+                    size = RecordHeaderLength + 2;
+                }
+
+                sites.Add(siteRecord);
+                entries.Add(entryBytes);
+                size += cost;
+            }
+
+            if (entries.Count > 0)
+            {
+                records.AddRange(sites);
+                records.Add(RosterRecord(entries));
+            }
+
+            return records;
+        }
+
         /// <summary>A Heartbeat record: no body.</summary>
         public static byte[] HeartbeatRecord() => GroupRecord(SecureGroupKind.Heartbeat, Array.Empty<byte>());
 
@@ -771,6 +915,50 @@ namespace McastCrypto.Protocol.Secure
             memberId = BigEndian.ReadU32(body, at);
             messageId = BigEndian.ReadU64(body, at + 4);
             refusedReason = (SecureRefusedReason)body[at + 12];
+            return true;
+        }
+
+        /// <summary>
+        /// Reads a Site record's body: member id (4) ‖ length (1, 1 to 64) ‖ exactly that many bytes of
+        /// UTF-8 without control characters; else MalformedRecord.
+        /// </summary>
+        public static bool TryParseSite(byte[] body, int at, int length, out uint memberId, out string? site, out string? reason)
+        {
+            memberId = 0;
+            site = null;
+            reason = null;
+            int siteLength = length >= 5 ? body[at + 4] : -1;
+            if (siteLength < 1 || siteLength > MaxSiteBytes || length != 5 + siteLength)
+            {
+                reason = "MalformedRecord";
+                return false;
+            }
+
+            site = TryDecodeName(body, at + 5, siteLength);
+            if (site is null)
+            {
+                reason = "MalformedRecord";
+                return false;
+            }
+
+            memberId = BigEndian.ReadU32(body, at);
+            return true;
+        }
+
+        /// <summary>Reads a Lost record's body: exactly member id (4) ‖ next Q (8) ‖ reason 1; else MalformedRecord.</summary>
+        public static bool TryParseLost(byte[] body, int at, int length, out uint memberId, out ulong nextSequence, out string? reason)
+        {
+            memberId = 0;
+            nextSequence = 0;
+            reason = null;
+            if (length != LostBodyLength || body[at + 12] != (byte)SecureLostReason.BetweenSites)
+            {
+                reason = "MalformedRecord";
+                return false;
+            }
+
+            memberId = BigEndian.ReadU32(body, at);
+            nextSequence = BigEndian.ReadU64(body, at + 4);
             return true;
         }
 

@@ -91,6 +91,9 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most members a relay keeps: 1,024.</summary>
         public const int MaxClients = 1024;
 
+        /// <summary>The most members of other sites a federated relay shows to its own: 1,024.</summary>
+        public const int MaxRemoteMembers = 1024;
+
         /// <summary>The most incomplete messages per member the relay tracks to report them relayed: 64.</summary>
         public const int MaxTrackedMessagesPerMember = 64;
 

@@ -26,5 +26,17 @@ namespace McastCrypto.Protocol.Secure
 
         /// <summary>The relay refused a member's message: member id (4), message id (8), reason (1).</summary>
         Refused = 8,
+
+        /// <summary>
+        /// A federated relay names a member's site; it comes before that member's Joined record and
+        /// before a Roster record that lists it: member id (4), site length (1, 1 to 64), site (UTF-8).
+        /// </summary>
+        Site = 9,
+
+        /// <summary>
+        /// A federated relay says a member of another site lost fragments between the sites: member id
+        /// (4), next Q (8), reason (1: 01 lost between sites). Read like an Ack, with that reason for the gap.
+        /// </summary>
+        Lost = 10,
     }
 }

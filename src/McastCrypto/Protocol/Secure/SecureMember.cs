@@ -47,6 +47,12 @@ namespace McastCrypto.Protocol.Secure
         private readonly byte[] nameBytes;
         private readonly Dictionary<uint, MemberIdentity> known = new Dictionary<uint, MemberIdentity>();
 
+        // The site a federated relay named for each member id (Site records); none when the relay is not federated.
+        private readonly Dictionary<uint, string> sites = new Dictionary<uint, string>();
+
+        /// <summary>The reason of every loss a Lost record reports.</summary>
+        private static readonly Func<ulong, ulong, string?> LostBetweenSites = (from, to) => GapReasons.BetweenSites;
+
         // Member ids named by Joined and Roster records of datagrams taken (handled or held): a Rekey without
         // this member's entry is taken only when it names one of them or a known member.
         private readonly HashSet<uint> announced = new HashSet<uint>();
@@ -490,6 +496,7 @@ namespace McastCrypto.Protocol.Secure
             lastKeyRequest = null;
             pairwiseWindow = new ReplayWindow(options.ReplayWindowSize);
             known.Clear();
+            sites.Clear();
             announced.Clear();
             unannounced.Clear();
             unannouncedOrder.Clear();
@@ -1040,6 +1047,12 @@ namespace McastCrypto.Protocol.Secure
             SecureLeftReason? removed = null;
             while (SecureCodec.TryReadGroupRecord(plain, ref offset, out SecureGroupKind kind, out int at, out int length, out reason))
             {
+                if (IgnoresFederationRecordsForTests && (kind == SecureGroupKind.Site || kind == SecureGroupKind.Lost))
+                {
+                    // A member of a version before federation: these kinds are unknown to it.
+                    kind = 0;
+                }
+
                 switch (kind)
                 {
                     case SecureGroupKind.Data:
@@ -1111,6 +1124,31 @@ namespace McastCrypto.Protocol.Secure
                     case SecureGroupKind.Unavailable:
                         // Handled on arrival.
                         break;
+                    case SecureGroupKind.Site:
+                        if (!SecureCodec.TryParseSite(plain, at, length, out uint siteId, out string? site, out reason))
+                        {
+                            Drops.Add(reason!);
+                            return;
+                        }
+
+                        OnSite(siteId, site!);
+                        break;
+                    case SecureGroupKind.Lost:
+                        if (!SecureCodec.TryParseLost(plain, at, length, out uint lostId, out ulong lostNextQ, out reason))
+                        {
+                            Drops.Add(reason!);
+                            return;
+                        }
+
+                        if (lostId != memberId)
+                        {
+                            // Like that sender's Ack, but what it skips is lost between the sites.
+                            List<SenderStreamEvent> found = Found();
+                            senders.OnAck(r, lostId, lostNextQ, LostBetweenSites, found);
+                            Deliver(found, now, output);
+                        }
+
+                        break;
                     case SecureGroupKind.Roster:
                         if (!SecureCodec.TryParseRoster(plain, at, length, out List<SecureMemberEntry>? roster, out reason))
                         {
@@ -1179,6 +1217,7 @@ namespace McastCrypto.Protocol.Secure
             }
 
             known.Remove(leftId);
+            sites.Remove(leftId);
             announced.Remove(leftId);
             senders.Forget(leftId);
             output.Events.Add(MemberEvent.Presence(now, joined: false, member, verified: true, State));
@@ -1309,9 +1348,39 @@ namespace McastCrypto.Protocol.Secure
 
         private SenderStreams NewSenders() => new SenderStreams(options.MaxMessageBytes, options.ReassemblyBytes, SecureDefaults.MaxKnownMembers, Drops);
 
+        /// <summary>A Site record: the site of a member id, shown on that member from its Joined or Roster entry on (and at once if it is known).</summary>
+        private void OnSite(uint id, string site)
+        {
+            if (sites.ContainsKey(id) || sites.Count < SecureDefaults.MaxKnownMembers)
+            {
+                sites[id] = site;
+            }
+            else
+            {
+                Drops.Add("TooManyMembers");
+                return;
+            }
+
+            if (id == memberId && Identity is not null)
+            {
+                Identity = Identity.WithSite(site);
+            }
+
+            if (known.TryGetValue(id, out MemberIdentity? member))
+            {
+                known[id] = id == memberId && Identity is not null ? Identity : member.WithSite(site);
+            }
+        }
+
         private MemberIdentity Remember(SecureMemberEntry entry)
         {
-            MemberIdentity member = entry.MemberId == memberId && Identity is not null ? Identity : entry.ToIdentity();
+            sites.TryGetValue(entry.MemberId, out string? site);
+            if (entry.MemberId == memberId && Identity is not null)
+            {
+                Identity = Identity.WithSite(site);
+            }
+
+            MemberIdentity member = entry.MemberId == memberId && Identity is not null ? Identity : entry.ToIdentity().WithSite(site);
             if (known.ContainsKey(entry.MemberId) || known.Count < SecureDefaults.MaxKnownMembers)
             {
                 known[entry.MemberId] = member;
@@ -1323,6 +1392,9 @@ namespace McastCrypto.Protocol.Secure
 
             return member;
         }
+
+        /// <summary>When true the member reads Site and Lost records as a member of an earlier version does: as unknown kinds, skipped.</summary>
+        internal bool IgnoresFederationRecordsForTests { get; set; }
 
         /// <summary>A MemberSealed of any kind and body under this member's key, for tests that play a member breaking the rules.</summary>
         internal byte[] SealToRelayForTests(SecureMemberKind kind, byte[] body) => SealToRelay(kind, body);

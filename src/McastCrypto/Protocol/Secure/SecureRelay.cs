@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net;
 using System.Security.Cryptography;
 using McastCrypto.Crypto;
+using McastCrypto.Protocol.Federation;
 using McastCrypto.Tlv;
 
 namespace McastCrypto.Protocol.Secure
@@ -35,6 +36,13 @@ namespace McastCrypto.Protocol.Secure
     /// Unavailable once it is gone. After any group datagram the relay sends tail heartbeats after
     /// 10, 20, 40 ms... of quiet, so members notice a lost last datagram quickly.
     /// </para>
+    /// <para>
+    /// Federation (docs/protocol.md, "Federated relays"): with an <see cref="IFederationPort"/> the
+    /// relay tells the other sites what its members do (the <see cref="IFederationSink"/> calls) and
+    /// shows the other sites' members to its own as <b>aliases</b>: member ids of its own, announced
+    /// with Joined, Site and Roster records, whose Data, Ack, Refused and Lost records it sends under
+    /// its own group key. Aliases hold no key of this site, so their coming and going starts no epoch.
+    /// </para>
     /// </summary>
     public sealed class SecureRelay : IRelayProtocol
     {
@@ -51,6 +59,12 @@ namespace McastCrypto.Protocol.Secure
         private readonly PerSecondBudget refusals;
         private readonly int maxFragments;
         private readonly Dictionary<uint, Peer> peers = new Dictionary<uint, Peer>();
+
+        // Other sites' members, by the id this relay gave them and by (origin relay's fingerprint, origin member id).
+        private readonly Dictionary<uint, Alias> aliases = new Dictionary<uint, Alias>();
+        private readonly Dictionary<(string, uint), Alias> aliasesByOrigin = new Dictionary<(string, uint), Alias>();
+        private IFederationPort? federation;
+        private string? site;
 
         // The members whose data stream moved since the last periodic heartbeat: every heartbeat
         // repeats their Ack, so that a member that lost the last datagram of a quiet sender for good
@@ -81,6 +95,11 @@ namespace McastCrypto.Protocol.Secure
         private ulong nextSequence;
         private DateTimeOffset nextHeartbeat;
         private bool stopped;
+        private bool used;
+
+        // Sink calls the port has not sealed yet, and the step of the first of them.
+        private bool sinkPending;
+        private long sinkStep;
 
         // Reused for every group datagram (one step at a time): the records' plaintext, and the bytes the signature covers.
         private byte[]? plainScratch;
@@ -106,6 +125,93 @@ namespace McastCrypto.Protocol.Secure
             retransmit = new RetransmitBuffer(options.RetransmitBufferSize, options.RetransmitBufferBytes);
         }
 
+        /// <summary>A relay federated with other sites' relays through <paramref name="federation"/> (see <see cref="AttachFederation"/>).</summary>
+        /// <param name="self">The relay's send address:port; what it hears from there is its own.</param>
+        /// <param name="identity">The relay's persistent identity key; the relay owns and disposes it.</param>
+        /// <param name="options">Settings, the group and port included; validated here.</param>
+        /// <param name="federation">The federation state machine; null for a relay of one site.</param>
+        public SecureRelay(IPEndPoint self, EcdsaP256PrivateKey identity, SecureRelayOptions options, IFederationPort? federation)
+            : this(self, identity, options)
+        {
+            if (federation is not null)
+            {
+                AttachFederation(federation);
+            }
+        }
+
+        /// <summary>The federation this relay is part of; null when it serves one site alone.</summary>
+        public IFederationPort? Federation => federation;
+
+        /// <summary>This relay's site name when it is federated (shown on its own members); null otherwise.</summary>
+        public string? Site => site;
+
+        /// <summary>Other sites' members this relay shows to its own (aliases).</summary>
+        public int RemoteMembers => aliases.Count;
+
+        /// <summary>Messages of other sites' members forwarded whole to this relay's members (also counted in <see cref="MessagesRelayed"/>).</summary>
+        public long RemoteMessagesRelayed { get; private set; }
+
+        /// <summary>
+        /// Joins the relay to a federation, before it is first used (any Receive, Tick, Flush or Stop):
+        /// from then on it calls the port's sink methods as its members come, send and go, drives the
+        /// port's timers from its own, and shows the other sites' members the port reports as aliases.
+        /// The port's site must be a valid site name (1 to 64 UTF-8 bytes, no control characters).
+        /// </summary>
+        public void AttachFederation(IFederationPort port)
+        {
+            if (port is null)
+            {
+                throw new ArgumentNullException(nameof(port));
+            }
+
+            if (federation is not null)
+            {
+                throw new InvalidOperationException("The relay is federated already.");
+            }
+
+            if (used)
+            {
+                throw new InvalidOperationException("A federation is attached before the relay is first used.");
+            }
+
+            SecureCodec.EncodeSite(port.Site);
+            site = port.Site;
+            federation = port;
+        }
+
+        /// <summary>
+        /// A message from the federation bus (<paramref name="subject"/>, <paramref name="payload"/>):
+        /// given to the port, which checks it (a bad one is a drop the port counts), then what other
+        /// sites' members did is applied to this relay's group. A step like <see cref="Receive"/>.
+        /// </summary>
+        public void ReceiveFederation(string subject, byte[] payload, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (output is null)
+            {
+                throw new ArgumentNullException(nameof(output));
+            }
+
+            if (federation is null)
+            {
+                throw new InvalidOperationException("The relay is not federated.");
+            }
+
+            if (stopped)
+            {
+                return;
+            }
+
+            used = true;
+            step++;
+            stepTime = now;
+            federation.Receive(subject, payload, now);
+            ApplyRemote(now, output);
+            if (batch.Count > 0 && batchStep < step)
+            {
+                EmitBatch(output);
+            }
+        }
+
         public McastProtocol Protocol => McastProtocol.Secure;
 
         public IPEndPoint Self { get; }
@@ -120,7 +226,25 @@ namespace McastCrypto.Protocol.Secure
         public long MessagesRelayed { get; private set; }
 
         /// <summary>The next tail heartbeat, while members are current and one is due; null otherwise (the runner's period serves the rest).</summary>
-        public DateTimeOffset? NextDeadline => stopped || currentCount == 0 ? null : nextTailHeartbeat;
+        public DateTimeOffset? NextDeadline
+        {
+            get
+            {
+                if (stopped)
+                {
+                    return null;
+                }
+
+                DateTimeOffset? own = currentCount == 0 ? null : nextTailHeartbeat;
+                DateTimeOffset? federated = federation?.NextDeadline;
+                if (own is null)
+                {
+                    return federated;
+                }
+
+                return federated is null || own.Value <= federated.Value ? own : federated;
+            }
+        }
 
         /// <summary>Group datagrams kept to repair.</summary>
         public int RetransmitBufferCount => retransmit.Count;
@@ -152,9 +276,14 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The cryptographic operations done so far, by kind.</summary>
         public SecureOperationCounts Operations => crypto.Counts;
 
-        /// <summary>Members and pending handshakes (Connected false until their Join arrived).</summary>
+        /// <summary>
+        /// Members and pending handshakes (Connected false until their Join arrived), then the other
+        /// sites' members (aliases, with their site; no address: they are not on this LAN).
+        /// </summary>
         public IReadOnlyList<RelayMember> Members =>
-            peers.Values.Select(p => new RelayMember(p.Identity, p.Joined, p.HelloAt, p.LastSeen)).ToList();
+            peers.Values.Select(p => new RelayMember(p.Identity, p.Joined, p.HelloAt, p.LastSeen))
+                .Concat(aliases.Values.Select(a => new RelayMember(a.Identity, true, a.JoinedAt, a.LastSeen, isRemote: true)))
+                .ToList();
 
         /// <summary>Handshakes waiting for their Join.</summary>
         public int PendingHandshakes => pendingCount;
@@ -172,6 +301,7 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            used = true;
             step++;
             stepTime = now;
             // Read in place: the relay hears its own group datagrams too, and the members' data is only read once.
@@ -205,13 +335,26 @@ namespace McastCrypto.Protocol.Secure
             {
                 EmitBatch(output);
             }
+
+            if (sinkPending && sinkStep < step)
+            {
+                // The federation's records wait no longer than the relay's own: one further step at most.
+                FlushFederation(now);
+            }
         }
 
         public void Flush(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
             if (!stopped)
             {
+                used = true;
                 stepTime = now;
+                if (federation is not null)
+                {
+                    FlushFederation(now);
+                    ApplyRemote(now, output);
+                }
+
                 EmitBatch(output);
             }
         }
@@ -223,8 +366,14 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            used = true;
             step++;
             stepTime = now;
+            if (federation is not null)
+            {
+                federation.Tick(now);
+                ApplyRemote(now, output);
+            }
 
             // Ticks come every few milliseconds under load: a list is made only when something is due.
             List<Peer>? expired = null;
@@ -298,10 +447,16 @@ namespace McastCrypto.Protocol.Secure
                 movedSinceHeartbeat.Clear();
             }
 
+            // What this tick told the federation (time-outs) is sealed now too.
+            FlushFederation(now);
             EmitBatch(output);
         }
 
-        /// <summary>Announces Left (reason 3, relay stopping) for every member, sends it, and forgets everyone. Nothing happens afterwards.</summary>
+        /// <summary>
+        /// Announces Left (reason 3, relay stopping) for every member and every other site's member
+        /// shown here, sends it (and tells the federation its members left), and forgets everyone.
+        /// Nothing happens afterwards.
+        /// </summary>
         public void Stop(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
             if (stopped)
@@ -309,15 +464,31 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
+            used = true;
             step++;
             stepTime = now;
+            bool anyone = currentCount > 0;
             foreach (Peer peer in peers.Values.Where(p => p.Joined).ToList())
             {
                 Enqueue(SecureCodec.LeftRecord(peer.Id, SecureLeftReason.RelayStopping), output);
                 output.Events.Add(new RelayEvent(RelayEventKind.Left, now, peer.Identity));
+                federation?.LocalLeft(peer.Id, SecureLeftReason.RelayStopping, now);
             }
 
+            foreach (Alias alias in aliases.Values.ToList())
+            {
+                if (anyone)
+                {
+                    Enqueue(SecureCodec.LeftRecord(alias.Id, SecureLeftReason.RelayStopping), output);
+                }
+
+                output.Events.Add(new RelayEvent(RelayEventKind.Left, now, alias.Identity));
+            }
+
+            aliases.Clear();
+            aliasesByOrigin.Clear();
             EmitBatch(output);
+            FlushFederation(now);
             foreach (Peer peer in peers.Values.ToList())
             {
                 peer.Dispose();
@@ -486,7 +657,8 @@ namespace McastCrypto.Protocol.Secure
                 new PerSecondBudget(options.NacksPerSecond),
                 new PerSecondBudget(options.RepairsPerSecond),
                 now,
-                now + options.PendingHandshakeTimeout);
+                now + options.PendingHandshakeTimeout,
+                site);
             Array.Clear(memberToRelay, 0, memberToRelay.Length);
             Array.Clear(relayToMember, 0, relayToMember.Length);
             peers.Add(memberId, peer);
@@ -562,7 +734,7 @@ namespace McastCrypto.Protocol.Secure
                     // Its first answer was lost: the current key again, and the Joined it waits for.
                     if (AnswerKey(peer, now, output))
                     {
-                        Enqueue(SecureCodec.JoinedRecord(peer.Entry), output);
+                        EnqueueJoined(peer.Entry, site, output);
                     }
 
                     break;
@@ -602,13 +774,43 @@ namespace McastCrypto.Protocol.Secure
             }
 
             output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, peer.Identity));
+            Sink()?.LocalJoined(peer.Id, peer.Entry.IdentityKey, peer.Entry.Name, peer.NextQ, now);
             peer.LastKeyAnswer = now;
             StartEpoch(peer.Identity, now, output);
-            Enqueue(SecureCodec.JoinedRecord(peer.Entry), output);
-            foreach (byte[] record in SecureCodec.RosterRecords(peers.Values.Where(p => p.Joined).Select(p => p.Entry).ToList(), SecureCodec.GroupPlaintextCapacity(options.MaxDatagramBytes)))
+            EnqueueJoined(peer.Entry, site, output);
+            int capacity = SecureCodec.GroupPlaintextCapacity(options.MaxDatagramBytes);
+            List<byte[]> roster = site is null
+                ? SecureCodec.RosterRecords(peers.Values.Where(p => p.Joined).Select(p => p.Entry).ToList(), capacity)
+                : SecureCodec.RosterRecordsWithSites(
+                    peers.Values.Where(p => p.Joined).Select(p => (p.Entry, site))
+                        .Concat(aliases.Values.Select(a => (a.Entry, a.Site)))
+                        .ToList(),
+                    capacity);
+            foreach (byte[] record in roster)
             {
                 Enqueue(record, output);
             }
+        }
+
+        /// <summary>A Joined record, after the member's Site record when the relay is federated.</summary>
+        private void EnqueueJoined(SecureMemberEntry entry, string? memberSite, ProtocolOutput<RelayEvent> output)
+        {
+            if (memberSite is not null)
+            {
+                // The Site and the Joined go in one datagram: the Site record first, so the member knows it when it reads the Joined.
+                byte[] siteRecord = SecureCodec.SiteRecord(entry.MemberId, memberSite);
+                byte[] joined = SecureCodec.JoinedRecord(entry);
+                if (batchBytes + siteRecord.Length + joined.Length > SecureCodec.GroupPlaintextCapacity(options.MaxDatagramBytes))
+                {
+                    EmitBatch(output);
+                }
+
+                Enqueue(siteRecord, output);
+                Enqueue(joined, output);
+                return;
+            }
+
+            Enqueue(SecureCodec.JoinedRecord(entry), output);
         }
 
         /// <summary>Sends one member the current epoch's key alone, at most once per KeyAnswerInterval; false when it is too soon.</summary>
@@ -685,7 +887,8 @@ namespace McastCrypto.Protocol.Secure
                 peer.NextQ++;
             }
 
-            EnqueueAck(peer, output);
+            EnqueueAck(peer.Id, peer.NextQ, output);
+            Sink()?.LocalProgress(peer.Id, peer.NextQ, now);
         }
 
         /// <summary>The fragment whose Q is the member's next: forwarded as a Data record, or refused (once per message id).</summary>
@@ -717,7 +920,7 @@ namespace McastCrypto.Protocol.Secure
                 drop = "MessageTooLarge";
             }
 
-            RemovePendingAck(peer);
+            RemovePendingAck(peer.Id);
             if (drop is not null)
             {
                 Drops.Add(drop);
@@ -726,45 +929,24 @@ namespace McastCrypto.Protocol.Secure
                     peer.RefusedMessageId = fragment.MessageId;
                     peer.RefusedDrop = drop;
                     Enqueue(SecureCodec.RefusedRecord(peer.Id, fragment.MessageId, why), output);
+                    Sink()?.LocalRefused(peer.Id, fragment.MessageId, why, now);
                 }
 
                 return;
             }
 
             Enqueue(SecureCodec.DataRecord(peer.Id, fragment), output);
-            if (fragment.Count == 1)
+            if (Sink() is IFederationSink sink)
             {
-                Relayed(peer, length, now, output);
-                return;
+                // With the member's id (a member's own Data names none) and a payload of its own: the port may keep it past this step.
+                sink.LocalData(
+                    new SecureFragment(peer.Id, fragment.Sequence, fragment.MessageId, fragment.Index, fragment.Count, fragment.ContentType, fragment.Payload),
+                    now);
             }
 
-            if (!peer.Incomplete.TryGetValue(fragment.MessageId, out Tracked? tracked))
+            if (peer.Messages.Complete(fragment, length) is int bytes)
             {
-                if (peer.Incomplete.Count >= SecureDefaults.MaxTrackedMessagesPerMember)
-                {
-                    // Forget the oldest: it is only bookkeeping for the Relayed event.
-                    ulong oldest = peer.IncompleteOrder.Dequeue();
-                    peer.Incomplete.Remove(oldest);
-                }
-
-                tracked = new Tracked();
-                peer.Incomplete.Add(fragment.MessageId, tracked);
-                peer.IncompleteOrder.Enqueue(fragment.MessageId);
-            }
-
-            tracked.Fragments++;
-            tracked.Bytes += length;
-            if (tracked.Fragments >= fragment.Count)
-            {
-                peer.Incomplete.Remove(fragment.MessageId);
-                var order = new Queue<ulong>(peer.IncompleteOrder.Where(id => id != fragment.MessageId));
-                peer.IncompleteOrder.Clear();
-                foreach (ulong id in order)
-                {
-                    peer.IncompleteOrder.Enqueue(id);
-                }
-
-                Relayed(peer, tracked.Bytes, now, output);
+                Relayed(peer.Identity, bytes, currentCount - 1, now, output);
             }
         }
 
@@ -787,25 +969,25 @@ namespace McastCrypto.Protocol.Secure
             }
 
             peer.LastUnmovedAck = now;
-            EnqueueAck(peer, output);
+            EnqueueAck(peer.Id, peer.NextQ, output);
         }
 
-        /// <summary>Queues Ack (member, next Q), replacing an Ack of that member still in the batch: the newer says everything the older did.</summary>
-        private void EnqueueAck(Peer peer, ProtocolOutput<RelayEvent> output)
+        /// <summary>Queues Ack (member or alias, next Q), replacing an Ack of that member still in the batch: the newer says everything the older did.</summary>
+        private void EnqueueAck(uint id, ulong nextQ, ProtocolOutput<RelayEvent> output)
         {
-            RemovePendingAck(peer);
-            byte[] record = SecureCodec.AckRecord(peer.Id, peer.NextQ);
+            RemovePendingAck(id);
+            byte[] record = SecureCodec.AckRecord(id, nextQ);
             Enqueue(record, output);
-            batchAcks[peer.Id] = record;
-            movedSinceHeartbeat.Add(peer.Id);
+            batchAcks[id] = record;
+            movedSinceHeartbeat.Add(id);
         }
 
         /// <summary>Takes the member's Ack out of the batch, if one waits there: a record of that member comes, and a newer Ack after it.</summary>
-        private void RemovePendingAck(Peer peer)
+        private void RemovePendingAck(uint id)
         {
-            if (batchAcks.TryGetValue(peer.Id, out byte[]? pending))
+            if (batchAcks.TryGetValue(id, out byte[]? pending))
             {
-                batchAcks.Remove(peer.Id);
+                batchAcks.Remove(id);
                 batch.Remove(pending);
                 batchBytes -= pending.Length;
             }
@@ -957,10 +1139,312 @@ namespace McastCrypto.Protocol.Secure
             yield return new SecureSequenceRange(from, (int)(to - from + 1));
         }
 
-        private void Relayed(Peer sender, int bytes, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        /// <summary>The federation, to tell it something in this step (noted, so that it is flushed within one further step); null when not federated.</summary>
+        private IFederationSink? Sink()
+        {
+            if (federation is null)
+            {
+                return null;
+            }
+
+            if (!sinkPending)
+            {
+                sinkPending = true;
+                sinkStep = step;
+            }
+
+            return federation;
+        }
+
+        private void FlushFederation(DateTimeOffset now)
+        {
+            if (federation is not null)
+            {
+                sinkPending = false;
+                federation.Flush(now);
+            }
+        }
+
+        /// <summary>Applies what the federation says other sites' members did, in its order.</summary>
+        private void ApplyRemote(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            IReadOnlyList<FederationRemoteEvent>? events = federation!.TakeRemoteEvents();
+            if (events is null)
+            {
+                return;
+            }
+
+            foreach (FederationRemoteEvent remote in events)
+            {
+                if (remote is null)
+                {
+                    Drops.Add("MalformedRemoteEvent");
+                    continue;
+                }
+
+                switch (remote.Kind)
+                {
+                    case FederationRemoteEventKind.Joined:
+                        OnRemoteJoined(remote, now, output);
+                        break;
+                    case FederationRemoteEventKind.Left:
+                        OnRemoteLeft(remote, now, output);
+                        break;
+                    case FederationRemoteEventKind.Data:
+                        OnRemoteData(remote, now, output);
+                        break;
+                    case FederationRemoteEventKind.Refused:
+                        OnRemoteRefused(remote, now, output);
+                        break;
+                    case FederationRemoteEventKind.Progress:
+                    case FederationRemoteEventKind.Lost:
+                        OnRemoteProgress(remote, remote.Kind == FederationRemoteEventKind.Lost, now, output);
+                        break;
+                    default:
+                        Drops.Add("MalformedRemoteEvent");
+                        break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Another site's member is present: the first time, an alias (an id of this relay's, never
+        /// one of a member or handshake), its Site and Joined records, and a Joined event; no epoch
+        /// (the alias holds no key of this site). Again (its relay's roster repeats it): nothing new.
+        /// </summary>
+        private void OnRemoteJoined(FederationRemoteEvent remote, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (aliasesByOrigin.TryGetValue((remote.OriginFingerprint, remote.MemberId), out Alias? known))
+            {
+                known.LastSeen = now;
+                return;
+            }
+
+            if (!IsWellFormedMember(remote))
+            {
+                Drops.Add("MalformedRemoteEvent");
+                return;
+            }
+
+            if (aliases.Count >= options.MaxRemoteMembers)
+            {
+                Drops.Add("TooManyRemoteMembers");
+                return;
+            }
+
+            uint id = NewMemberId();
+            var alias = new Alias(
+                id,
+                remote.OriginFingerprint,
+                remote.MemberId,
+                new SecureMemberEntry(id, (byte[])remote.IdentityKey!.Clone(), remote.Name!),
+                remote.OriginSite,
+                remote.NextQ,
+                now);
+            aliases.Add(id, alias);
+            aliasesByOrigin.Add((alias.Origin, alias.OriginId), alias);
+            output.Events.Add(new RelayEvent(RelayEventKind.Joined, now, alias.Identity));
+            if (currentCount > 0)
+            {
+                EnqueueJoined(alias.Entry, alias.Site, output);
+            }
+        }
+
+        /// <summary>An identity key that is a P-256 point, a name and a site a record can carry.</summary>
+        private static bool IsWellFormedMember(FederationRemoteEvent remote)
+        {
+            if (remote.IdentityKey is null || remote.IdentityKey.Length != SecureCodec.PointLength || remote.Name is null || !SecureCodec.IsValidSite(remote.OriginSite))
+            {
+                return false;
+            }
+
+            try
+            {
+                SecureCodec.EncodeName(remote.Name);
+                EcdsaP256PublicKey.Import(remote.IdentityKey);
+                return true;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
+            catch (CryptographicException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Another site's member left: its alias goes, with a Left record (no epoch) and a Left or TimedOut event.</summary>
+        private void OnRemoteLeft(FederationRemoteEvent remote, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!TryGetAlias(remote, out Alias? alias))
+            {
+                return;
+            }
+
+            SecureLeftReason reason = remote.LeftReason;
+            if (reason != SecureLeftReason.Left && reason != SecureLeftReason.TimedOut && reason != SecureLeftReason.RelayStopping)
+            {
+                // It goes all the same (or it would stay for good), under the plainest reason.
+                Drops.Add("MalformedRemoteEvent");
+                reason = SecureLeftReason.Left;
+            }
+
+            aliases.Remove(alias!.Id);
+            aliasesByOrigin.Remove((alias.Origin, alias.OriginId));
+            movedSinceHeartbeat.Remove(alias.Id);
+            RemovePendingAck(alias.Id);
+            output.Events.Add(new RelayEvent(reason == SecureLeftReason.TimedOut ? RelayEventKind.TimedOut : RelayEventKind.Left, now, alias.Identity));
+            if (currentCount > 0)
+            {
+                Enqueue(SecureCodec.LeftRecord(alias.Id, reason), output);
+            }
+        }
+
+        /// <summary>
+        /// A fragment of another site's member, in its Q order: forwarded as a Data record of the alias
+        /// with Q' = Q - base. One from before the alias appeared, one already forwarded, or one that
+        /// cannot be a fragment of this group's size is a counted drop.
+        /// </summary>
+        private void OnRemoteData(FederationRemoteEvent remote, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!TryGetAlias(remote, out Alias? alias))
+            {
+                return;
+            }
+
+            SecureFragment? fragment = remote.Fragment;
+            if (fragment is null || fragment.Count < 1 || fragment.Index < 0 || fragment.Index >= fragment.Count
+                || fragment.PayloadLength < 1 || fragment.PayloadSegment.Array is null)
+            {
+                Drops.Add("MalformedRemoteEvent");
+                return;
+            }
+
+            if (fragment.PayloadLength > SecureCodec.FragmentCapacity(options.MaxDatagramBytes))
+            {
+                // Fragments are forwarded as they are, never cut again: a larger one does not fit this group's datagrams.
+                Drops.Add("FragmentTooLarge");
+                return;
+            }
+
+            if (fragment.Sequence < alias!.Base)
+            {
+                Drops.Add("RemoteDataBeforeJoin");
+                return;
+            }
+
+            ulong q = fragment.Sequence - alias.Base;
+            if (q < alias.NextQ)
+            {
+                Drops.Add("Duplicate");
+                return;
+            }
+
+            alias.NextQ = q + 1;
+            alias.LastSeen = now;
+            if (currentCount == 0)
+            {
+                // No one here to tell: the alias's stream moves on, and a member that joins later starts from where it is.
+                return;
+            }
+
+            RemovePendingAck(alias.Id);
+            ArraySegment<byte> payload = fragment.PayloadSegment;
+            var forwarded = new SecureFragment(alias.Id, q, fragment.MessageId, fragment.Index, fragment.Count, fragment.ContentType, payload.Array!, payload.Offset, payload.Count);
+            Enqueue(SecureCodec.DataRecord(alias.Id, forwarded), output);
+            movedSinceHeartbeat.Add(alias.Id);
+            if (alias.Messages.Complete(forwarded, forwarded.PayloadLength) is int bytes)
+            {
+                RemoteMessagesRelayed++;
+                Relayed(alias.Identity, bytes, currentCount, now, output);
+            }
+        }
+
+        /// <summary>The other site's relay refused one of its member's messages: a Refused record of the alias.</summary>
+        private void OnRemoteRefused(FederationRemoteEvent remote, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!TryGetAlias(remote, out Alias? alias))
+            {
+                return;
+            }
+
+            if (remote.RefusedReason != SecureRefusedReason.TooLarge && remote.RefusedReason != SecureRefusedReason.UnsupportedContent)
+            {
+                Drops.Add("MalformedRemoteEvent");
+                return;
+            }
+
+            alias!.LastSeen = now;
+            if (currentCount > 0)
+            {
+                RemovePendingAck(alias.Id);
+                Enqueue(SecureCodec.RefusedRecord(alias.Id, remote.MessageId, remote.RefusedReason), output);
+            }
+        }
+
+        /// <summary>
+        /// Progress: an Ack record of the alias (Q' units), in place of one still in the batch. Lost: a
+        /// Lost record, so this site's members report what the alias's stream skips as lost between
+        /// the sites. Either only when it moves the alias's stream (or, for Progress, repeats where it is).
+        /// </summary>
+        private void OnRemoteProgress(FederationRemoteEvent remote, bool lost, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            if (!TryGetAlias(remote, out Alias? alias))
+            {
+                return;
+            }
+
+            if (remote.NextQ < alias!.Base)
+            {
+                Drops.Add("RemoteDataBeforeJoin");
+                return;
+            }
+
+            ulong q = remote.NextQ - alias.Base;
+            alias.LastSeen = now;
+            if (q < alias.NextQ || (lost && q == alias.NextQ) || (!lost && alias.AckedQ == q))
+            {
+                // Says less than the records already sent, or repeats the last Ack (the origin repeats
+                // its members' progress; tail heartbeats repeat it here), or (Lost) nothing is lost.
+                return;
+            }
+
+            alias.NextQ = q;
+            if (currentCount == 0)
+            {
+                return;
+            }
+
+            alias.AckedQ = q;
+            if (lost)
+            {
+                RemovePendingAck(alias.Id);
+                Enqueue(SecureCodec.LostRecord(alias.Id, q), output);
+                movedSinceHeartbeat.Add(alias.Id);
+            }
+            else
+            {
+                EnqueueAck(alias.Id, q, output);
+            }
+        }
+
+        /// <summary>The alias of a remote event's member; false (counted UnknownRemoteMember) when none.</summary>
+        private bool TryGetAlias(FederationRemoteEvent remote, out Alias? alias)
+        {
+            if (aliasesByOrigin.TryGetValue((remote.OriginFingerprint, remote.MemberId), out alias))
+            {
+                return true;
+            }
+
+            Drops.Add("UnknownRemoteMember");
+            return false;
+        }
+
+        private void Relayed(MemberIdentity sender, int bytes, int recipients, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
             MessagesRelayed++;
-            output.Events.Add(new RelayEvent(RelayEventKind.Relayed, now, sender.Identity, currentCount - 1, bytes));
+            output.Events.Add(new RelayEvent(RelayEventKind.Relayed, now, sender, recipients, bytes));
         }
 
         /// <summary>Removes members, starts a new epoch for those who stay, and announces each departure under it.</summary>
@@ -970,6 +1454,7 @@ namespace McastCrypto.Protocol.Secure
             {
                 Forget(peer, now);
                 output.Events.Add(new RelayEvent(reason == SecureLeftReason.TimedOut ? RelayEventKind.TimedOut : RelayEventKind.Left, now, peer.Identity));
+                Sink()?.LocalLeft(peer.Id, reason, now);
             }
 
             if (currentCount > 0)
@@ -991,7 +1476,7 @@ namespace McastCrypto.Protocol.Secure
             heldFragments -= peer.Early.Count;
             peer.Early.Clear();
             peer.EarlyBytes = 0;
-            RemovePendingAck(peer);
+            RemovePendingAck(peer.Id);
             if (peer.Joined)
             {
                 currentCount--;
@@ -1081,6 +1566,11 @@ namespace McastCrypto.Protocol.Secure
                     Enqueue(SecureCodec.AckRecord(peer.Id, peer.NextQ), output);
                     batchOnlyHeartbeats = onlyHeartbeats;
                 }
+                else if (aliases.TryGetValue(id, out Alias? alias) && !batchAcks.ContainsKey(id))
+                {
+                    Enqueue(SecureCodec.AckRecord(alias.Id, alias.NextQ), output);
+                    batchOnlyHeartbeats = onlyHeartbeats;
+                }
             }
 
             batchOnlyHeartbeats = onlyHeartbeats;
@@ -1160,7 +1650,7 @@ namespace McastCrypto.Protocol.Secure
             for (int attempt = 0; attempt < 1000; attempt++)
             {
                 uint id = BigEndian.ReadU32(crypto.Random(4), 0);
-                if (id != 0 && !peers.ContainsKey(id))
+                if (id != 0 && !peers.ContainsKey(id) && !aliases.ContainsKey(id))
                 {
                     return id;
                 }
@@ -1220,6 +1710,103 @@ namespace McastCrypto.Protocol.Secure
             public int Bytes { get; set; }
         }
 
+        /// <summary>A sender's messages being forwarded, fragment by fragment, to report each once whole (at most MaxTrackedMessagesPerMember).</summary>
+        private sealed class MessageTracker
+        {
+            private readonly Dictionary<ulong, Tracked> incomplete = new Dictionary<ulong, Tracked>();
+            private readonly Queue<ulong> order = new Queue<ulong>();
+
+            /// <summary>Counts a forwarded fragment; the message's bytes when it was its last, else null.</summary>
+            public int? Complete(SecureFragment fragment, int length)
+            {
+                if (fragment.Count == 1)
+                {
+                    return length;
+                }
+
+                if (!incomplete.TryGetValue(fragment.MessageId, out Tracked? tracked))
+                {
+                    if (incomplete.Count >= SecureDefaults.MaxTrackedMessagesPerMember)
+                    {
+                        // Forget the oldest: it is only bookkeeping for the Relayed event.
+                        ulong oldest = order.Dequeue();
+                        incomplete.Remove(oldest);
+                    }
+
+                    tracked = new Tracked();
+                    incomplete.Add(fragment.MessageId, tracked);
+                    order.Enqueue(fragment.MessageId);
+                }
+
+                tracked.Fragments++;
+                tracked.Bytes += length;
+                if (tracked.Fragments < fragment.Count)
+                {
+                    return null;
+                }
+
+                incomplete.Remove(fragment.MessageId);
+                var left = order.Where(id => id != fragment.MessageId).ToList();
+                order.Clear();
+                foreach (ulong id in left)
+                {
+                    order.Enqueue(id);
+                }
+
+                return tracked.Bytes;
+            }
+        }
+
+        /// <summary>
+        /// A member of another site as this relay shows it: an id of this relay's, the member's entry
+        /// (identity key, name), its site, and <c>base</c>, its <c>Q</c> at the origin when it appeared
+        /// here, so that its stream starts at 0 for this site's members.
+        /// </summary>
+        private sealed class Alias
+        {
+            public Alias(uint id, string origin, uint originId, SecureMemberEntry entry, string site, ulong baseQ, DateTimeOffset now)
+            {
+                Id = id;
+                Origin = origin;
+                OriginId = originId;
+                Entry = entry;
+                Site = site;
+                Base = baseQ;
+                Identity = new MemberIdentity(SecureCodec.FormatMemberId(id), entry.Name, entry.Fingerprint, null, site);
+                JoinedAt = now;
+                LastSeen = now;
+            }
+
+            public uint Id { get; }
+
+            /// <summary>The origin relay's fingerprint.</summary>
+            public string Origin { get; }
+
+            /// <summary>The member id the origin relay gave it.</summary>
+            public uint OriginId { get; }
+
+            public SecureMemberEntry Entry { get; }
+
+            public string Site { get; }
+
+            /// <summary>The origin's Q of the member's next fragment when it appeared here: what this site's Q 0 is.</summary>
+            public ulong Base { get; }
+
+            public MemberIdentity Identity { get; }
+
+            /// <summary>Q' (from <see cref="Base"/>) of the member's next fragment here.</summary>
+            public ulong NextQ { get; set; }
+
+            /// <summary>The Q' of the last Ack or Lost record sent for it; null before any.</summary>
+            public ulong? AckedQ { get; set; }
+
+            public DateTimeOffset JoinedAt { get; }
+
+            public DateTimeOffset LastSeen { get; set; }
+
+            public MessageTracker Messages { get; } = new MessageTracker();
+        }
+
         /// <summary>A member, pending (handshake answered, Join awaited) or joined.</summary>
         private sealed class Peer : IDisposable
         {
@@ -1235,11 +1822,12 @@ namespace McastCrypto.Protocol.Secure
                 PerSecondBudget nacks,
                 PerSecondBudget repairs,
                 DateTimeOffset now,
-                DateTimeOffset pendingUntil)
+                DateTimeOffset pendingUntil,
+                string? site)
             {
                 Id = id;
                 Entry = entry;
-                Identity = new MemberIdentity(SecureCodec.FormatMemberId(id), entry.Name, fingerprint, source);
+                Identity = new MemberIdentity(SecureCodec.FormatMemberId(id), entry.Name, fingerprint, source, site);
                 HelloNonce = helloNonce;
                 FromMember = fromMember;
                 ToMember = toMember;
@@ -1281,7 +1869,8 @@ namespace McastCrypto.Protocol.Secure
 
             public DateTimeOffset? LastKeyAnswer { get; set; }
 
-            public Dictionary<ulong, Tracked> Incomplete { get; } = new Dictionary<ulong, Tracked>();
+            /// <summary>The member's messages being forwarded, for the Relayed event.</summary>
+            public MessageTracker Messages { get; } = new MessageTracker();
 
             /// <summary>Q of the member's next Data fragment to take: 0 at the Join.</summary>
             public ulong NextQ { get; set; }
@@ -1307,8 +1896,6 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>The datagrams sent again for the member's Nacks this second.</summary>
             public PerSecondBudget Repairs { get; }
-
-            public Queue<ulong> IncompleteOrder { get; } = new Queue<ulong>();
 
             public void Dispose()
             {

@@ -52,7 +52,14 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>The most members.</summary>
         public int MaxClients { get; set; } = SecureDefaults.MaxClients;
 
+        /// <summary>
+        /// The most members of other sites a federated relay shows to its own (aliases); past it, a
+        /// counted drop (TooManyRemoteMembers). Default 1,024.
+        /// </summary>
+        public int MaxRemoteMembers { get; set; } = SecureDefaults.MaxRemoteMembers;
+
         /// <summary>The size of the replay windows, in sequence numbers (a multiple of 64).</summary>
+
         public int ReplayWindowSize { get; set; } = SecureDefaults.ReplayWindowSize;
 
         /// <summary>The most group datagrams kept to repair what members missed (1 to 1,048,576); the oldest go first (RetransmitEvicted).</summary>
@@ -129,6 +136,11 @@ namespace McastCrypto.Protocol.Secure
             if (MaxClients < 1)
             {
                 throw new ArgumentException("The relay must take at least one member.", nameof(MaxClients));
+            }
+
+            if (MaxRemoteMembers < 0)
+            {
+                throw new ArgumentException("The most members of other sites cannot be negative.", nameof(MaxRemoteMembers));
             }
 
             SecureMemberOptions.ValidateWindow(ReplayWindowSize);
