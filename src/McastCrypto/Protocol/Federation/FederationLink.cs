@@ -65,7 +65,7 @@ namespace McastCrypto.Protocol.Federation
         private ulong grantNumber;
         private DateTimeOffset nextAnnounceAt;
         private DateTimeOffset nextRosterAt;
-        private bool rosterDue = true;
+        private bool rosterDue;
         private bool connected = true;
         private bool disposed;
 
