@@ -37,6 +37,10 @@ namespace McastCrypto.Protocol.Federation
         public const string RepairRateLimited = "RepairRateLimited";
         public const string UnknownMember = "UnknownMember";
         public const string StaleSequence = "StaleSequence";
+        public const string TooManyMembers = "TooManyMembers";
+
+        /// <summary>The most members of one other relay remembered (four times a relay's default MaxClients).</summary>
+        public const int MaxMembersPerRelay = 4 * SecureDefaults.MaxClients;
 
         private readonly EcdsaP256PrivateKey identity;
         private readonly FederationOptions options;
@@ -63,6 +67,7 @@ namespace McastCrypto.Protocol.Federation
         private List<FederationRemoteEvent> events = new List<FederationRemoteEvent>();
         private ulong nextF;
         private ulong grantNumber;
+        private ulong lastAnnounceTime;
         private DateTimeOffset nextAnnounceAt;
         private DateTimeOffset nextRosterAt;
         private bool rosterDue;
@@ -907,14 +912,14 @@ namespace McastCrypto.Protocol.Federation
             }
         }
 
-        private static bool RecordIsWellFormed(byte[] plain, byte kind, int at, int length)
+        private bool RecordIsWellFormed(byte[] plain, byte kind, int at, int length)
         {
             switch (kind)
             {
                 case FederationCodec.RecordJoined:
                     return FederationCodec.TryParseMemberEntry(plain, at, at + length, out _, out _, out _, out _, out int used) && used == length;
                 case FederationCodec.RecordLeft:
-                    return length == 5;
+                    return length == 5 && Enum.IsDefined(typeof(SecureLeftReason), plain[at + 4]);
                 case FederationCodec.RecordRoster:
                     if (length < 3)
                     {
@@ -935,9 +940,11 @@ namespace McastCrypto.Protocol.Federation
 
                     return position == at + length;
                 case FederationCodec.RecordData:
-                    return FederationCodec.TryParseData(plain, at, length, out _);
+                    // A fragment crosses unchanged: it must fit this relay's datagrams as it fitted the origin's.
+                    return length - FederationCodec.DataFixedLength <= options.MaxDatagramBytes - SecureDefaults.FragmentOverhead
+                        && FederationCodec.TryParseData(plain, at, length, out _);
                 case FederationCodec.RecordRefused:
-                    return length == 13;
+                    return length == 13 && Enum.IsDefined(typeof(SecureRefusedReason), plain[at + 12]);
                 case FederationCodec.RecordProgress:
                     return length == 12;
                 default:
@@ -950,6 +957,11 @@ namespace McastCrypto.Protocol.Federation
             if (peer.Members.ContainsKey(id))
             {
                 ApplyLeft(peer, id, SecureLeftReason.Left);
+            }
+            else if (peer.Members.Count >= MaxMembersPerRelay)
+            {
+                Drops.Add(TooManyMembers);
+                return;
             }
 
             peer.Members[id] = new RemoteMember(nextQ);
@@ -1136,7 +1148,9 @@ namespace McastCrypto.Protocol.Federation
 
         private void Announce(DateTimeOffset now)
         {
-            byte[] value = FederationCodec.AnnounceUnsigned(identity.PublicKey.Point, boot, ephemeralPublic, (ulong)Math.Max(0, now.ToUnixTimeMilliseconds()), nextF);
+            // Strictly increasing within a boot, even if the clock steps back: peers take only newer announces.
+            lastAnnounceTime = Math.Max((ulong)Math.Max(0, now.ToUnixTimeMilliseconds()), lastAnnounceTime + 1);
+            byte[] value = FederationCodec.AnnounceUnsigned(identity.PublicKey.Point, boot, ephemeralPublic, lastAnnounceTime, nextF);
             SignInto(FederationCodec.AnnounceLabel, value);
             publications.Add(new FederationPublication(relaySubject, value));
         }

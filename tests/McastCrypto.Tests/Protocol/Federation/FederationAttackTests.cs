@@ -345,6 +345,23 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void AListedRelayCannotMakeAnotherRememberMoreThanItsShareOfMembers()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
+            for (uint id = 1; id <= FederationLink.MaxMembersPerRelay + 10; id++)
+            {
+                net[0].L.LocalJoined(id, point, "m" + id, 0, net.Clock.Now);
+            }
+
+            net.Pump();
+            Assert.Equal(FederationLink.MaxMembersPerRelay, net[1].Of(FederationRemoteEventKind.Joined).Count);
+            Assert.Equal(10, net[1].L.Drops[FederationLink.TooManyMembers]);
+            Assert.Equal(FederationLink.MaxMembersPerRelay, Assert.Single(net[1].L.Peers).Members);
+        }
+
+        [Fact]
         public void AFloodOfRepairRequestsCostsAtMostThePerRelayBudget()
         {
             using var net = new FederationNet(2, configure: (i, o) =>
