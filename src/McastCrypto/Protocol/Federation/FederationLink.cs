@@ -185,13 +185,10 @@ namespace McastCrypto.Protocol.Federation
                         }
                     }
 
-                    if (peer.HasKey && peer.ExpectedF < peer.NextF)
+                    if (connected && peer.HasKey && peer.ExpectedF < peer.NextF)
                     {
                         next = Min(next, peer.NextRepairAt);
-                        if (connected)
-                        {
-                            next = Min(next, peer.StallSince + options.RepairTimeout);
-                        }
+                        next = Min(next, peer.StallSince + options.RepairTimeout);
                     }
                 }
 
@@ -354,7 +351,7 @@ namespace McastCrypto.Protocol.Federation
                     }
                 }
 
-                if (now >= peer.NextRepairAt)
+                if (connected && now >= peer.NextRepairAt)
                 {
                     SendRepairRequest(peer);
                     peer.NextRepairAt = now + peer.RepairBackoff;
@@ -1430,15 +1427,18 @@ namespace McastCrypto.Protocol.Federation
                 RepairBackoff = retry;
             }
 
-            /// <summary>Remembers that the publisher no longer has a range (at most 16 ranges kept; more are asked again).</summary>
+            /// <summary>
+            /// Remembers that the publisher no longer has a range, cut to what it has published as far
+            /// as this relay knows (so it never skips past that): at most 16 ranges kept; more are asked again.
+            /// </summary>
             public void AddUnavailable(FederationRange range)
             {
-                if (range.Last < ExpectedF || unavailable.Count >= FederationCodec.MaxRanges)
+                if (NextF == 0 || range.Last < ExpectedF || range.First >= NextF || unavailable.Count >= FederationCodec.MaxRanges)
                 {
                     return;
                 }
 
-                unavailable.Add(range);
+                unavailable.Add(new FederationRange(range.First, Math.Min(range.Last, NextF - 1)));
             }
 
             /// <summary>When <paramref name="f"/> is in a range the publisher no longer has: the F after that range.</summary>

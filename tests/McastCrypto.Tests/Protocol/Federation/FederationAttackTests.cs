@@ -362,6 +362,30 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ASignedUnavailableForEveryFSkipsNoFurtherThanWhatItsRelayPublished()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+
+            // Signed by A itself (a faulty relay): "everything from the next F to the end is gone".
+            var unavailable = FederationCodec.RangesUnsigned(
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                new List<FederationRange> { new FederationRange(a.ExpectedF, ulong.MaxValue) });
+            net.Hub.Inject(Prefix + ".inbox." + net[1].L.RelayId, Sign(net[0].Key, FederationCodec.UnavailableLabel, unavailable));
+            net.Pump();
+            Assert.Equal(a.ExpectedF, Assert.Single(net[1].L.Peers).ExpectedF);
+            Assert.Equal(0, net[1].L.Unavailable);
+
+            net[0].Say(1, "q1");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void AFloodOfRepairRequestsCostsAtMostThePerRelayBudget()
         {
             using var net = new FederationNet(2, configure: (i, o) =>
