@@ -198,6 +198,35 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void WhenTheBusSendsWhatItBufferedDuringAnOutageAfterTheRepairsNothingIsDeliveredTwice()
+        {
+            using var net = new FederationNet(2);
+            net.Hub.BufferWhileDown = true;
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net.Pump();
+
+            net.Hub.Up = false;
+            for (int i = 0; i < 20; i++)
+            {
+                net[0].Say(1, "a" + i);
+                net.Run(0.5);
+            }
+
+            net.Hub.Up = true;
+            net.Run(2);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => (ulong)i), net[1].DataQ(net[0], 1));
+            int events = net[1].Events.Count;
+            long duplicates = net[1].L.Drops[FederationLink.Duplicate];
+
+            net.Hub.ReleaseBuffered();
+            net.Pump();
+            Assert.Equal(events, net[1].Events.Count);
+            Assert.True(net[1].L.Drops[FederationLink.Duplicate] - duplicates >= 20);
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => (ulong)i), net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void AnOutageLongerThanTheBufferGivesLostEventsWhoseNextQIsWhereEachMembersStreamResumes()
         {
             using var net = new FederationNet(2, configure: (i, o) => o.RetransmitBufferSize = 8);

@@ -14,7 +14,14 @@ namespace McastCrypto.Tests.Protocol.Federation
     {
         private readonly List<InMemoryFederationBus> buses = new List<InMemoryFederationBus>();
         private readonly Queue<(string Subject, byte[] Payload)> queue = new Queue<(string, byte[])>();
+        private readonly List<(string Subject, byte[] Payload)> buffered = new List<(string, byte[])>();
         private bool up = true;
+
+        /// <summary>
+        /// While the server is down, buses take publications and keep them (as a NATS client buffers
+        /// during a reconnect) instead of refusing them; <see cref="ReleaseBuffered"/> sends them.
+        /// </summary>
+        public bool BufferWhileDown { get; set; }
 
         /// <summary>Everything a bus published while connected, in order.</summary>
         public List<(string Subject, byte[] Payload)> Log { get; } = new List<(string, byte[])>();
@@ -45,6 +52,19 @@ namespace McastCrypto.Tests.Protocol.Federation
                 }
             }
         }
+
+        /// <summary>Sends what the buses kept while the server was down, in order.</summary>
+        public void ReleaseBuffered()
+        {
+            foreach ((string subject, byte[] payload) in buffered)
+            {
+                Enqueue(subject, payload);
+            }
+
+            buffered.Clear();
+        }
+
+        internal void Buffer(string subject, byte[] payload) => buffered.Add((subject, payload));
 
         public InMemoryFederationBus Connect()
         {
@@ -143,6 +163,12 @@ namespace McastCrypto.Tests.Protocol.Federation
         {
             if (!IsConnected)
             {
+                if (hub.BufferWhileDown && !disposed && linkUp)
+                {
+                    hub.Buffer(subject, payload);
+                    return true;
+                }
+
                 return false;
             }
 
