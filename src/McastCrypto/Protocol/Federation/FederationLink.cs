@@ -417,7 +417,7 @@ namespace McastCrypto.Protocol.Federation
         public void Receive(string subject, byte[] payload, DateTimeOffset now)
         {
             ThrowIfDisposed();
-            if (payload is null || subject is null || payload.Length > options.MaxEnvelopeBytes || !FederationCodec.TryReadKind(payload, out byte kind))
+            if (payload is null || subject is null || payload.Length > FederationOptions.MaxBusMessageBytes || !FederationCodec.TryReadKind(payload, out byte kind))
             {
                 Drops.Add(Malformed);
                 return;

@@ -42,7 +42,7 @@ namespace McastCrypto.Protocol.Federation
         /// <summary>The most bytes of plaintext held out of order per peer; past it HoldLimit.</summary>
         public long HoldBytes { get; set; } = 16L * 1024 * 1024;
 
-        /// <summary>The largest envelope published or accepted, in bytes (at least D + 1,024, at most 1 MiB).</summary>
+        /// <summary>The largest envelope published, in bytes (at least D + 1,024, at most 1 MiB). Any relay takes messages up to 1 MiB, whatever its own setting.</summary>
         public int MaxEnvelopeBytes { get; set; } = 256 * 1024;
 
         /// <summary>How often the relay announces itself (and its latest F).</summary>

@@ -271,7 +271,7 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             b.Receive(relayA, new byte[] { 2, FederationCodec.KindEnvelope }, net.Clock.Now); // version 2
             b.Receive(relayA, new byte[] { 1, 0x7F, 0, 0 }, net.Clock.Now); // unknown kind
-            b.Receive(relayA, new byte[300 * 1024], net.Clock.Now); // larger than MaxEnvelopeBytes
+            b.Receive(relayA, new byte[FederationOptions.MaxBusMessageBytes + 1], net.Clock.Now); // larger than any bus message
             b.Receive(relayA, null!, net.Clock.Now);
             malformed += 4;
 
