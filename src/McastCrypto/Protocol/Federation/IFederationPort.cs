@@ -23,6 +23,13 @@ namespace McastCrypto.Protocol.Federation
         /// <summary>Counted drops of bus messages (unauthorized relay, bad signature, replay, ...).</summary>
         DropCounter Drops { get; }
 
+        /// <summary>
+        /// The bus's connection state (from <see cref="McastCrypto.Transport.IFederationBus.ConnectionChanged"/>,
+        /// and once after the bus is attached): while disconnected nothing is given up and no relay times
+        /// out; on reconnect the port announces at once, publishes its roster and asks again for every hole.
+        /// </summary>
+        void SetConnected(bool connected, DateTimeOffset now);
+
         /// <summary>A message that arrived on the bus. Hostile until checked: a bad one is a counted drop.</summary>
         void Receive(string subject, byte[] payload, DateTimeOffset now);
 

@@ -1,0 +1,491 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FsCheck;
+using FsCheck.Xunit;
+using McastCrypto.Crypto;
+using McastCrypto.Protocol.Federation;
+using McastCrypto.Protocol.Secure;
+using Xunit;
+
+namespace McastCrypto.Tests.Protocol.Federation
+{
+    /// <summary>
+    /// Everything a bus message can change, attacked: who may speak (authorized relays), that it is
+    /// theirs (signatures, origin binding), that it is new (replays, old boots), that it is whole
+    /// (tags, lengths) and that answering it is bounded (repair budgets).
+    /// </summary>
+    public class FederationAttackTests
+    {
+        private const string Prefix = "mcastcrypto";
+
+        [Fact]
+        public void ARelayNotListedIsIgnoredCountedAndNeverGrantedAKey()
+        {
+            // Relay 2 lists the others, but they do not list it.
+            using var net = new FederationNet(3, configure: (i, o) =>
+            {
+                if (i < 2)
+                {
+                    o.AuthorizedRelays = new HashSet<string>(o.AuthorizedRelays.Take(1));
+                }
+            });
+            net.Run(3);
+            net[2].Join(1, "mallory");
+            net[2].Say(1, "let me in");
+            net.Run(6);
+
+            foreach (int r in new[] { 0, 1 })
+            {
+                Assert.DoesNotContain(net[r].Events, e => e.OriginFingerprint == net[2].Fingerprint);
+                Assert.True(net[r].L.Drops[FederationLink.UnauthorizedRelay] >= 6);
+                Assert.DoesNotContain(net[r].L.Peers, p => p.Fingerprint == net[2].Fingerprint);
+                Assert.DoesNotContain(net[r].Published, p => p.Subject == Prefix + ".inbox." + net[2].L.RelayId);
+                Assert.Single(net[r].L.Peers);
+            }
+
+            Assert.Equal(0, net[0].L.Drops[FederationLink.BadSignature]);
+        }
+
+        [Fact]
+        public void AForgedIdentityOnAListedRelaysSubjectIsRefusedAndItsForgedEnvelopeCannotTakeTheRealOnesPlace()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net.Pump();
+            using EcdsaP256PrivateKey forger = EcdsaP256PrivateKey.Generate();
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string bootB = Assert.Single(net[1].L.Peers).Boot;
+
+            // An announce on A's subject with the forger's key: not the key A's fingerprint names.
+            byte[] announce = FederationCodec.AnnounceUnsigned(forger.PublicKey.Point, new byte[16], EcdhP256.Generate().PublicKey, ulong.MaxValue, 0);
+            net.Hub.Inject(relayA, Sign(forger, FederationCodec.AnnounceLabel, announce));
+
+            // An envelope in A's name (A's id and boot, the F B waits for) signed by the forger.
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + 40];
+            Buffer.BlockCopy(FederationCodec.EnvelopeHeader(Id(net[0]), Convert.FromHexString(a.Boot), a.ExpectedF), 0, envelope, 0, FederationCodec.EnvelopeHeaderLength);
+            net.Hub.Inject(relayA, Sign(forger, FederationCodec.EnvelopeLabel, envelope));
+            net.Pump();
+
+            Assert.Equal(1, net[1].L.Drops[FederationLink.UnauthorizedRelay]);
+            Assert.Equal(1, net[1].L.Drops[FederationLink.BadSignature]);
+            Assert.Equal(a.Boot, Assert.Single(net[1].L.Peers).Boot);
+            Assert.Equal(bootB, a.Boot);
+
+            net[0].Say(1, "the real one");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
+            Assert.Equal(0, net[1].L.Drops[FederationLink.Duplicate]);
+        }
+
+        [Fact]
+        public void MessagesWithAListedRelaysNameButNotItsSignatureAreBadSignatureAndChangeNothing()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            using EcdsaP256PrivateKey forger = EcdsaP256PrivateKey.Generate();
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+
+            // A's genuine announce with a later time but the old signature.
+            byte[] announce = (byte[])net.Hub.Log.Last(m => m.Payload[1] == FederationCodec.KindAnnounce && m.Subject.EndsWith(net[0].L.RelayId, StringComparison.Ordinal)).Payload.Clone();
+            announce[2 + 65 + 16 + 65] ^= 0x40;
+            net.Hub.Inject(Prefix + ".relay." + net[0].L.RelayId, announce);
+
+            // An Unavailable "from A" for everything B waits for: it would make B give up.
+            var unavailable = FederationCodec.RangesUnsigned(
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                new List<FederationRange> { new FederationRange(0, ulong.MaxValue) });
+            net.Hub.Inject(inboxB, Sign(forger, FederationCodec.UnavailableLabel, unavailable));
+
+            // A repair request "from A" to B.
+            var repair = FederationCodec.RangesUnsigned(
+                FederationCodec.KindRepairRequest, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                new List<FederationRange> { new FederationRange(0, 100) });
+            net.Hub.Inject(inboxB, Sign(forger, FederationCodec.RepairRequestLabel, repair));
+            long served = net[1].L.RepairsServed;
+            net.Pump();
+
+            Assert.Equal(3, net[1].L.Drops[FederationLink.BadSignature]);
+            Assert.Equal(0, net[1].L.Unavailable);
+            Assert.Equal(served, net[1].L.RepairsServed);
+            net[0].Say(1, "q1");
+            net.Run(2);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            Assert.Empty(net[1].Of(FederationRemoteEventKind.Lost));
+        }
+
+        [Fact]
+        public void ReplaysOfAnnouncesGrantsAndEnvelopesOfTheCurrentAndOfAnOldBootChangeNothing()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "old boot");
+            net.Run(1);
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            var oldBoot = net.Hub.Log.Where(m => m.Subject == relayA || m.Subject == inboxB).ToList();
+            Assert.Contains(oldBoot, m => m.Payload[1] == FederationCodec.KindGrant);
+            Assert.Contains(oldBoot, m => m.Payload[1] == FederationCodec.KindEnvelope);
+
+            net.Start(0);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "new boot");
+            net.Run(1);
+            int events = net[1].Events.Count;
+            string boot = Assert.Single(net[1].L.Peers).Boot;
+            long replays = net[1].L.Drops[FederationLink.Replay];
+            long duplicates = net[1].L.Drops[FederationLink.Duplicate];
+
+            int oldCount = 0;
+            foreach ((string subject, byte[] payload) in oldBoot)
+            {
+                net.Hub.Inject(subject, payload);
+                oldCount++;
+            }
+
+            net.Pump();
+            Assert.Equal(oldCount, net[1].L.Drops[FederationLink.Replay] - replays);
+
+            // The current boot's announce again, and its grant again.
+            (string s1, byte[] p1) = net.Hub.Log.Last(m => m.Payload[1] == FederationCodec.KindAnnounce && m.Subject.EndsWith(net[0].L.RelayId, StringComparison.Ordinal));
+            (string s2, byte[] p2) = net.Hub.Log.Last(m => m.Payload[1] == FederationCodec.KindGrant && m.Subject.EndsWith(net[1].L.RelayId, StringComparison.Ordinal));
+            net.Hub.Inject(s1, p1);
+            net.Hub.Inject(s2, p2);
+            net.Pump();
+            Assert.Equal(oldCount + 1, net[1].L.Drops[FederationLink.Replay] - replays);
+            Assert.Equal(1, net[1].L.Drops[FederationLink.Duplicate] - duplicates);
+            Assert.Equal(events, net[1].Events.Count);
+            Assert.Equal(boot, Assert.Single(net[1].L.Peers).Boot);
+        }
+
+        [Fact]
+        public void ARelayCannotPublishAsAnotherEvenWhenBothAreListed()
+        {
+            using var net = new FederationNet(3);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "from A");
+            net.Pump();
+            (string subject, byte[] genuine) = net.Hub.Log.Last(m => m.Payload[1] == FederationCodec.KindEnvelope && m.Subject.EndsWith(net[0].L.RelayId, StringComparison.Ordinal));
+            FederationPeerInfo bAtC = net[2].L.Peers.Single(p => p.Fingerprint == net[1].Fingerprint);
+            FederationPeerInfo aAtC = net[2].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint);
+            int events = net[2].Events.Count;
+
+            // B signs A's envelope with its own key, as it is (on A's subject and to C's inbox).
+            byte[] resigned = Sign(net[1].Key, FederationCodec.EnvelopeLabel, (byte[])genuine.Clone());
+            net.Hub.Inject(subject, resigned);
+
+            // ... with A's F moved on to the one C waits for, so it is not a mere duplicate.
+            byte[] next = (byte[])genuine.Clone();
+            BigEndian.WriteU64(next, 26, aAtC.ExpectedF);
+            net.Hub.Inject(Prefix + ".inbox." + net[2].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, next));
+
+            // ... as its own (its id, A's boot).
+            byte[] asB = (byte[])genuine.Clone();
+            Buffer.BlockCopy(Id(net[1]), 0, asB, 2, 8);
+            net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, asB));
+
+            // ... as its own (its id and boot, its next F): A's sealed records under B's header.
+            byte[] asBoot = (byte[])asB.Clone();
+            Buffer.BlockCopy(Convert.FromHexString(bAtC.Boot), 0, asBoot, 10, 16);
+            BigEndian.WriteU64(asBoot, 26, bAtC.ExpectedF);
+            net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, asBoot));
+            net.Pump();
+
+            Assert.Equal(events, net[2].Events.Count);
+            Assert.Equal(1, net[2].L.Drops[FederationLink.Duplicate]); // the first: A's F, already had
+            Assert.Equal(1, net[2].L.Drops[FederationLink.BadSignature]);
+            Assert.Equal(1, net[2].L.Drops[FederationLink.Replay]);
+            Assert.Equal(1, net[2].L.Drops[FederationLink.BadTag]);
+
+            // Both streams go on.
+            net[0].Say(1, "A again");
+            net[1].Join(5, "bob");
+            net[1].Say(5, "B");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0, 1 }, net[2].DataQ(net[0], 1));
+            Assert.Equal(new ulong[] { 0 }, net[2].DataQ(net[1], 5));
+        }
+
+        [Fact]
+        public void TamperedCiphertextIsBadSignatureAndWhenSignedAnywayBadTag()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net.Pump();
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            net.Hub.Filter = (s, p) => p[1] != FederationCodec.KindEnvelope;
+            net[0].Say(1, "q0");
+            net.Pump();
+            net.Hub.Filter = null;
+            (string subject, byte[] genuine) = net.Hub.Log.Last(m => m.Payload[1] == FederationCodec.KindEnvelope);
+            Assert.Equal(a.ExpectedF, BigEndian.ReadU64(genuine, 26));
+
+            byte[] flipped = (byte[])genuine.Clone();
+            flipped[FederationCodec.EnvelopeHeaderLength + 3] ^= 1;
+            net.Hub.Inject(subject, flipped);
+            net.Hub.Inject(subject, Sign(net[0].Key, FederationCodec.EnvelopeLabel, (byte[])flipped.Clone()));
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.BadSignature]);
+            Assert.Equal(1, net[1].L.Drops[FederationLink.BadTag]);
+            Assert.Empty(net[1].DataQ(net[0], 1));
+
+            net.Hub.Inject(subject, genuine);
+            net.Pump();
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
+        public void MalformedOversizedAndMisaddressedMessagesAreCountedNeverThrown()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationLink b = net[1].L;
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + b.RelayId;
+            long before = b.Drops[FederationLink.Malformed];
+            long total = b.Drops.Total;
+
+            var samples = net.Hub.Log.Where(m => m.Subject == relayA || m.Subject == inboxB).Select(m => m.Payload).ToList();
+            int malformed = 0;
+            foreach (byte[] sample in samples.GroupBy(p => p[1]).Select(g => g.First()))
+            {
+                foreach (int cut in new[] { 0, 1, 2, 10, sample.Length / 2, sample.Length - 1 })
+                {
+                    b.Receive(sample[1] == FederationCodec.KindAnnounce || sample[1] == FederationCodec.KindEnvelope ? relayA : inboxB, sample.Take(cut).ToArray(), net.Clock.Now);
+                    malformed++;
+                }
+            }
+
+            b.Receive(relayA, new byte[] { 2, FederationCodec.KindEnvelope }, net.Clock.Now); // version 2
+            b.Receive(relayA, new byte[] { 1, 0x7F, 0, 0 }, net.Clock.Now); // unknown kind
+            b.Receive(relayA, new byte[FederationOptions.MaxBusMessageBytes + 1], net.Clock.Now); // larger than any bus message
+            b.Receive(relayA, null!, net.Clock.Now);
+            malformed += 4;
+
+            // Every one is counted; those too short for their kind as Malformed (a truncated envelope
+            // that is long enough is a Duplicate or BadSignature: its signature is checked, not its length).
+            Assert.Equal(malformed, b.Drops.Total - total);
+            Assert.True(b.Drops[FederationLink.Malformed] - before >= (3 * 4) + 4);
+            Assert.Equal(0, b.Drops[FederationLink.UnknownRelay]);
+
+            // A valid announce of A's on B's inbox, and one on a subject outside the prefix.
+            byte[] announce = net.Hub.Log.Last(m => m.Payload[1] == FederationCodec.KindAnnounce && m.Subject == relayA).Payload;
+            b.Receive(inboxB, announce, net.Clock.Now);
+            b.Receive("other.relay." + net[0].L.RelayId, announce, net.Clock.Now);
+            b.Receive(Prefix + ".inbox.0000000000000000", announce, net.Clock.Now);
+            Assert.Equal(2, b.Drops[FederationLink.WrongSubject]);
+            Assert.Equal(1, b.Drops[FederationLink.NotForUs]);
+
+            net[0].Say(1, "q1");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
+        public void AnEnvelopeFromAListedRelayWithMalformedRecordsIsTakenAsAGapNotPartly()
+        {
+            var draws = new List<byte[]>();
+            using var net = new FederationNet(2, started: 1);
+            FederationOptions options = net.OptionsFor(1);
+            var rng = new Random(7);
+            options.Random = n =>
+            {
+                var bytes = new byte[n];
+                rng.NextBytes(bytes);
+                draws.Add(bytes);
+                return bytes;
+            };
+            net.Start(1, options);
+            byte[] publishKey = draws.Last();
+            net.Run(2);
+            net[1].Join(1, "bob");
+            net[1].Say(1, "q0");
+            net.Pump();
+            FederationPeerInfo b = Assert.Single(net[0].L.Peers);
+
+            // A Data record of Q 1 and then a record whose length runs past the end.
+            var good = FederationCodec.Record(FederationCodec.RecordData, FederationCodec.DataBody(new SecureFragment(1, 1, 99, 0, 1, 1, new byte[] { 65 })));
+            byte[] plain = good.Concat(new byte[] { FederationCodec.RecordProgress, 0, 0, 0, 200, 1, 2 }).ToArray();
+            byte[] header = FederationCodec.EnvelopeHeader(Id(net[1]), Convert.FromHexString(b.Boot), b.ExpectedF);
+            byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + plain.Length];
+            Buffer.BlockCopy(header, 0, envelope, 0, header.Length);
+            using (AesGcm256 aead = AesGcm256.Create(publishKey))
+            {
+                aead.Seal(FederationCodec.Nonce(b.ExpectedF), new ArraySegment<byte>(plain), new ArraySegment<byte>(header), envelope, header.Length);
+            }
+
+            net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, envelope));
+            net.Pump();
+            Assert.Equal(1, net[0].L.Drops[FederationLink.MalformedRecord]);
+            Assert.Equal(new ulong[] { 0 }, net[0].DataQ(net[1], 1));
+
+            // The real envelope with that F now comes too late (a duplicate); the next shows the jump as Lost.
+            net[1].Say(1, "q1");
+            net[1].Say(1, "q2");
+            net.Pump();
+            Assert.Equal(1, net[0].L.Drops[FederationLink.Duplicate]);
+            net[1].Say(1, "q3");
+            net.Pump();
+            FederationRemoteEvent lost = Assert.Single(net[0].Of(FederationRemoteEventKind.Lost));
+            Assert.Equal(3UL, lost.NextQ);
+            Assert.Equal(new ulong[] { 0, 3 }, net[0].DataQ(net[1], 1));
+        }
+
+        [Fact]
+        public void AListedRelayCannotMakeAnotherRememberMoreThanItsShareOfMembers()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
+            for (uint id = 1; id <= FederationLink.MaxMembersPerRelay + 10; id++)
+            {
+                net[0].L.LocalJoined(id, point, "m" + id, 0, net.Clock.Now);
+            }
+
+            net.Pump();
+            Assert.Equal(FederationLink.MaxMembersPerRelay, net[1].Of(FederationRemoteEventKind.Joined).Count);
+            Assert.Equal(10, net[1].L.Drops[FederationLink.TooManyMembers]);
+            Assert.Equal(FederationLink.MaxMembersPerRelay, Assert.Single(net[1].L.Peers).Members);
+        }
+
+        [Fact]
+        public void ASignedUnavailableForEveryFSkipsNoFurtherThanWhatItsRelayPublished()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+
+            // Signed by A itself (a faulty relay): "everything from the next F to the end is gone".
+            var unavailable = FederationCodec.RangesUnsigned(
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                new List<FederationRange> { new FederationRange(a.ExpectedF, ulong.MaxValue) });
+            net.Hub.Inject(Prefix + ".inbox." + net[1].L.RelayId, Sign(net[0].Key, FederationCodec.UnavailableLabel, unavailable));
+            net.Pump();
+            Assert.Equal(a.ExpectedF, Assert.Single(net[1].L.Peers).ExpectedF);
+            Assert.Equal(0, net[1].L.Unavailable);
+
+            net[0].Say(1, "q1");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
+        public void AFloodOfRepairRequestsCostsAtMostThePerRelayBudget()
+        {
+            using var net = new FederationNet(2, configure: (i, o) =>
+            {
+                o.RequestsPerSecond = 10;
+                o.RepairEnvelopesPerSecond = 50;
+            });
+            net.Run(2);
+            net[0].Join(1, "alice");
+            for (int i = 0; i < 40; i++)
+            {
+                net[0].Say(1, "m" + i);
+                net.Pump();
+            }
+
+            FederationLink a = net[0].L;
+            var request = FederationCodec.RangesUnsigned(
+                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot),
+                new List<FederationRange> { new FederationRange(0, ulong.MaxValue) });
+            byte[] signed = Sign(net[1].Key, FederationCodec.RepairRequestLabel, request);
+            long verifications = a.Operations.Verifications;
+            long served = a.RepairsServed;
+            for (int i = 0; i < 1000; i++)
+            {
+                a.Receive(Prefix + ".inbox." + a.RelayId, signed, net.Clock.Now);
+            }
+
+            Assert.Equal(990, a.Drops[FederationLink.RequestRateLimited]);
+            Assert.Equal(10, a.Operations.Verifications - verifications);
+            Assert.Equal(50, a.RepairsServed - served);
+            Assert.True(a.Drops[FederationLink.RepairRateLimited] >= 1);
+            Assert.True(a.TakePublications().Count <= 50 + 10);
+
+            // A second later the budget is back, no more.
+            net.Clock.Advance(1);
+            for (int i = 0; i < 1000; i++)
+            {
+                a.Receive(Prefix + ".inbox." + a.RelayId, signed, net.Clock.Now);
+            }
+
+            Assert.Equal(1980, a.Drops[FederationLink.RequestRateLimited]);
+            Assert.Equal(100, a.RepairsServed - served);
+        }
+
+        /// <summary>
+        /// Any bytes, or any truncation or bit flip of a genuine message, on either subscription:
+        /// never an exception, never an event, and every message not used leaves a count.
+        /// </summary>
+        [Property(MaxTest = 500)]
+        public bool NoBusMessageMakesTheLinkThrowOrDeliverAndEveryOneIsCounted(byte[] random, int pick, int position, byte mask, bool inbox, bool cut)
+        {
+            (FederationNet net, List<byte[]> genuine) = Shared.Value;
+            FederationLink b = net[1].L;
+            byte[] payload;
+            if (random is not null && random.Length > 0 && (pick & 1) == 0)
+            {
+                payload = random;
+            }
+            else
+            {
+                byte[] sample = genuine[(int)((uint)pick % (uint)genuine.Count)];
+                payload = (byte[])sample.Clone();
+                int at = (int)((uint)position % (uint)payload.Length);
+                if (cut)
+                {
+                    payload = payload.Take(at).ToArray();
+                }
+                else
+                {
+                    payload[at] ^= (byte)(mask | 1);
+                }
+            }
+
+            string subject = inbox ? Prefix + ".inbox." + b.RelayId : Prefix + ".relay." + net[0].L.RelayId;
+            long drops = b.Drops.Total;
+            b.Receive(subject, payload, net.Clock.Now);
+            return b.TakeRemoteEvents().Count == 0 && b.Drops.Total == drops + 1;
+        }
+
+        private static readonly Lazy<(FederationNet Net, List<byte[]> Genuine)> Shared = new Lazy<(FederationNet, List<byte[]>)>(() =>
+        {
+            var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "hello");
+            net.Run(6);
+            List<byte[]> genuine = net.Hub.Log.Where(m => !m.Subject.EndsWith(net[1].L.RelayId, StringComparison.Ordinal) || m.Subject.Contains(".inbox.")).Select(m => m.Payload).ToList();
+            net[1].Collect();
+            return (net, genuine);
+        });
+
+        internal static byte[] Id(FederationNet.Node node) => Convert.FromHexString(node.L.RelayId);
+
+        /// <summary>Signs <paramref name="value"/> as the link does: label ‖ prefix ‖ all but the last 64 bytes, the signature into those.</summary>
+        internal static byte[] Sign(EcdsaP256PrivateKey key, string label, byte[] value)
+        {
+            int signedLength = value.Length - FederationCodec.SignatureLength;
+            byte[] signature = key.Sign(FederationCodec.SignedData(label, FederationCodec.PrefixBinding(Prefix), value, signedLength));
+            Buffer.BlockCopy(signature, 0, value, signedLength, signature.Length);
+            return value;
+        }
+    }
+}
