@@ -5,6 +5,7 @@ using System.Net;
 using System.Security.Cryptography;
 using McastCrypto.Crypto;
 using McastCrypto.Tlv;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol.Secure
 {
@@ -167,7 +168,7 @@ namespace McastCrypto.Protocol.Secure
 
         public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            if (stopped || source is null || source.Equals(Self))
+            if (stopped || source is null || AddressText.SameEndPoint(source, Self))
             {
                 return;
             }
