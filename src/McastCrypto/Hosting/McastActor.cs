@@ -103,7 +103,7 @@ namespace McastCrypto.Hosting
         /// <summary>Closes the actor: a last protocol step, loops stopped, sockets closed. Idempotent.</summary>
         public void Dispose() => CloseOnce();
 
-        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2}:{3})", Name, StateText, Group, Port);
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2})", Name, StateText, AddressText.EndPoint(Group, Port));
 
         /// <summary>
         /// Opens the channel, makes the actor and starts it; anything that fails on the way leaves
