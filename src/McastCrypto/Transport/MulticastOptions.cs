@@ -110,7 +110,7 @@ namespace McastCrypto.Transport
             if (!IsMulticastGroup(group))
             {
                 throw new ArgumentException(
-                    string.Format(CultureInfo.InvariantCulture, "The group {0} is not a multicast address: an IPv4 group is 224.0.0.0 to 239.255.255.255, an IPv6 group is in ff00::/8 (ff02::/16 link-local, ff05::/16 site-local, ff15::/16 transient site-local, ff08, ff0e...).", group),
+                    string.Format(CultureInfo.InvariantCulture, "The group {0} is not a multicast address: IPv4 groups are 224.0.0.0 to 239.255.255.255, IPv6 groups are in ff00::/8 (such as ff02::/16 link-local, ff05::/16 site-local, ff15::/16 transient site-local).", group),
                     nameof(Group));
             }
 
