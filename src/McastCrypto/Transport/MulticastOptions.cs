@@ -351,10 +351,10 @@ namespace McastCrypto.Transport
             if (!nic.SupportsMulticast)
             {
                 string why = nic.NetworkInterfaceType == NetworkInterfaceType.Loopback
-                    ? " (Linux's loopback interface carries IPv4 multicast only: use an IPv4 group such as 239.255.x.y on Loopback, or an IPv6 group on an interface that does multicast, for example a veth pair in a network namespace)"
+                    ? " Linux's loopback interface carries IPv4 multicast only: use an IPv4 group such as 239.255.x.y on Loopback, or an IPv6 group on an interface that does multicast, for example a veth pair in a network namespace."
                     : string.Empty;
                 throw new ArgumentException(
-                    string.Format(CultureInfo.InvariantCulture, "The network interface '{0}' ({1}) cannot carry the IPv6 group {2}: it does not do multicast (no MULTICAST flag){3}.", asGiven, nic.Name, group, why),
+                    string.Format(CultureInfo.InvariantCulture, "The network interface '{0}' ({1}) cannot carry the IPv6 group {2}: it does not do multicast (it has no MULTICAST flag).{3}", asGiven, nic.Name, group, why),
                     nameof(Interface));
             }
 
