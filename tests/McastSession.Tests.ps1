@@ -66,7 +66,7 @@ Describe 'New-McastSession' {
             $err.Exception.Message | Should -Match '10\.1\.2\.3'
             # No .NET suffix for programmers, and the target is the value given.
             $err.Exception.Message | Should -Not -Match '\(Parameter'
-            $err.Exception.Message | Should -Match 'multicast address \(224\.0\.0\.0 to 239\.255\.255\.255\)\.$'
+            $err.Exception.Message | Should -Match 'not a multicast address: IPv4 groups are 224\.0\.0\.0 to 239\.255\.255\.255, IPv6 groups are in ff00::/8 \(.*\)\.$'
             $err.TargetObject | Should -Be ([ipaddress]'10.1.2.3')
         }
 

@@ -29,9 +29,9 @@ namespace McastCrypto.Commands
             return record;
         }
 
-        /// <summary>What a user named for a group: "group:port".</summary>
+        /// <summary>What a user named for a group: "group:port", "[ipv6-group]:port".</summary>
         public static string GroupTarget(MulticastOptions network) =>
-            network.Group + ":" + network.Port.ToString(CultureInfo.InvariantCulture);
+            AddressText.EndPoint(network.Group, network.Port);
 
         /// <summary>The exception itself when its message is clean; otherwise one of the same family with the clean message.</summary>
         public static Exception WithCleanMessage(Exception exception)

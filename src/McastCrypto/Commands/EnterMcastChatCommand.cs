@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Threading;
 using McastCrypto.Protocol;
 using McastCrypto.Session;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Commands
 {
@@ -67,7 +68,7 @@ namespace McastCrypto.Commands
 
             ChatInput input = ChatInput.For(Host, Prompt);
             selfId = SelfId(session);
-            input.Print($"Chat in {session.Group}:{session.Port} as {session.Name} ({session.LocalEndPoint}). Type and press Enter to send; /help lists the commands, /quit ends.");
+            input.Print($"Chat in {AddressText.EndPoint(session.Group, session.Port)} as {session.Name} ({AddressText.EndPoint(session.LocalEndPoint)}). Type and press Enter to send; /help lists the commands, /quit ends.");
             try
             {
                 input.ShowPrompt();

@@ -30,11 +30,17 @@ namespace McastCrypto.Commands
 
         /// <summary>A socket could not be set up.</summary>
         public static string SocketSetupFailed(MulticastOptions network) =>
-            string.Format(
-                CultureInfo.InvariantCulture,
-                "Check that the interface ({0}) is up and can do multicast, and that no program holds port {1} for itself; -Interface Loopback works on any computer.",
-                network.Interface ?? "the system's default",
-                network.Port);
+            network.IsIPv6
+                ? string.Format(
+                    CultureInfo.InvariantCulture,
+                    "Check that the interface ({0}) is up, has IPv6 (a link-local address at least) and can do multicast, and that no program holds port {1} for itself. Linux's loopback interface carries no IPv6 multicast: to try an IPv6 group on one computer, use a veth pair in a network namespace.",
+                    network.Interface ?? "none given",
+                    network.Port)
+                : string.Format(
+                    CultureInfo.InvariantCulture,
+                    "Check that the interface ({0}) is up and can do multicast, and that no program holds port {1} for itself; -Interface Loopback works on any computer.",
+                    network.Interface ?? "the system's default",
+                    network.Port);
 
         /// <summary>The relay's key is not trusted, or changed; <paramref name="knownRelaysPath"/> is null when the session pinned the relay.</summary>
         public static string RelayKey(MemberFailure failure, MulticastOptions network, string? knownRelaysPath, McastProtocol protocol)

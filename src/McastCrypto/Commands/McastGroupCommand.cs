@@ -12,7 +12,7 @@ namespace McastCrypto.Commands
     /// </summary>
     public abstract class McastGroupCommand : PSCmdlet
     {
-        /// <summary>The IPv4 multicast group (224.0.0.0/4); 224.1.1.1 when left out.</summary>
+        /// <summary>The multicast group: IPv4 (224.0.0.0/4) or IPv6 (ff00::/8, with -Interface); 224.1.1.1 when left out.</summary>
         [Parameter]
         [ValidateNotNull]
         public IPAddress? Group { get; set; }
@@ -22,7 +22,11 @@ namespace McastCrypto.Commands
         [ValidateRange(1, 65535)]
         public int Port { get; set; }
 
-        /// <summary>The interface: Loopback, an IPv4 address of this host, or an interface name; the system's choice when left out.</summary>
+        /// <summary>
+        /// The interface: for an IPv4 group Loopback, an IPv4 address of this host, an interface name
+        /// or index, or the system's choice when left out; for an IPv6 group (required) an interface
+        /// name, index or IPv6 address.
+        /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(InterfaceCompleter))]

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Commands
 {
@@ -36,10 +37,9 @@ namespace McastCrypto.Commands
                 : string.Format(CultureInfo.InvariantCulture, "they can cross up to {0} routers (-Ttl {0})", ttl);
             return string.Format(
                 CultureInfo.InvariantCulture,
-                "{0} uses the system's default interface: its datagrams to {1}:{2} go out on the network, and {3}. To keep them on this computer, use -Interface Loopback; to choose the network, name the interface with -Interface.",
+                "{0} uses the system's default interface: its datagrams to {1} go out on the network, and {2}. To keep them on this computer, use -Interface Loopback; to choose the network, name the interface with -Interface.",
                 what,
-                group,
-                port,
+                AddressText.EndPoint(group, port),
                 reach);
         }
 
@@ -48,16 +48,16 @@ namespace McastCrypto.Commands
         /// interface (or one of the two listens on the system's default): members would hear two
         /// relays. Null when there is none.
         /// </summary>
-        /// <param name="running">The running relays: name, Id, group, port and interface address.</param>
+        /// <param name="running">The running relays: name, Id, group, port and interface (as the relay shows it).</param>
         /// <param name="group">The group of the relay about to start.</param>
         /// <param name="port">Its port.</param>
-        /// <param name="resolvedInterface">Its interface address (0.0.0.0 for the system's choice).</param>
-        public static string? SecondRelay(IEnumerable<(string Name, int Id, IPAddress Group, int Port, string Interface)> running, IPAddress group, int port, IPAddress resolvedInterface)
+        /// <param name="resolvedInterface">Its interface as a relay shows it: an IPv4 address (0.0.0.0 for the system's choice), or an IPv6 group's interface name.</param>
+        public static string? SecondRelay(IEnumerable<(string Name, int Id, IPAddress Group, int Port, string Interface)> running, IPAddress group, int port, string resolvedInterface)
         {
-            string wanted = resolvedInterface.ToString();
+            string wanted = resolvedInterface;
             string any = IPAddress.Any.ToString();
             var same = running
-                .Where(r => r.Group.Equals(group) && r.Port == port && (r.Interface == wanted || r.Interface == any || wanted == any))
+                .Where(r => AddressText.SameAddress(r.Group, group) && r.Port == port && (string.Equals(r.Interface, wanted, StringComparison.OrdinalIgnoreCase) || r.Interface == any || wanted == any))
                 .ToList();
             if (same.Count == 0)
             {
@@ -67,11 +67,10 @@ namespace McastCrypto.Commands
             var first = same[0];
             return string.Format(
                 CultureInfo.InvariantCulture,
-                "The relay {0} (Id {1}) of this PowerShell already serves {2}:{3} on {4}. Two relays on one group both answer its members, each with its own key and members: run one relay per group (Stop-McastRelay -Id {1} stops the other).",
+                "The relay {0} (Id {1}) of this PowerShell already serves {2} on {3}. Two relays on one group both answer its members, each with its own key and members: run one relay per group (Stop-McastRelay -Id {1} stops the other).",
                 first.Name,
                 first.Id,
-                group,
-                port,
+                AddressText.EndPoint(group, port),
                 first.Interface);
         }
     }

@@ -76,6 +76,7 @@ namespace McastCrypto.Commands
 
         protected override void EndProcessing()
         {
+            RefuseClassicOnIPv6(IsBound(nameof(Protocol)) ? Protocol : new McastSessionOptions().Protocol);
             var options = new McastSessionOptions
             {
                 Name = Name,
@@ -122,7 +123,7 @@ namespace McastCrypto.Commands
                 options.TrustOnFirstUse = TrustOnFirstUse.IsPresent;
             }
 
-            string where = $"{options.Network.Group}:{options.Network.Port} on {options.Network.Interface ?? "the default interface"}";
+            string where = $"{CmdletErrors.GroupTarget(options.Network)} on {options.Network.Interface ?? "the default interface"}";
             WarnOfDefaultInterface("This session", options.Network);
             WriteVerbose($"Joining {where} ({options.Protocol}).");
             var progress = new ProgressRecord(1, "New-McastSession", "Joining " + where);

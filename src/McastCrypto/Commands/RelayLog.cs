@@ -29,7 +29,7 @@ namespace McastCrypto.Commands
                 "{0} Relay {1} started: {2}:{3} on {4}, {5}, key {6}{7}. Ctrl+C stops it.",
                 Stamp(at),
                 name,
-                group,
+                group.IndexOf(':') >= 0 ? "[" + group + "]" : group, // an IPv6 group: [ff15::1]:5007
                 port,
                 interfaceAddress,
                 protocol,

@@ -220,7 +220,7 @@ namespace McastCrypto.Commands
         {
             // A new record each time: a host may keep the records it was given (a PowerShell's
             // Streams.Progress does), and must see each as it was written.
-            string activity = $"Sending {what} to {session.Group}:{session.Port}";
+            string activity = $"Sending {what} to {AddressText.EndPoint(session.Group, session.Port)}";
             ProgressRecord? shown = null;
             McastSendResult result;
             try

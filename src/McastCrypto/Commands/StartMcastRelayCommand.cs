@@ -70,6 +70,7 @@ namespace McastCrypto.Commands
 
         protected override void EndProcessing()
         {
+            RefuseClassicOnIPv6(MyInvocation.BoundParameters.ContainsKey(nameof(Protocol)) ? Protocol : new McastRelayOptions().Protocol);
             var options = new McastRelayOptions
             {
                 Name = Name,
@@ -228,7 +229,7 @@ namespace McastCrypto.Commands
                 McastRelay.Table.All().Where(r => r.State == McastRelayState.Running).Select(r => (r.Name, r.Id, r.Group, r.Port, r.Interface)),
                 network.Group,
                 network.Port,
-                network.ResolveInterfaceAddress());
+                network.Resolve().Text);
             if (warning is not null)
             {
                 WriteWarning(warning);

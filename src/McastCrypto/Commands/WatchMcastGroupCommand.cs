@@ -49,7 +49,8 @@ namespace McastCrypto.Commands
 
             using (channel)
             {
-                WriteVerbose($"Listening on group {channel.Group} port {channel.Port}, interface {options.Interface ?? "the system's default"} ({channel.InterfaceAddress}). Ctrl+C stops.");
+                string where = channel.InterfaceIndex is int index ? channel.InterfaceName + ", index " + index : channel.InterfaceAddress.ToString();
+                WriteVerbose($"Listening on group {channel.Group} port {channel.Port}, interface {options.Interface ?? "the system's default"} ({where}). Ctrl+C stops.");
                 int heard = Listen(channel);
                 WriteVerbose($"Heard {heard} datagrams.");
                 long? dropped = channel.KernelDrops;

@@ -61,7 +61,7 @@ namespace McastCrypto.Hosting
 
         public int Port { get; }
 
-        /// <summary>The interface as resolved: its IPv4 address.</summary>
+        /// <summary>The interface as resolved: its IPv4 address (0.0.0.0 for the system's default), or for an IPv6 group its name.</summary>
         public string Interface { get; }
 
         /// <summary>The address:port this actor's datagrams come from.</summary>
@@ -103,7 +103,7 @@ namespace McastCrypto.Hosting
         /// <summary>Closes the actor: a last protocol step, loops stopped, sockets closed. Idempotent.</summary>
         public void Dispose() => CloseOnce();
 
-        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2}:{3})", Name, StateText, Group, Port);
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} ({1}, {2})", Name, StateText, AddressText.EndPoint(Group, Port));
 
         /// <summary>
         /// Opens the channel, makes the actor and starts it; anything that fails on the way leaves
@@ -123,7 +123,7 @@ namespace McastCrypto.Hosting
                 // The sockets first: a group that cannot be joined fails before a key is made.
                 var multicast = new MulticastChannel(network);
                 channel = decorator is null ? multicast : decorator(multicast);
-                actor = create(channel, multicast.InterfaceAddress.ToString());
+                actor = create(channel, multicast.InterfaceName);
                 start(actor);
                 return actor;
             }

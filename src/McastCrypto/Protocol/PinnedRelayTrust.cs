@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Net;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol
 {
@@ -31,10 +32,9 @@ namespace McastCrypto.Protocol
                 Fingerprint,
                 string.Format(
                     CultureInfo.InvariantCulture,
-                    "The relay of {0}:{1} signed with the key {2}, not {3}, the key this session was told to trust. "
+                    "The relay of {0} signed with the key {1}, not {2}, the key this session was told to trust. "
                     + "If the relay's key really changed, check its fingerprint (Get-McastRelay on the relay's host) and pin the new one with -RelayFingerprint.",
-                    group,
-                    port,
+                    AddressText.EndPoint(group, port),
                     relayFingerprint,
                     Fingerprint));
         }

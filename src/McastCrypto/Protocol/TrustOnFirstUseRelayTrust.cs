@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol
 {
@@ -52,6 +53,6 @@ namespace McastCrypto.Protocol
             }
         }
 
-        private static string Key(IPAddress group, int port) => (group ?? throw new ArgumentNullException(nameof(group))) + ":" + port.ToString(CultureInfo.InvariantCulture);
+        private static string Key(IPAddress group, int port) => AddressText.EndPoint(group ?? throw new ArgumentNullException(nameof(group)), port);
     }
 }

@@ -41,6 +41,7 @@ namespace McastCrypto.Relay
                         }
                     };
                 case McastProtocol.Classic:
+                    ClassicAddresses.RequireIPv4Group(options.Network.Group, nameof(options));
                     if (options.AuthorizedKeysPath is not null || options.RekeyInterval is not null)
                     {
                         throw new ArgumentException((options.AuthorizedKeysPath is not null ? "-AuthorizedKeysPath" : "-RekeyInterval") + " is for the Secure protocol: a Classic relay admits any key and has no group key.", nameof(options));

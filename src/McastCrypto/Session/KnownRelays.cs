@@ -8,7 +8,8 @@ namespace McastCrypto.Session
 {
     /// <summary>
     /// The relays a user has trusted, as SSH keeps known hosts: a text file with one line per group,
-    /// <c>group:port interface fingerprint</c>, '#' comments. The first relay that answers for a group
+    /// <c>group:port interface fingerprint</c>, '#' comments (an IPv6 group is written
+    /// <c>[ff15::1]:5007</c>). The first relay that answers for a group
     /// is written down (trust on first use); later, only that key is accepted for the group, and
     /// another one is refused with a message that shows both keys and how to trust the new one.
     /// </summary>
@@ -69,9 +70,12 @@ namespace McastCrypto.Session
 
         public bool TrustOnFirstUse { get; }
 
-        /// <summary>The scope a session uses: the group, the port, and the interface's address.</summary>
+        /// <summary>
+        /// The scope a session uses: the group and port (<c>239.1.2.3:5007</c>, <c>[ff15::1]:5007</c>)
+        /// and the session's own address on the interface (an IPv6 link-local one with its %scope).
+        /// </summary>
         public static string ScopeOf(System.Net.IPAddress group, int port, string interfaceAddress) =>
-            group + ":" + port.ToString(CultureInfo.InvariantCulture) + " " + interfaceAddress;
+            McastCrypto.Transport.AddressText.EndPoint(group, port) + " " + interfaceAddress;
 
         /// <summary>
         /// Null when a relay with <paramref name="fingerprint"/> may be trusted for this scope (and

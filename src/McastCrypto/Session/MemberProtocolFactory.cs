@@ -43,6 +43,7 @@ namespace McastCrypto.Session
                         }
                     };
                 case McastProtocol.Classic:
+                    ClassicAddresses.RequireIPv4Group(options.Network.Group, nameof(options));
                     RefuseSecureOnly(options);
                     ClassicMemberOptions classic = ClassicOptions(options);
                     return self =>

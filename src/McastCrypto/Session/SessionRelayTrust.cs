@@ -30,7 +30,7 @@ namespace McastCrypto.Session
             {
                 return pinned == relayFingerprint
                     ? RelayTrustDecision.Trusted
-                    : RelayTrustDecision.NotTrusted(pinned, "The relay for " + group + ":" + port + " has the key " + relayFingerprint + ", but -RelayFingerprint pins " + pinned + ". Someone may be posing as the relay; if its key changed on purpose, pin the new one.");
+                    : RelayTrustDecision.NotTrusted(pinned, "The relay for " + McastCrypto.Transport.AddressText.EndPoint(group, port) + " has the key " + relayFingerprint + ", but -RelayFingerprint pins " + pinned + ". Someone may be posing as the relay; if its key changed on purpose, pin the new one.");
             }
 
             var known = new KnownRelays(knownRelaysPath, KnownRelays.ScopeOf(group, port, interfaceAddress), trustOnFirstUse);

@@ -91,5 +91,17 @@ namespace McastCrypto.Tests.Commands
             Assert.Contains("New-McastIdentity", advice);
             Assert.Contains("-IdentityPath", advice);
         }
+        [Fact]
+        public void An_IPv6_group_is_written_in_brackets_and_its_socket_advice_does_not_offer_Loopback()
+        {
+            var v6 = new MulticastOptions { Group = IPAddress.Parse("ff15::4d43"), Port = 40123, Interface = "veth1" };
+
+            Assert.Equal("[ff15::4d43]:40123", CmdletErrors.GroupTarget(v6));
+            Assert.Contains("-Group ff15::4d43, -Port 40123 and -Interface veth1", JoinFailureAdvice.RelayNotFound(v6));
+            string advice = JoinFailureAdvice.SocketSetupFailed(v6);
+            Assert.Contains("has IPv6", advice);
+            Assert.DoesNotContain("-Interface Loopback works", advice);
+            Assert.Contains("-Interface Loopback works", JoinFailureAdvice.SocketSetupFailed(network));
+        }
     }
 }

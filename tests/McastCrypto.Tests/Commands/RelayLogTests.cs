@@ -80,5 +80,11 @@ namespace McastCrypto.Tests.Commands
             Assert.Contains("(a new key, written to /srv/relay.key)", RelayLog.Started(At, "lab", "239.255.1.2", 40123, "127.0.0.1", McastProtocol.Secure, Key, "/srv/relay.key", madeKey: true));
             Assert.Contains("(a new key, for this run only)", RelayLog.Started(At, "lab", "239.255.1.2", 40123, "127.0.0.1", McastProtocol.Secure, Key, null, madeKey: false));
         }
+        [Fact]
+        public void Writes_an_IPv6_group_in_brackets_and_its_interface_by_name()
+        {
+            string line = RelayLog.Started(At, "lab", "ff15::4d43", 40123, "veth1", McastProtocol.Secure, Key, null, madeKey: false);
+            Assert.Contains(" Relay lab started: [ff15::4d43]:40123 on veth1, Secure, key ", line);
+        }
     }
 }

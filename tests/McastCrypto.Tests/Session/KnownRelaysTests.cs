@@ -107,5 +107,21 @@ namespace McastCrypto.Tests.Session
                 Directory.Delete(folder, recursive: true);
             }
         }
+        [Fact]
+        public void Remembers_an_IPv6_group_in_brackets_with_a_scoped_member_address_and_finds_the_line()
+        {
+            string v6 = KnownRelays.ScopeOf(IPAddress.Parse("ff15::4d43"), 5007, "fe80::1%3");
+            Assert.Equal("[ff15::4d43]:5007 fe80::1%3", v6);
+
+            Assert.Null(new KnownRelays(FilePath, v6, trustOnFirstUse: true).Judge(First));
+            Assert.Contains("[ff15::4d43]:5007 fe80::1%3 " + First, File.ReadAllLines(FilePath));
+            Assert.Equal(First, new KnownRelays(FilePath, v6, trustOnFirstUse: false).Lookup());
+            string? why = new KnownRelays(FilePath, v6, trustOnFirstUse: true).Judge(Second);
+            Assert.NotNull(why);
+            Assert.Contains("The relay for [ff15::4d43]:5007 fe80::1%3 has the key " + Second, why);
+
+            var lines = KnownRelays.FindLines(FilePath, "[ff15::4d43]:5007", First);
+            Assert.Equal(2, Assert.Single(lines).Line);
+        }
     }
 }

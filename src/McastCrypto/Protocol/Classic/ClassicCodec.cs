@@ -122,13 +122,10 @@ namespace McastCrypto.Protocol.Classic
         }
 
         /// <summary>Encodes an IPv4 address and port as 6 bytes (inet_aton, then u16 big-endian).</summary>
+        /// <exception cref="ArgumentException">The address is IPv6 (an IPv4-mapped one is taken as its IPv4 address).</exception>
         public static byte[] EncodeEndPoint(IPEndPoint endPoint)
         {
-            if (endPoint is null)
-            {
-                throw new ArgumentNullException(nameof(endPoint));
-            }
-
+            ClassicAddresses.RequireIPv4EndPoint(endPoint, nameof(endPoint));
             byte[] address = endPoint.Address.MapToIPv4().GetAddressBytes();
             return new[] { address[0], address[1], address[2], address[3], (byte)(endPoint.Port >> 8), (byte)endPoint.Port };
         }

@@ -76,7 +76,8 @@ namespace McastCrypto.Protocol.Classic
         /// <param name="messageIds">Message ids (random by default; fixed in tests).</param>
         public ClassicMember(IPEndPoint self, RsaPrivateKey key, ClassicMemberOptions options, Func<uint>? messageIds = null)
         {
-            Self = self ?? throw new ArgumentNullException(nameof(self));
+            ClassicAddresses.RequireIPv4EndPoint(self, nameof(self));
+            Self = self;
             this.key = key ?? throw new ArgumentNullException(nameof(key));
             this.options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();

@@ -29,7 +29,8 @@ namespace McastCrypto.Protocol.Classic
         /// <param name="options">Settings; validated here.</param>
         public ClassicRelay(IPEndPoint self, RsaPrivateKey key, ClassicRelayOptions options)
         {
-            Self = self ?? throw new ArgumentNullException(nameof(self));
+            ClassicAddresses.RequireIPv4EndPoint(self, nameof(self));
+            Self = self;
             this.key = key ?? throw new ArgumentNullException(nameof(key));
             this.options = options ?? throw new ArgumentNullException(nameof(options));
             options.Validate();

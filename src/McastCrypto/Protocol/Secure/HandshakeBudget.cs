@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol.Secure
 {
@@ -10,6 +11,13 @@ namespace McastCrypto.Protocol.Secure
     /// the next). A source is counted only when the total allows it, so the table holds at most the
     /// total budget's entries, and it is emptied with every window.
     /// </summary>
+    /// <remarks>
+    /// An IPv6 source is counted by its whole address (an IPv4-mapped one as its IPv4 address), not
+    /// by its /64: multicast members share their link, and on one link they share one /64, so a /64
+    /// budget would be one budget for every member of the LAN and a joining crowd would lock itself
+    /// out. A host can make up many addresses in its /64, as it can forge IPv4 sources on its link;
+    /// the total budget is what holds against a flood from anywhere.
+    /// </remarks>
     internal sealed class HandshakeBudget
     {
         private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
@@ -44,13 +52,14 @@ namespace McastCrypto.Protocol.Secure
                 return false;
             }
 
-            bySource.TryGetValue(source, out int used);
+            IPAddress key = AddressText.Normalize(source);
+            bySource.TryGetValue(key, out int used);
             if (used >= perSource)
             {
                 return false;
             }
 
-            bySource[source] = used + 1;
+            bySource[key] = used + 1;
             spent++;
             return true;
         }

@@ -40,7 +40,11 @@ namespace McastCrypto.Protocol.Secure
 
         private static readonly byte[] GroupLabelBytes = Ascii(GroupLabel);
 
-        /// <summary>The group's IPv4 address (4 bytes) and port (u16): bound into every signature and the transcript.</summary>
+        /// <summary>
+        /// G ‖ P: the group's address bytes (4 for an IPv4 group, 16 for an IPv6 group; an IPv4-mapped
+        /// IPv6 address is its IPv4 address, and an IPv6 scope id is not part of it) and the port
+        /// (u16): bound into every signature and the transcript.
+        /// </summary>
         public static byte[] GroupAndPort(IPAddress group, int port)
         {
             if (group is null)
@@ -48,10 +52,10 @@ namespace McastCrypto.Protocol.Secure
                 throw new ArgumentNullException(nameof(group));
             }
 
-            IPAddress v4 = group.AddressFamily == AddressFamily.InterNetworkV6 && group.IsIPv4MappedToIPv6 ? group.MapToIPv4() : group;
-            if (v4.AddressFamily != AddressFamily.InterNetwork)
+            IPAddress plain = group.AddressFamily == AddressFamily.InterNetworkV6 && group.IsIPv4MappedToIPv6 ? group.MapToIPv4() : group;
+            if (plain.AddressFamily != AddressFamily.InterNetwork && plain.AddressFamily != AddressFamily.InterNetworkV6)
             {
-                throw new ArgumentException("The group is an IPv4 address.", nameof(group));
+                throw new ArgumentException("The group is an IPv4 or IPv6 address.", nameof(group));
             }
 
             if (port < 1 || port > 65535)
@@ -59,7 +63,8 @@ namespace McastCrypto.Protocol.Secure
                 throw new ArgumentOutOfRangeException(nameof(port), port, "A port is 1 to 65535.");
             }
 
-            return BigEndian.Concat(v4.GetAddressBytes(), BigEndian.U16(port));
+            // GetAddressBytes leaves the scope id out: members on different links name one group alike.
+            return BigEndian.Concat(plain.GetAddressBytes(), BigEndian.U16(port));
         }
 
         /// <summary>"mcast-secure-v1 hello" ‖ G ‖ P ‖ the Hello value's first <paramref name="signedLength"/> bytes.</summary>

@@ -6,6 +6,7 @@ using System.Net;
 using System.Security.Cryptography;
 using McastCrypto.Crypto;
 using McastCrypto.Tlv;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol.Secure
 {
@@ -289,7 +290,7 @@ namespace McastCrypto.Protocol.Secure
 
         public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<MemberEvent> output)
         {
-            if (State == MemberState.New || State == MemberState.Closed || State == MemberState.Failed || source is null || source.Equals(Self))
+            if (State == MemberState.New || State == MemberState.Closed || State == MemberState.Failed || source is null || AddressText.SameEndPoint(source, Self))
             {
                 // Not listening: what the group says is not dropped by a member that has not started or has ended.
                 return;

@@ -1,13 +1,13 @@
 using System;
 using System.Net;
-using System.Net.Sockets;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol.Secure
 {
     /// <summary>The settings of a Secure member (the defaults are in <see cref="SecureDefaults"/>).</summary>
     public sealed class SecureMemberOptions
     {
-        /// <summary>The group's IPv4 multicast address: bound into every signature, so it must be the one the relay uses.</summary>
+        /// <summary>The group's multicast address, IPv4 (224.0.0.0/4) or IPv6 (ff00::/8): bound into every signature, so it must be the one the relay uses.</summary>
         public IPAddress Group { get; set; } = IPAddress.Parse("224.1.1.1");
 
         /// <summary>The group's UDP port: bound into every signature.</summary>
@@ -197,9 +197,9 @@ namespace McastCrypto.Protocol.Secure
 
         internal static void ValidateGroup(IPAddress? group, int port)
         {
-            if (group is null || group.AddressFamily != AddressFamily.InterNetwork || (group.GetAddressBytes()[0] & 0xF0) != 0xE0)
+            if (!MulticastOptions.IsMulticastGroup(group))
             {
-                throw new ArgumentException("The group must be an IPv4 multicast address (224.0.0.0/4).", nameof(Group));
+                throw new ArgumentException("The group must be a multicast address: IPv4 224.0.0.0/4 or IPv6 ff00::/8.", nameof(Group));
             }
 
             if (port < 1 || port > 65535)

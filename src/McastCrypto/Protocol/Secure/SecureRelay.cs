@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol.Federation;
 using McastCrypto.Tlv;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Protocol.Secure
 {
@@ -296,7 +297,7 @@ namespace McastCrypto.Protocol.Secure
 
         public void Receive(byte[] datagram, IPEndPoint source, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
-            if (stopped || source is null || source.Equals(Self))
+            if (stopped || source is null || AddressText.SameEndPoint(source, Self))
             {
                 return;
             }

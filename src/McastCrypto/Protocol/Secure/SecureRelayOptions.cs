@@ -7,7 +7,7 @@ namespace McastCrypto.Protocol.Secure
     /// <summary>The settings of a Secure relay (the defaults are in <see cref="SecureDefaults"/>).</summary>
     public sealed class SecureRelayOptions
     {
-        /// <summary>The group's IPv4 multicast address: bound into every signature.</summary>
+        /// <summary>The group's multicast address, IPv4 (224.0.0.0/4) or IPv6 (ff00::/8): bound into every signature.</summary>
         public IPAddress Group { get; set; } = IPAddress.Parse("224.1.1.1");
 
         /// <summary>The group's UDP port: bound into every signature.</summary>

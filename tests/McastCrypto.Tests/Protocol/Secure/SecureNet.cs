@@ -23,13 +23,20 @@ namespace McastCrypto.Tests.Protocol.Secure
 
         private readonly Queue<(byte[] Datagram, IPEndPoint Source)> air = new Queue<(byte[], IPEndPoint)>();
 
-        public SecureNet(SecureRelayOptions? relayOptions = null, EcdsaP256PrivateKey? relayKey = null)
+        /// <param name="relayOptions">The relay's options; the group and port are set here.</param>
+        /// <param name="relayKey">The relay's key; a new one when null.</param>
+        /// <param name="group">The group: <see cref="Group"/> when null. With an IPv6 group everyone has a link-local address with scope id 2 (as sources on a veth link are).</param>
+        public SecureNet(SecureRelayOptions? relayOptions = null, EcdsaP256PrivateKey? relayKey = null, IPAddress? group = null)
         {
+            NetGroup = group ?? Group;
             RelayOptions = relayOptions ?? new SecureRelayOptions();
-            RelayOptions.Group = Group;
+            RelayOptions.Group = NetGroup;
             RelayOptions.Port = Port;
-            Relay = new SecureRelay(new IPEndPoint(IPAddress.Loopback, 50000), relayKey ?? EcdsaP256PrivateKey.Generate(), RelayOptions);
+            Relay = new SecureRelay(new IPEndPoint(HostAddress(0), 50000), relayKey ?? EcdsaP256PrivateKey.Generate(), RelayOptions);
         }
+
+        /// <summary>The group of this net (<see cref="Group"/> unless the constructor was given another).</summary>
+        public IPAddress NetGroup { get; }
 
         public FakeClock Clock { get; } = new FakeClock();
 
@@ -56,12 +63,12 @@ namespace McastCrypto.Tests.Protocol.Secure
         public Node AddMember(string name, SecureMemberOptions? options = null, EcdsaP256PrivateKey? key = null)
         {
             options ??= new SecureMemberOptions();
-            options.Group = Group;
+            options.Group = NetGroup;
             options.Port = Port;
             options.DisplayName = name;
             key ??= EcdsaP256PrivateKey.Generate();
             string fingerprint = key.PublicKey.Fingerprint;
-            var node = new Node(new SecureMember(new IPEndPoint(IPAddress.Loopback, 50001 + Members.Count), key, options), fingerprint);
+            var node = new Node(new SecureMember(new IPEndPoint(HostAddress(Members.Count + 1), 50001 + Members.Count), key, options), fingerprint);
             Members.Add(node);
             return node;
         }
@@ -70,7 +77,21 @@ namespace McastCrypto.Tests.Protocol.Secure
         public void RestartRelay(EcdsaP256PrivateKey? key = null)
         {
             Relay.Dispose();
-            Relay = new SecureRelay(new IPEndPoint(IPAddress.Loopback, 50100), key ?? EcdsaP256PrivateKey.Generate(), RelayOptions);
+            Relay = new SecureRelay(new IPEndPoint(HostAddress(0), 50100), key ?? EcdsaP256PrivateKey.Generate(), RelayOptions);
+        }
+
+        /// <summary>Host <paramref name="n"/>'s address: 127.0.0.1 on an IPv4 group, fe80::n%2 on an IPv6 group.</summary>
+        public IPAddress HostAddress(int n)
+        {
+            if (NetGroup.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                return IPAddress.Loopback;
+            }
+
+            byte[] bytes = IPAddress.Parse("fe80::").GetAddressBytes();
+            bytes[14] = (byte)(n >> 8);
+            bytes[15] = (byte)(n + 1);
+            return new IPAddress(bytes, 2);
         }
 
         /// <summary>Starts every member not started and pumps until quiet; asserts all are connected.</summary>
