@@ -282,6 +282,12 @@ function Add-McastNetNsLoss {
     $null = Invoke-McastNetNsIp @('netns', 'exec', $Net.Hosts[$HostName].Namespace, 'nft', '-f', $rules)
 }
 
+function Remove-McastNetNsLoss {
+    # Removes the loss rule of a host (its table), if there is one.
+    param([Parameter(Mandatory)] $Net, [Parameter(Mandatory)] [string] $HostName)
+    $null = & ip netns exec $Net.Hosts[$HostName].Namespace nft delete table inet mcnloss 2>&1
+}
+
 function Get-McastNetNsLossCount {
     # How many datagrams the loss rule of a host has dropped so far (its counter).
     param([Parameter(Mandatory)] $Net, [Parameter(Mandatory)] [string] $HostName)
@@ -292,4 +298,4 @@ function Get-McastNetNsLossCount {
     [long]$Matches[1]
 }
 
-Export-ModuleMember -Function Get-McastNetNsSkipReason, New-McastNetNs, Remove-McastNetNs, Start-McastNetNsScript, Wait-McastNetNsScript, Read-McastNetNsEvent, Wait-McastNetNsEvent, Add-McastNetNsLoss, Get-McastNetNsLossCount
+Export-ModuleMember -Function Get-McastNetNsSkipReason, New-McastNetNs, Remove-McastNetNs, Start-McastNetNsScript, Wait-McastNetNsScript, Read-McastNetNsEvent, Wait-McastNetNsEvent, Add-McastNetNsLoss, Remove-McastNetNsLoss, Get-McastNetNsLossCount

@@ -27,6 +27,9 @@ param(
     # Relay: when this file appears, it reports its counters and roster (Report), members still in.
     [string] $ReportPath,
     [double] $TimeoutSeconds = 60,
+    # The identity key file (New-McastIdentity) of the relay or member, so that the test knows its
+    # fingerprint before it starts.
+    [string] $IdentityPath,
     # Member: the relay to trust (its key fingerprint), and where to remember it.
     [string] $RelayFingerprint,
     [string] $KnownRelaysPath,
@@ -78,9 +81,10 @@ function Get-Counters {
 }
 
 $network = @{ Group = $Group; Port = $Port; Interface = $Interface; Ttl = $Ttl }
+if ($IdentityPath) { $network.IdentityPath = $IdentityPath }
 $relay = $null
 $session = $null
-$capture = $null
+$wire = $null
 try {
     Import-Module $ModulePath
 
@@ -111,7 +115,7 @@ try {
         $options.Group = [ipaddress]$Group
         $options.Port = $Port
         $options.Interface = $Interface
-        $capture = [McastCrypto.Transport.GroupCapture]::new($options)
+        $wire = [McastCrypto.Transport.GroupCapture]::new($options)
     }
     $trust = @{ RelayFingerprint = $RelayFingerprint }
     if ($KnownRelaysPath) { $trust.KnownRelaysPath = $KnownRelaysPath }
@@ -164,10 +168,10 @@ try {
     $report.Peers = @(Get-McastPeer -Session $session -ExcludeSelf | ForEach-Object {
             @{ Name = $_.Name; KeyFingerprint = $_.KeyFingerprint; EndPoint = [string]$_.EndPoint }
         })
-    if ($capture) {
+    if ($wire) {
         # Who was heard on this group, by source address:port.
-        $report.Heard = @($capture.Datagrams() | Group-Object { [string]$_.Source } | ForEach-Object { @{ Source = $_.Name; Count = $_.Count } })
-        $report.CaptureMissed = $capture.Missed
+        $report.Heard = @($wire.Datagrams() | Group-Object { [string]$_.Source } | ForEach-Object { @{ Source = $_.Name; Count = $_.Count } })
+        $report.CaptureMissed = $wire.Missed
     }
     Write-Event Received $report
 
@@ -182,7 +186,7 @@ catch {
     exit 1
 }
 finally {
-    if ($capture) { $capture.Dispose() }
+    if ($wire) { $wire.Dispose() }
     if ($session) { $session | Remove-McastSession }
     if ($relay) { $relay | Stop-McastRelay }
 }
