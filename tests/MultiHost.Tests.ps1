@@ -51,8 +51,8 @@ BeforeAll {
         $relayOut = Join-Path $dir 'relay.jsonl'
         $relayName = "relay-$Tag"
         $processes = [Collections.Generic.List[object]]::new()
-        $processes.Add((Start-McastNetNsScript -Net $Net -HostName 'r' -Name $relayName -Script $script:hostScript -Arguments (
-            @('-Role', 'Relay', '-Name', $relayName, '-OutputPath', $relayOut, '-ReportPath', $report, '-IdentityPath', $relayIdentity.Path) + $common))
+        $arguments = @('-Role', 'Relay', '-Name', $relayName, '-OutputPath', $relayOut, '-ReportPath', $report, '-IdentityPath', $relayIdentity.Path) + $common
+        $processes.Add((Start-McastNetNsScript -Net $Net -HostName 'r' -Name $relayName -Script $script:hostScript -Arguments $arguments))
         $outputs = [ordered]@{}
         $fingerprints = @{ $relayName = $relayIdentity.Fingerprint }
         foreach ($name in $Members.Keys) {
