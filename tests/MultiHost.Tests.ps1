@@ -188,6 +188,11 @@ Describe 'Several hosts on one machine (network namespaces)' {
         }
     }
 
+    AfterEach {
+        # A test that failed half way leaves its host scripts waiting: they end here, not during the next test.
+        if ($script:net) { Stop-McastNetNsScript -Net $script:net }
+    }
+
     AfterAll {
         if ($script:net) { Remove-McastNetNs -Net $script:net }
     }

@@ -134,11 +134,7 @@ function Remove-McastNetNs {
         a process that outlives SIGKILL for 10 s is reported, not waited for.
     #>
     param([Parameter(Mandatory)] $Net)
-    foreach ($process in $Net.Processes) {
-        if (-not $process.Process.HasExited) {
-            try { $process.Process.Kill() } catch { Write-Verbose "Process $($process.Process.Id): $($_.Exception.Message)" }
-        }
-    }
+    Stop-McastNetNsScript -Net $Net
     $problems = [Collections.Generic.List[string]]::new()
     foreach ($ns in $Net.Namespaces) {
         $ids = @(& ip netns pids $ns 2>$null | Where-Object { $_ -match '^\d+$' })
@@ -156,6 +152,18 @@ function Remove-McastNetNs {
     }
     $Net.Namespaces.Clear()
     if ($problems.Count -gt 0) { Write-Warning ('Remove-McastNetNs: ' + ($problems -join '; ')) }
+}
+
+function Stop-McastNetNsScript {
+    # Kills, by its id, every host script this harness started that is still running (a test that
+    # failed half way leaves them waiting for a stop file), and waits for them (bounded).
+    param([Parameter(Mandatory)] $Net)
+    foreach ($process in $Net.Processes) {
+        if (-not $process.Process.HasExited) {
+            try { $process.Process.Kill() } catch { Write-Verbose "Process $($process.Process.Id): $($_.Exception.Message)" }
+            $null = $process.Process.WaitForExit(10000)
+        }
+    }
 }
 
 function Get-McastPwshCommand {
@@ -298,4 +306,4 @@ function Get-McastNetNsLossCount {
     [long]$Matches[1]
 }
 
-Export-ModuleMember -Function Get-McastNetNsSkipReason, New-McastNetNs, Remove-McastNetNs, Start-McastNetNsScript, Wait-McastNetNsScript, Read-McastNetNsEvent, Wait-McastNetNsEvent, Add-McastNetNsLoss, Remove-McastNetNsLoss, Get-McastNetNsLossCount
+Export-ModuleMember -Function Get-McastNetNsSkipReason, New-McastNetNs, Remove-McastNetNs, Start-McastNetNsScript, Stop-McastNetNsScript, Wait-McastNetNsScript, Read-McastNetNsEvent, Wait-McastNetNsEvent, Add-McastNetNsLoss, Remove-McastNetNsLoss, Get-McastNetNsLossCount
