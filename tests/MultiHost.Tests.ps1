@@ -118,11 +118,16 @@ BeforeAll {
         param([Parameter(Mandatory)] $Result, [Parameter(Mandatory)] $Net, [Parameter(Mandatory)] [ValidateSet('IPv4', 'IPv6')] [string] $Family)
         $members = @($Result.Members.Values)
         $Result.Relay.KeyFingerprint | Should -Be $Result.Fingerprints[$Result.Relay.Name]
-        $Result.Relay.Interface | Should -Be $Net.Hosts['r'].$Family -Because 'the relay names the interface mcn0'
+        # The interface as an actor shows it: its IPv4 address for an IPv4 group, its name for an IPv6 one.
+        $interface = { param($HostName) if ($Family -eq 'IPv6') { $Net.Interface } else { $Net.Hosts[$HostName].IPv4 } }
+        $Result.Relay.Interface | Should -Be (& $interface 'r') -Because 'the relay names the interface mcn0'
+        $address = { param($HostName) if ($Family -eq 'IPv6') { '[{0}]' -f $Net.Hosts[$HostName].IPv6 } else { $Net.Hosts[$HostName].IPv4 } }
+        ($Result.Relay.LocalEndPoint -replace ':\d+$') | Should -Be (& $address 'r')
         foreach ($m in $members) {
             $m.Joined.KeyFingerprint | Should -Be $Result.Fingerprints[$m.Name]
-            $m.Joined.Interface | Should -Be $Net.Hosts[$m.Host].$Family -Because "$($m.Name) names the interface mcn0"
-            $m.Joined.LocalEndPoint | Should -BeLike ($(if ($Family -eq 'IPv6') { '[{0}]:*' } else { '{0}:*' }) -f $Net.Hosts[$m.Host].$Family)
+            $m.Joined.Interface | Should -Be (& $interface $m.Host) -Because "$($m.Name) names the interface mcn0"
+            # It sends from its own host's address on that interface.
+            ($m.Joined.LocalEndPoint -replace ':\d+$') | Should -Be (& $address $m.Host)
             $m.Ready.AllPeers | Should -BeTrue -Because "$($m.Name) saw every other member join"
             $got = @($m.Received.Messages)
             @($got | Where-Object Kind -eq 'Gap') | Should -BeNullOrEmpty -Because "$($m.Name) lost nothing"
