@@ -74,9 +74,10 @@ BeforeAll {
 
     function Complete-McastTestGroup {
         <#
-        Waits (bounded) for every member's report, then tells the group to stop and collects the
-        relay's counters. Returns per member its Joined, Ready and Received events, and the relay's
-        Started and Stopped events.
+        Waits (bounded) for every member's report, then asks the relay for its roster and counters
+        (members still in), tells the group to stop and waits for every host script to end cleanly.
+        Returns per member its Joined, Ready and Received events, and the relay's Started and Report
+        events.
         #>
         param([Parameter(Mandatory)] $Net, [Parameter(Mandatory)] $Started, [double] $TimeoutSeconds = 60)
         $relay = Wait-McastNetNsEvent -Net $Net -Path $Started.RelayOutput -Kind Started -TimeoutSeconds $TimeoutSeconds
