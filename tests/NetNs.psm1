@@ -111,7 +111,8 @@ function New-McastNetNs {
             $null = Invoke-McastNetNsIp @('-n', $net.Switch, 'link', 'set', $port, 'master', 'br0')
             $null = Invoke-McastNetNsIp @('-n', $net.Switch, 'link', 'set', $port, 'up')
             $ipv4 = "$prefix4.$n"
-            $ipv6 = "${prefix6}::$n"
+            # In the form .NET shows addresses (no leading zeros, the longest run of zeros as ::).
+            $ipv6 = ([ipaddress]"${prefix6}::$n").ToString()
             $null = Invoke-McastNetNsIp @('-n', $ns, 'addr', 'add', "$ipv4/24", 'dev', $script:InterfaceName)
             $null = Invoke-McastNetNsIp @('-n', $ns, '-6', 'addr', 'add', "$ipv6/64", 'dev', $script:InterfaceName, 'nodad')
             $null = Invoke-McastNetNsIp @('-n', $ns, 'link', 'set', $script:InterfaceName, 'up')
