@@ -215,23 +215,26 @@ Describe 'Several hosts on one machine (network namespaces)' {
         Assert-McastTestExchange -Result $result -Net $net -Family IPv4
     }
 
-    It 'lets each member hear only its own group when a second group shares the port, the hosts and the interfaces' {
+    It 'lets each member hear only its own group when a second group shares the port, the hosts and the interfaces (<Family>)' -ForEach @(
+        @{ Family = 'IPv4' }, @{ Family = 'IPv6' }
+    ) {
         if ($netNsSkip) { Set-ItResult -Skipped -Because $netNsSkip; return }
 
         $port = Get-Random -Minimum 20000 -Maximum 60000
-        $groups = @(Get-McastTestIPv4Group)
-        while ($groups.Count -lt 2) { $g = Get-McastTestIPv4Group; if ($g -ne $groups[0]) { $groups += $g } }
-        $first = Start-McastTestGroup -Net $net -Group $groups[0] -Port $port -Tag 'g1' -Capture -Members ([ordered]@{ anna = 'a'; bruno = 'b' }) `
+        $newGroup = if ($Family -eq 'IPv6') { { Get-McastTestIPv6Group } } else { { Get-McastTestIPv4Group } }
+        $groups = @(& $newGroup)
+        while ($groups.Count -lt 2) { $g = & $newGroup; if ($g -ne $groups[0]) { $groups += $g } }
+        $first = Start-McastTestGroup -Net $net -Group $groups[0] -Port $port -Tag "g1-$Family" -Capture -Members ([ordered]@{ anna = 'a'; bruno = 'b' }) `
             -Send @{ anna = @(New-McastTestTexts 'anna' 4); bruno = @(New-McastTestTexts 'bruno' 4) }
-        $second = Start-McastTestGroup -Net $net -Group $groups[1] -Port $port -Tag 'g2' -Capture -Members ([ordered]@{ carla = 'a'; dario = 'b' }) `
+        $second = Start-McastTestGroup -Net $net -Group $groups[1] -Port $port -Tag "g2-$Family" -Capture -Members ([ordered]@{ carla = 'a'; dario = 'b' }) `
             -Send @{ carla = @(New-McastTestTexts 'carla' 4); dario = @(New-McastTestTexts 'dario' 4) }
         $results = @((Complete-McastTestGroup -Net $net -Started $first), (Complete-McastTestGroup -Net $net -Started $second))
-        Write-McastTestFigures $results[0] 'first group'
-        Write-McastTestFigures $results[1] 'second group'
+        Write-McastTestFigures $results[0] "first $Family group"
+        Write-McastTestFigures $results[1] "second $Family group"
 
         # Each group on its own: its roster, its messages, its relay's members (the other group's
         # names would fail these).
-        foreach ($result in $results) { Assert-McastTestExchange -Result $result -Net $net -Family IPv4 }
+        foreach ($result in $results) { Assert-McastTestExchange -Result $result -Net $net -Family $Family }
 
         # On the wire: what a raw socket joined to a group on mcn0 heard came from that group's
         # relay and members only (each sends from an address:port of its own, the two relays from
