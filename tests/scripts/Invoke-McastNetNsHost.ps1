@@ -163,6 +163,9 @@ try {
                 SenderAddress     = [string]$_.SenderAddress
                 Verified          = $_.Verified
                 Text              = $_.Text
+                Reason            = $_.Reason
+                LostMessages      = $_.LostMessages
+                LostFragments     = $_.LostFragments
             }
         })
     $report.Peers = @(Get-McastPeer -Session $session -ExcludeSelf | ForEach-Object {
