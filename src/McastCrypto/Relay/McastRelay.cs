@@ -16,6 +16,9 @@ namespace McastCrypto.Relay
     /// </summary>
     public sealed class McastRelay : McastActor<RelayEvent>
     {
+        /// <summary>Names the federation's drops in <see cref="Drops"/> (FederationUnauthorizedRelay, ...), apart from the LAN's.</summary>
+        private const string FederationDropPrefix = "Federation";
+
         private readonly IRelayProtocol protocol;
         private readonly Queue<RelayEvent> events = new Queue<RelayEvent>();
         private readonly ManualResetEventSlim eventArrived = new ManualResetEventSlim(false);
@@ -94,7 +97,7 @@ namespace McastCrypto.Relay
         /// <summary>Everything dropped, by reason: the protocol's drops, the loops' failures, and the federation's drops (bus messages refused), named Federation and their reason.</summary>
         public override IReadOnlyDictionary<string, long> Drops => federation is null
             ? Runner.Drops(protocol.Drops)
-            : Runner.Drops(protocol.Drops, Runner.Read(() => federation.Port.Drops.Snapshot()).Select(p => new KeyValuePair<string, long>("Federation" + p.Key, p.Value)).ToArray());
+            : Runner.Drops(protocol.Drops, Runner.Read(() => federation.Port.Drops.Snapshot()).Select(p => new KeyValuePair<string, long>(FederationDropPrefix + p.Key, p.Value)).ToArray());
 
         /// <summary>Federation: this relay's site name; null for a relay of one site.</summary>
         public string? Site => federation?.Port.Site;
