@@ -321,6 +321,7 @@ Describe 'Two sites federated through nats-server' {
         # The views: the relay's site beside its whole fingerprint at 120 columns, and each peer's site.
         ($paris.Relay | Out-String -Width 120) | Should -Match ('\bparis\b.*' + [regex]::Escape($paris.Relay.KeyFingerprint))
         (Get-McastPeer -Session $anna -ExcludeSelf | Out-String -Width 160) | Should -Match '\bbruno\s+berlin\b'
+        ($paris.Relay.Members | Where-Object IsRemote | Out-String -Width 160) | Should -Match ('\bbruno\s+berlin\b.*' + [regex]::Escape($bruno.KeyFingerprint))
         @($paris.Relay.FederationPeers | Where-Object HasKey).Site | Should -Be 'berlin'
         $null = Receive-McastMessage -Session $anna, $bruno
 
