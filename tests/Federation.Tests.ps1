@@ -271,6 +271,39 @@ Describe 'Start-McastRelay -Federation: its settings' {
     }
 }
 
+Describe 'A federated relay in the foreground' {
+    It 'logs when its link to the NATS server is made, lost and made again' {
+        if (-not $natsServer) { Set-ItResult -Skipped -Because $noNats; return }
+        Import-Module $modulePath -Force
+        $server = Start-TestNatsServer
+        $authorized = Join-Path $TestDrive 'relays'
+        Set-Content -LiteralPath $authorized -Value '# none'
+        $net = New-McastTestNet
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$modulePath'; Start-McastRelay -Name fedlog -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Federation $($server.Url) -Site lab -AuthorizedRelaysPath '$authorized' -Wait")
+            $async = $ps.BeginInvoke()
+            $log = $ps.Streams.Information
+            $lines = { @($log | Where-Object { $_.Tags -contains 'FederationConnected' -or $_.Tags -contains 'FederationDisconnected' } | ForEach-Object { "$($_.MessageData)" }) }
+            Wait-McastCondition -TimeoutSeconds 15 -Condition { @(& $lines).Count -ge 1 } | Should -BeTrue
+            @(& $lines)[0] | Should -Match ([regex]::Escape("Relay fedlog (site lab) is connected to $($server.Url)"))
+            Stop-TestNatsServer $server
+            Wait-McastCondition -TimeoutSeconds 15 -Condition { @(& $lines).Count -ge 2 } | Should -BeTrue
+            @(& $lines)[1] | Should -Match 'is not connected to .*serves its own LAN and keeps trying'
+            $server = Start-TestNatsServer -Port $server.Port
+            Wait-McastCondition -TimeoutSeconds 20 -Condition { @(& $lines).Count -ge 3 } | Should -BeTrue
+            @(& $lines)[2] | Should -Match 'is connected to'
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally {
+            $ps.Dispose()
+            Get-McastRelay | Stop-McastRelay
+            Stop-TestNatsServer $server
+        }
+    }
+}
+
 Describe 'Two sites federated through nats-server' {
     BeforeAll {
         if (-not $natsServer) { return }

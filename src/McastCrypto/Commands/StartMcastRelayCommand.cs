@@ -223,10 +223,19 @@ namespace McastCrypto.Commands
         private void RunInForeground(McastRelay relay, bool madeKey)
         {
             Log(RelayLog.Started(DateTimeOffset.Now, relay.Name, relay.Group.ToString(), relay.Port, relay.Interface, relay.Protocol, relay.KeyFingerprint, relay.IdentityPath, madeKey), "Started");
+            bool? federationConnected = null;
             try
             {
                 while (!stopping.IsCancellationRequested && relay.State == McastRelayState.Running)
                 {
+                    // A federated relay's log says when its link to the NATS server is made and lost.
+                    bool? connected = relay.FederationConnected;
+                    if (connected is bool now && now != federationConnected)
+                    {
+                        federationConnected = now;
+                        Log(RelayLog.Federation(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, now), now ? "FederationConnected" : "FederationDisconnected");
+                    }
+
                     foreach (RelayEvent e in relay.TakeEvents())
                     {
                         if (RelayLog.IsLogged(e.Kind))

@@ -111,7 +111,7 @@ namespace McastCrypto.Relay
         /// <summary>Federation: the other relays this one knows (authorized or refused), with their site and stream state; empty for a relay of one site.</summary>
         public IReadOnlyList<FederationPeerInfo> FederationPeers => federation is null
             ? Array.Empty<FederationPeerInfo>()
-            : Runner.Read(() => ((FederationLink)federation.Port).Peers);
+            : Runner.Read(() => (federation.Port as FederationLink)?.Peers ?? Array.Empty<FederationPeerInfo>());
 
         /// <summary>Federation: the other relays whose publish key this relay holds (it takes their members' messages).</summary>
         public int FederationPeerCount => FederationPeers.Count(p => p.HasKey);
