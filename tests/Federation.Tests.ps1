@@ -195,6 +195,21 @@ public sealed class FederationTestRecorder
         $a.IsConnected | Should -BeFalse
         $a.TryPublish('fedtest.relay.a', [byte[]]@(1)) | Should -BeFalse
     }
+
+    It 'refuses at once, without waiting, what would take its publication queue past its bounds' {
+        if (-not $natsServer) { Set-ItResult -Skipped -Because $noNats; return }
+        $small = [McastCrypto.Relay.FederationBusLoader]::Open($server.Url, 4, 1024)
+        try {
+            Wait-McastCondition -TimeoutSeconds 10 -Condition { $small.IsConnected } | Should -BeTrue
+            $small.TryPublish('fedtest.bounds', [byte[]]::new(2048)) | Should -BeFalse -Because 'more bytes than the queue may hold'
+            $small.TryPublish('fedtest.bounds', [byte[]]::new(100)) | Should -BeTrue
+            Wait-McastCondition -TimeoutSeconds 10 -Condition { $small.Published -ge 1 } | Should -BeTrue
+            $small.PendingCount | Should -Be 0
+        }
+        finally {
+            $small.Dispose()
+        }
+    }
 }
 
 Describe 'Start-McastRelay -Federation: its settings' {
