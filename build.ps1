@@ -3,7 +3,8 @@
     Builds, tests, documents and demonstrates the McastCrypto module.
 .DESCRIPTION
     Build  stages an importable module in out/McastCrypto (manifest, loader, format file, LICENSE,
-           help, and the net8.0 and netstandard2.0 builds under lib/).
+           help, and the net8.0 and netstandard2.0 builds under lib/, each with a federation/ folder:
+           the NATS bus and client, loaded only by Start-McastRelay -Federation).
     Docs   turns docs/en-US/*.md (PlatyPS's markdown schema) into MAML help in the staged module:
            with PlatyPS where it is installed, with build/Convert-HelpMarkdown.ps1 otherwise; and
            docs/en-US/about_*.md into about topics with build/Convert-AboutMarkdown.ps1.
@@ -86,8 +87,9 @@ function Get-PwshCommand {
 }
 
 function Invoke-Build {
-    Write-Step "Building src/McastCrypto (${Configuration}: $($TargetFrameworks -join ', '))"
-    $project = Join-Path $Root 'src/McastCrypto/McastCrypto.csproj'
+    # The federation project references McastCrypto: building it builds both.
+    Write-Step "Building src/McastCrypto and src/McastCrypto.Federation (${Configuration}: $($TargetFrameworks -join ', '))"
+    $project = Join-Path $Root 'src/McastCrypto.Federation/McastCrypto.Federation.csproj'
     Invoke-Native dotnet @('build', $project, '-c', $Configuration, '--nologo', '-v', 'quiet')
 
     Write-Step "Staging $ModuleOut"
@@ -103,6 +105,15 @@ function Invoke-Build {
         $null = New-Item -ItemType Directory -Path $lib -Force
         Get-ChildItem $built -File | Where-Object { $_.Extension -in '.dll', '.pdb', '.xml' } |
             Copy-Item -Destination $lib
+        # The NATS federation bus and the NATS client, in a folder of their own that the module loads
+        # only for Start-McastRelay -Federation (Relay/FederationBusLoader.cs), never at import.
+        # What the module's own folder holds (McastCrypto.dll, BouncyCastle) is not copied twice.
+        $federationBuilt = Join-Path $Root "src/McastCrypto.Federation/bin/$Configuration/$tfm"
+        $federation = Join-Path $lib 'federation'
+        $null = New-Item -ItemType Directory -Path $federation -Force
+        Get-ChildItem $federationBuilt -File | Where-Object {
+            $_.Extension -in '.dll', '.pdb' -and -not (Test-Path -LiteralPath (Join-Path $lib $_.Name))
+        } | Copy-Item -Destination $federation
     }
     Invoke-Docs
 }
@@ -243,6 +254,7 @@ function Invoke-Clean {
     Write-Step 'Clean'
     foreach ($path in @($Out, (Join-Path $Root 'src/McastCrypto/bin'), (Join-Path $Root 'src/McastCrypto/obj'),
             (Join-Path $Root 'tests/McastCrypto.Tests/bin'), (Join-Path $Root 'tests/McastCrypto.Tests/obj'),
+            (Join-Path $Root 'src/McastCrypto.Federation/bin'), (Join-Path $Root 'src/McastCrypto.Federation/obj'),
             (Join-Path $Root 'src/McastCrypto.Bench/bin'), (Join-Path $Root 'src/McastCrypto.Bench/obj'))) {
         if (Test-Path $path) { Remove-Item $path -Recurse -Force }
     }

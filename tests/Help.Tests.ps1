@@ -32,8 +32,9 @@ BeforeDiscovery {
                         if ($blockInExample -gt 1) { $label = "$title (block $blockInExample)" }
                         # An example titled '(interactive)' waits for a person at the keyboard, and one titled
                         # '(IPv6 network)' sends IPv6 multicast on real interfaces: each is shown in help, and
-                        # reported as skipped here instead of run.
-                        @{ Name = $Name; Title = $label; Code = ($code -join "`n"); Interactive = ($title -match '\(interactive\)'); IPv6Network = ($title -match '\(IPv6 network\)') }
+                        # reported as skipped here instead of run. One titled '(needs nats-server)' starts a
+                        # NATS server: where none is installed (.ci/run installs one), it is skipped, saying so.
+                        @{ Name = $Name; Title = $label; Code = ($code -join "`n"); Interactive = ($title -match '\(interactive\)'); IPv6Network = ($title -match '\(IPv6 network\)'); NeedsNats = ($title -match '\(needs nats-server\)') }
                     }
                     $fence = $null
                     $code = $null
@@ -181,6 +182,11 @@ Describe 'Examples of <Name>' -ForEach $cmdlets -AllowNullOrEmptyForEach {
         }
         if ($IPv6Network) {
             Set-ItResult -Skipped -Because 'the example sends IPv6 multicast on real interfaces; Linux loopback carries none, and the tests send only on loopback'
+            return
+        }
+
+        if ($NeedsNats -and -not (Get-Command nats-server -CommandType Application -ErrorAction SilentlyContinue)) {
+            Set-ItResult -Skipped -Because 'the example starts nats-server, which is not installed here (.ci/run installs it; apt-get install nats-server)'
             return
         }
 

@@ -53,8 +53,15 @@ Describe 'The McastCrypto package' {
         }
         foreach ($file in 'McastCrypto.psd1', 'McastCrypto.psm1', 'McastCrypto.Format.ps1xml', 'LICENSE',
             'en-US/McastCrypto.dll-Help.xml', 'lib/net8.0/McastCrypto.dll', 'lib/netstandard2.0/McastCrypto.dll',
-            'lib/net8.0/BouncyCastle.Cryptography.dll', 'lib/netstandard2.0/BouncyCastle.Cryptography.dll') {
+            'lib/net8.0/BouncyCastle.Cryptography.dll', 'lib/netstandard2.0/BouncyCastle.Cryptography.dll',
+            'lib/net8.0/federation/McastCrypto.Federation.dll', 'lib/net8.0/federation/NATS.Client.Core.dll',
+            'lib/netstandard2.0/federation/McastCrypto.Federation.dll', 'lib/netstandard2.0/federation/NATS.Client.Core.dll') {
             $entries | Should -Contain $file
+        }
+        # The federation folder holds what the module's own folder does not: McastCrypto.dll is loaded once.
+        foreach ($tfm in 'net8.0', 'netstandard2.0') {
+            $entries | Should -Not -Contain "lib/$tfm/federation/McastCrypto.dll"
+            $entries | Should -Not -Contain "lib/$tfm/federation/BouncyCastle.Cryptography.dll"
         }
         $nuspec.package.metadata.id | Should -Be 'McastCrypto'
         [version]$nuspec.package.metadata.version | Should -Be $version

@@ -37,6 +37,12 @@ namespace McastCrypto.Commands
                 key);
         }
 
+        /// <summary>A federated relay's link to its NATS server: made (at start, or again after an outage) or lost.</summary>
+        public static string Federation(DateTimeOffset at, string name, string site, string url, bool connected) =>
+            connected
+                ? string.Format(CultureInfo.InvariantCulture, "{0} Relay {1} (site {2}) is connected to {3}: the other sites' relays hear it.", Stamp(at), name, site, url)
+                : string.Format(CultureInfo.InvariantCulture, "{0} Relay {1} (site {2}) is not connected to {3}: it serves its own LAN and keeps trying to connect.", Stamp(at), name, site, url);
+
         /// <summary>The last line: the relay stopped; <paramref name="members"/> were told it is going, when this cmdlet stopped it (null when it was stopped elsewhere).</summary>
         public static string Stopped(DateTimeOffset at, string name, int? members) =>
             members is null

@@ -60,6 +60,34 @@ namespace McastCrypto.Commands
         [ValidateRange(1, 1048576)]
         public int RetransmitBufferSize { get; set; }
 
+        /// <summary>
+        /// Secure: a NATS server (nats://host:port, no credentials) through which this relay joins the
+        /// relays of the same group at other sites. Needs -Site and -AuthorizedRelaysPath.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Federation { get; set; }
+
+        /// <summary>Federation: this relay's site name, shown with its members to the other sites (1 to 64 UTF-8 bytes).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Site { get; set; }
+
+        /// <summary>Federation: a file of the fingerprints of the relays this one federates with, one per line.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? AuthorizedRelaysPath { get; set; }
+
+        /// <summary>Federation: the first tokens of the NATS subjects (mcastcrypto when left out); relays of one group share it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? FederationSubject { get; set; }
+
+        /// <summary>Federation: how many of its latest published envelopes the relay keeps to repair the other relays' losses (4,096 when left out).</summary>
+        [Parameter]
+        [ValidateRange(1, 1048576)]
+        public int FederationBufferSize { get; set; }
+
         /// <summary>Run in the foreground, logging the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -120,6 +148,23 @@ namespace McastCrypto.Commands
                 options.MaxDatagramBytes = MaxDatagramSize;
             }
 
+            if (Federation is not null)
+            {
+                options.FederationUrl = Federation;
+            }
+
+            options.Site = Site;
+            options.FederationSubject = FederationSubject;
+            if (AuthorizedRelaysPath is not null)
+            {
+                options.AuthorizedRelaysPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(AuthorizedRelaysPath);
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(FederationBufferSize)))
+            {
+                options.FederationBufferSize = FederationBufferSize;
+            }
+
             WarnOfDefaultInterface("This relay", options.Network);
             WarnOfSecondRelay(options.Network);
             McastRelay? relay = null;
@@ -140,12 +185,21 @@ namespace McastCrypto.Commands
             {
                 ThrowTerminatingError(CmdletErrors.Record(e, "InvalidAuthorizedKeysFile", ErrorCategory.InvalidData, options.AuthorizedKeysPath));
             }
+            catch (Exception e) when (options.AuthorizedRelaysPath is not null && (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException) && IsAbout(e, options.AuthorizedRelaysPath))
+            {
+                ThrowTerminatingError(CmdletErrors.Record(e, "InvalidAuthorizedRelaysFile", ErrorCategory.InvalidData, options.AuthorizedRelaysPath));
+            }
+            catch (FileNotFoundException e) when (options.IsFederated && e.FileName is not null && e.FileName.EndsWith("McastCrypto.Federation.dll", StringComparison.OrdinalIgnoreCase))
+            {
+                ThrowTerminatingError(CmdletErrors.Record(e, "FederationMissing", ErrorCategory.NotInstalled, options.FederationUrl));
+            }
             catch (Exception e) when (options.IdentityPath is not null && (e is CryptographicException || e is IOException || e is UnauthorizedAccessException))
             {
                 // A file that is not a usable key, or cannot be read or written: say which and why.
                 ThrowTerminatingError(CmdletErrors.Record(e, "InvalidIdentityFile", ErrorCategory.InvalidData, options.IdentityPath));
             }
 
+            WarnOfUnreachableFederation(relay!);
             bool madeKey = options.IdentityPath is not null && !identityExisted;
             if (madeKey)
             {
@@ -169,10 +223,19 @@ namespace McastCrypto.Commands
         private void RunInForeground(McastRelay relay, bool madeKey)
         {
             Log(RelayLog.Started(DateTimeOffset.Now, relay.Name, relay.Group.ToString(), relay.Port, relay.Interface, relay.Protocol, relay.KeyFingerprint, relay.IdentityPath, madeKey), "Started");
+            bool? federationConnected = null;
             try
             {
                 while (!stopping.IsCancellationRequested && relay.State == McastRelayState.Running)
                 {
+                    // A federated relay's log says when its link to the NATS server is made and lost.
+                    bool? connected = relay.FederationConnected;
+                    if (connected is bool now && now != federationConnected)
+                    {
+                        federationConnected = now;
+                        Log(RelayLog.Federation(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, now), now ? "FederationConnected" : "FederationDisconnected");
+                    }
+
                     foreach (RelayEvent e in relay.TakeEvents())
                     {
                         if (RelayLog.IsLogged(e.Kind))
@@ -235,6 +298,32 @@ namespace McastCrypto.Commands
                 WriteWarning(warning);
             }
         }
+
+        /// <summary>
+        /// A federated relay connects in the background: it gives the NATS server a moment, and when it
+        /// is not there the relay serves its own LAN all the same, says so, and keeps trying by itself.
+        /// </summary>
+        private void WarnOfUnreachableFederation(McastRelay relay)
+        {
+            if (relay.FederationUrl is null)
+            {
+                return;
+            }
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (relay.FederationConnected != true && waited.Elapsed < FederationConnectWait && !stopping.IsCancellationRequested)
+            {
+                stopping.Token.WaitHandle.WaitOne(50);
+            }
+
+            if (relay.FederationConnected != true)
+            {
+                WriteWarning($"{relay.Name} could not reach the NATS server {relay.FederationUrl} yet: it serves its own LAN and keeps trying to connect by itself; the other sites' members appear once it does (Get-McastRelay shows FederationConnected).");
+            }
+        }
+
+        /// <summary>How long the start waits for the NATS server before it warns (the relay runs either way).</summary>
+        private static readonly TimeSpan FederationConnectWait = TimeSpan.FromSeconds(3);
 
         protected override void StopProcessing() => stopping.Cancel();
 

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using McastCrypto.Hosting;
 using McastCrypto.Protocol;
+using McastCrypto.Protocol.Federation;
 using McastCrypto.Protocol.Secure;
 using McastCrypto.Transport;
 
@@ -14,16 +16,28 @@ namespace McastCrypto.Relay
     /// </summary>
     public sealed class McastRelay : McastActor<RelayEvent>
     {
+        /// <summary>Names the federation's drops in <see cref="Drops"/> (FederationUnauthorizedRelay, ...), apart from the LAN's.</summary>
+        private const string FederationDropPrefix = "Federation";
+
         private readonly IRelayProtocol protocol;
         private readonly Queue<RelayEvent> events = new Queue<RelayEvent>();
         private readonly ManualResetEventSlim eventArrived = new ManualResetEventSlim(false);
         private readonly int eventLimit;
         private long eventsDropped;
 
-        private McastRelay(McastRelayOptions options, IDatagramChannel channel, IRelayProtocol protocol, string interfaceName)
-            : base(options.Protocol, channel, interfaceName, protocol.Receive, protocol.Tick, options.EffectiveSendRate)
+        private readonly RelayFederation? federation;
+
+        private McastRelay(McastRelayOptions options, IDatagramChannel channel, IRelayProtocol protocol, RelayFederation? federation, string interfaceName)
+            : base(
+                options.Protocol,
+                channel,
+                interfaceName,
+                federation is null ? protocol.Receive : federation.After(protocol.Receive),
+                federation is null ? protocol.Tick : federation.After(protocol.Tick),
+                options.EffectiveSendRate)
         {
             this.protocol = protocol;
+            this.federation = federation;
             eventLimit = options.EventLimit;
             StartedAt = DateTimeOffset.Now;
             IdentityPath = options.IdentityPath;
@@ -80,8 +94,35 @@ namespace McastCrypto.Relay
         /// <summary>Secure: members' fragments held because they came before the ones below them.</summary>
         public int HeldFragments => Runner.Read(() => (protocol as SecureRelay)?.HeldFragments ?? 0);
 
-        /// <summary>Everything dropped, by reason: the protocol's drops and the loops' failures.</summary>
-        public override IReadOnlyDictionary<string, long> Drops => Runner.Drops(protocol.Drops);
+        /// <summary>Everything dropped, by reason: the protocol's drops, the loops' failures, and the federation's drops (bus messages refused), named Federation and their reason.</summary>
+        public override IReadOnlyDictionary<string, long> Drops => federation is null
+            ? Runner.Drops(protocol.Drops)
+            : Runner.Drops(protocol.Drops, Runner.Read(() => federation.Port.Drops.Snapshot()).Select(p => new KeyValuePair<string, long>(FederationDropPrefix + p.Key, p.Value)).ToArray());
+
+        /// <summary>Federation: this relay's site name; null for a relay of one site.</summary>
+        public string? Site => federation?.Port.Site;
+
+        /// <summary>Federation: the NATS server (without credentials); null for a relay of one site.</summary>
+        public string? FederationUrl => federation?.Url;
+
+        /// <summary>Federation: whether the relay is connected to the NATS server now; null for a relay of one site.</summary>
+        public bool? FederationConnected => federation?.IsConnected;
+
+        /// <summary>Federation: the other relays this one knows (authorized or refused), with their site and stream state; empty for a relay of one site.</summary>
+        public IReadOnlyList<FederationPeerInfo> FederationPeers => federation is null
+            ? Array.Empty<FederationPeerInfo>()
+            : Runner.Read(() => (federation.Port as FederationLink)?.Peers ?? Array.Empty<FederationPeerInfo>());
+
+        /// <summary>Federation: the other relays whose publish key this relay holds (it takes their members' messages).</summary>
+        public int FederationPeerCount => FederationPeers.Count(p => p.HasKey);
+
+        /// <summary>Federation: bus messages refused, by reason (UnauthorizedRelay, BadSignature, ...); empty for a relay of one site.</summary>
+        public IReadOnlyDictionary<string, long> FederationDrops => federation is null
+            ? new Dictionary<string, long>()
+            : Runner.Read(() => federation.Port.Drops.Snapshot().ToDictionary(p => p.Key, p => p.Value));
+
+        /// <summary>Federation: publications the bus did not take (disconnected or full); the other relays repair them from this relay's buffer.</summary>
+        public long FederationPublishRefused => federation?.PublicationsRefused ?? 0;
 
         /// <summary>
         /// Events that left the event log unread because it was full (it keeps the latest
@@ -115,28 +156,53 @@ namespace McastCrypto.Relay
             }
 
             options.Validate();
-            Func<System.Net.IPEndPoint, IRelayProtocol> makeProtocol = RelayProtocolFactory.Prepare(options);
+            Func<System.Net.IPEndPoint, RelayParts> makeProtocol = RelayProtocolFactory.Prepare(options);
             return Open<McastRelay>(
                 options.Network,
                 options.ChannelDecorator,
                 (channel, interfaceName) =>
                 {
-                    IRelayProtocol protocol = makeProtocol(channel.LocalEndPoint);
+                    RelayParts parts = makeProtocol(channel.LocalEndPoint);
+                    RelayFederation? federation = null;
                     try
                     {
-                        return new McastRelay(options, channel, protocol, interfaceName);
+                        if (parts.Federation is not null)
+                        {
+                            // Connects in the background: an unreachable server does not stop the
+                            // relay from serving its own LAN, and the bus keeps trying by itself.
+                            IFederationBus bus = (options.FederationBusFactory ?? (url => FederationBusLoader.Open(url)))(options.FederationUrl!);
+                            federation = new RelayFederation(parts.Federation, bus);
+                        }
+
+                        return new McastRelay(options, channel, parts.Protocol, federation, interfaceName);
                     }
                     catch
                     {
-                        protocol.Dispose();
+                        federation?.Dispose();
+                        (parts.Federation as IDisposable)?.Dispose();
+                        parts.Protocol.Dispose();
                         throw;
                     }
                 },
                 relay =>
                 {
-                    relay.Runner.Idle = relay.protocol.Flush;
+                    RelayFederation? federation = relay.federation;
+                    relay.Runner.Idle = federation is null ? relay.protocol.Flush : federation.After(relay.protocol.Flush);
                     relay.Runner.NextDeadline = () => relay.protocol.NextDeadline;
                     relay.Runner.Start();
+                    if (federation is not null)
+                    {
+                        var secure = (SecureRelay)relay.protocol;
+                        federation.Start(
+                            (subject, payload, now, output) =>
+                            {
+                                secure.ReceiveFederation(subject, payload, now, output);
+
+                                // What it multicasts goes now, not with the next datagram heard on the LAN.
+                                secure.Flush(now, output);
+                            },
+                            step => relay.Runner.Invoke((now, output) => { step(now, output); return true; }, CancellationToken.None, waitUntilSent: false));
+                    }
                 });
         }
 
@@ -155,10 +221,21 @@ namespace McastCrypto.Relay
         /// <summary>Tells every member the relay is going (a leave notice each), stops the loops and closes the sockets. Idempotent.</summary>
         public void Stop() => CloseOnce();
 
-        private protected override void Farewell(DateTimeOffset now, ProtocolOutput<RelayEvent> output) => protocol.Stop(now, output);
+        private protected override void Farewell(DateTimeOffset now, ProtocolOutput<RelayEvent> output)
+        {
+            protocol.Stop(now, output);
+            if (federation is not null)
+            {
+                // The other sites hear that this relay's members left, if the bus takes it in time.
+                federation.Port.Flush(now);
+                federation.AfterStep(now);
+            }
+        }
 
         private protected override void OnClosed()
         {
+            // The bus first (bounded: it lets what is queued go for a second), then the keys it signed with.
+            federation?.Dispose();
             protocol.Dispose();
             Table.Remove(Id);
             eventArrived.Set();

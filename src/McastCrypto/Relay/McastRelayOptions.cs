@@ -58,6 +58,33 @@ namespace McastCrypto.Relay
         /// <summary>The rate that applies: <see cref="SendRate"/>, or the protocol's own.</summary>
         public int EffectiveSendRate => SendRate ?? (Protocol == McastProtocol.Classic ? McastCrypto.Protocol.Classic.ClassicDefaults.SendRate : McastCrypto.Protocol.Secure.SecureDefaults.SendRate);
 
+        /// <summary>
+        /// Secure: the NATS server (<c>nats://host:port</c>, no credentials) through which this relay joins
+        /// the relays of the same group at other sites; null for a relay of one site.
+        /// </summary>
+        public string? FederationUrl { get; set; }
+
+        /// <summary>Federation: this relay's site name, as the other sites' members see it (1 to 64 UTF-8 bytes).</summary>
+        public string? Site { get; set; }
+
+        /// <summary>
+        /// Federation: a file of the relay fingerprints (one per line, as -AuthorizedKeysPath's) this relay
+        /// federates with. Required: without it anyone who reaches the NATS server could join the group.
+        /// </summary>
+        public string? AuthorizedRelaysPath { get; set; }
+
+        /// <summary>Federation: the first tokens of every NATS subject; null for <c>mcastcrypto</c>.</summary>
+        public string? FederationSubject { get; set; }
+
+        /// <summary>Federation: the most published envelopes kept to repair other relays' losses; null for the default (4,096).</summary>
+        public int? FederationBufferSize { get; set; }
+
+        /// <summary>Whether the relay is federated (<see cref="FederationUrl"/> is set).</summary>
+        public bool IsFederated => FederationUrl is not null;
+
+        /// <summary>Opens the federation bus; null for NATS (<see cref="FederationBusLoader"/>). Set by tests (an in-memory bus).</summary>
+        internal Func<string, Transport.IFederationBus>? FederationBusFactory { get; set; }
+
         /// <summary>The most recent events kept for <see cref="McastRelay.TakeEvents"/>.</summary>
         public int EventLimit { get; set; } = 10000;
 

@@ -4,7 +4,9 @@ using System.Net;
 using McastCrypto.Crypto;
 using McastCrypto.Protocol;
 using McastCrypto.Protocol.Classic;
+using McastCrypto.Protocol.Federation;
 using McastCrypto.Protocol.Secure;
+using McastCrypto.Transport;
 
 namespace McastCrypto.Relay
 {
@@ -19,29 +21,56 @@ namespace McastCrypto.Relay
         /// the protocol once the relay knows its own address.
         /// </summary>
         /// <exception cref="ArgumentException">An unknown protocol, or a setting the protocol refuses.</exception>
-        public static Func<IPEndPoint, IRelayProtocol> Prepare(McastRelayOptions options)
+        public static Func<IPEndPoint, RelayParts> Prepare(McastRelayOptions options)
         {
             switch (options.Protocol)
             {
                 case McastProtocol.Secure:
                     SecureRelayOptions secure = SecureOptions(options);
+                    FederationOptions? federation = FederationSettings(options, secure);
                     return self =>
                     {
                         EcdsaP256PrivateKey identity = options.IdentityPath is null
                             ? EcdsaP256PrivateKey.Generate()
                             : IdentityKeyFile.LoadOrCreateEcdsa(options.IdentityPath, out _);
+                        SecureRelay? relay = null;
+                        FederationLink? link = null;
                         try
                         {
-                            return new SecureRelay(self, identity, secure);
+                            relay = new SecureRelay(self, identity, secure);
+                            if (federation is not null)
+                            {
+                                // Signs with the relay's own identity key (the relay owns and disposes it).
+                                link = new FederationLink(identity, federation, DateTimeOffset.UtcNow);
+                                relay.AttachFederation(link);
+                            }
+
+                            return new RelayParts(relay, link);
                         }
                         catch
                         {
-                            identity.Dispose();
+                            link?.Dispose();
+                            if (relay is not null)
+                            {
+                                relay.Dispose();
+                            }
+                            else
+                            {
+                                identity.Dispose();
+                            }
+
                             throw;
                         }
                     };
                 case McastProtocol.Classic:
+                    if (options.FederationUrl is not null || options.Site is not null || options.AuthorizedRelaysPath is not null
+                        || options.FederationSubject is not null || options.FederationBufferSize is not null)
+                    {
+                        throw new ArgumentException("-Federation (and -Site, -AuthorizedRelaysPath, -FederationSubject, -FederationBufferSize) is for the Secure protocol: a Classic relay has no identity key to sign with and no group key to re-seal under.", nameof(options));
+                    }
+
                     ClassicAddresses.RequireIPv4Group(options.Network.Group, nameof(options));
+
                     if (options.AuthorizedKeysPath is not null || options.RekeyInterval is not null)
                     {
                         throw new ArgumentException((options.AuthorizedKeysPath is not null ? "-AuthorizedKeysPath" : "-RekeyInterval") + " is for the Secure protocol: a Classic relay admits any key and has no group key.", nameof(options));
@@ -70,7 +99,7 @@ namespace McastCrypto.Relay
                             : IdentityKeyFile.LoadOrCreateRsa(options.IdentityPath, out _);
                         try
                         {
-                            return new ClassicRelay(self, key, classic);
+                            return new RelayParts(new ClassicRelay(self, key, classic), null);
                         }
                         catch
                         {
@@ -134,6 +163,61 @@ namespace McastCrypto.Relay
 
             secure.Validate();
             return secure;
+        }
+
+        /// <summary>
+        /// The federation's settings for a federated Secure relay (null for one of one site), checked
+        /// now, before any socket is opened: the address, the site, the subject prefix, and the
+        /// authorized relays read from their file (a list that cannot be read stops the start).
+        /// </summary>
+        internal static FederationOptions? FederationSettings(McastRelayOptions options, SecureRelayOptions secure)
+        {
+            if (options.FederationUrl is null)
+            {
+                string? orphan = options.Site is not null ? "-Site"
+                    : options.AuthorizedRelaysPath is not null ? "-AuthorizedRelaysPath"
+                    : options.FederationSubject is not null ? "-FederationSubject"
+                    : options.FederationBufferSize is not null ? "-FederationBufferSize"
+                    : null;
+                if (orphan is not null)
+                {
+                    throw new ArgumentException(orphan + " is for a federated relay: give -Federation nats://host:port too.", nameof(options));
+                }
+
+                return null;
+            }
+
+            FederationBusUrl.Normalize(options.FederationUrl);
+            if (string.IsNullOrEmpty(options.Site))
+            {
+                throw new ArgumentException("-Federation needs -Site: the name the other sites' members see for this relay's members (for example -Site paris).", nameof(options));
+            }
+
+            if (options.AuthorizedRelaysPath is null)
+            {
+                throw new ArgumentException(
+                    "-Federation needs -AuthorizedRelaysPath: a file of the other relays' fingerprints (one per line). Without it any relay that reaches the NATS server could join the group, so a federated relay does not start without one.",
+                    nameof(options));
+            }
+
+            var federation = new FederationOptions
+            {
+                Site = options.Site!,
+                AuthorizedRelays = AuthorizedRelaysFile.Load(options.AuthorizedRelaysPath),
+                MaxDatagramBytes = secure.MaxDatagramBytes,
+            };
+            if (options.FederationSubject is not null)
+            {
+                federation.SubjectPrefix = options.FederationSubject;
+            }
+
+            if (options.FederationBufferSize is int bufferSize)
+            {
+                federation.RetransmitBufferSize = bufferSize;
+            }
+
+            federation.Validate();
+            return federation;
         }
 
         private static ClassicRelayOptions ClassicOptions(McastRelayOptions options)
