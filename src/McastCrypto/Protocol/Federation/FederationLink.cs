@@ -59,6 +59,7 @@ namespace McastCrypto.Protocol.Federation
         private readonly string relaySubjectPrefix;
         private readonly Dictionary<string, byte[]> authorized = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         private readonly Dictionary<string, Peer> peers = new Dictionary<string, Peer>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Remembered> remembered = new Dictionary<string, Remembered>(StringComparer.Ordinal);
         private readonly Dictionary<uint, LocalMember> localMembers = new Dictionary<uint, LocalMember>();
         private readonly List<byte[]> pending = new List<byte[]>();
         private readonly RetransmitRing buffer;
@@ -519,7 +520,11 @@ namespace McastCrypto.Protocol.Federation
             }
 
             peers.TryGetValue(subjectId, out Peer? peer);
-            if (peer is not null && time <= peer.AnnounceTime)
+            remembered.TryGetValue(subjectId, out Remembered? memory);
+
+            // Checked against what is remembered of that relay, not only of the peer now known: a
+            // relay forgotten (timed out) must not take a recorded Announce of any boot again.
+            if (memory is not null && time <= memory.AnnounceTime)
             {
                 Drops.Add(Replay);
                 return;
@@ -560,6 +565,13 @@ namespace McastCrypto.Protocol.Federation
                 peers[subjectId] = peer;
             }
 
+            if (memory is null)
+            {
+                memory = new Remembered();
+                remembered[subjectId] = memory;
+            }
+
+            memory.AnnounceTime = time;
             peer.AnnounceTime = time;
             peer.LastHeard = now;
             if (peerNextF > peer.NextF)
@@ -714,6 +726,13 @@ namespace McastCrypto.Protocol.Federation
                 peer.Refusal = "its MaxDatagramBytes is " + peerDatagram + ", this relay's is " + options.MaxDatagramBytes + ": fragments cross sites unchanged, so every federated relay needs the same";
                 peer.Site = site;
                 return;
+            }
+
+            // A Grant of a boot delivered before (the relay was forgotten, then heard again) starts no
+            // lower than where delivery stopped: a recorded Grant cannot roll the stream back.
+            if (remembered.TryGetValue(peer.IdHex, out Remembered? memory) && memory.DeliveredBoot is not null && BigEndian.Equal(memory.DeliveredBoot, peer.Boot))
+            {
+                startF = Math.Max(startF, memory.DeliveredF);
             }
 
             peer.Install(AesGcm256.Create(peerPublishKey), site, startF, now, options.RepairRetry);
@@ -1068,6 +1087,12 @@ namespace McastCrypto.Protocol.Federation
                 ApplyLeft(peer, id, reason);
             }
 
+            if (peer.HasKey && remembered.TryGetValue(peer.IdHex, out Remembered? memory))
+            {
+                memory.DeliveredBoot = peer.Boot;
+                memory.DeliveredF = peer.ExpectedF;
+            }
+
             peer.DisposeKeys();
             peers.Remove(peer.IdHex);
         }
@@ -1337,6 +1362,20 @@ namespace McastCrypto.Protocol.Federation
 
             /// <summary>Envelopes of its relay were skipped since its last record: its next Q may jump.</summary>
             public bool Suspect { get; set; }
+        }
+
+        /// <summary>
+        /// What this link keeps of an authorized relay for as long as it runs, whether the relay is
+        /// known now or was forgotten: the newest announce time taken, and where delivery of a boot
+        /// stopped when it was forgotten. So nothing recorded can be taken twice.
+        /// </summary>
+        private sealed class Remembered
+        {
+            public ulong AnnounceTime { get; set; }
+
+            public byte[]? DeliveredBoot { get; set; }
+
+            public ulong DeliveredF { get; set; }
         }
 
         /// <summary>Another relay, from its first accepted announce of a boot.</summary>

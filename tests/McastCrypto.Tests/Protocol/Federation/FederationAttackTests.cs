@@ -167,6 +167,50 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARelayForgottenAfterItsTimeOutCannotBeReplayedNorRolledBackByItsRecordedGrant()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net[0].Say(1, "q1");
+            net.Run(2);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            var recorded = net.Hub.Log.Where(m => m.Subject == relayA || m.Subject == inboxB).ToList();
+            (string grantSubject, byte[] grant) = recorded.Last(m => m.Payload[1] == FederationCodec.KindGrant);
+
+            // A loses its own connection; B, still connected, forgets it after PeerTimeout.
+            net[0].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.Empty(net[1].L.Peers);
+            int events = net[1].Events.Count;
+            long replays = net[1].L.Drops[FederationLink.Replay];
+
+            // Everything A said, replayed in order: its announces, its grant to B's boot, its envelopes.
+            foreach ((string subject, byte[] payload) in recorded)
+            {
+                net.Hub.Inject(subject, payload);
+            }
+
+            net.Pump();
+            Assert.Empty(net[1].L.Peers);
+            Assert.Equal(events, net[1].Events.Count);
+            Assert.Equal(recorded.Count(m => m.Payload[1] == FederationCodec.KindAnnounce), net[1].L.Drops[FederationLink.Replay] - replays);
+
+            // A comes back (the same boot) and its recorded grant is replayed at once after its announce:
+            // B delivers from where it stopped, never A's stream again.
+            net[0].Bus!.LinkUp = true;
+            net.Step();
+            net.Hub.Inject(grantSubject, grant);
+            net.Pump();
+            net[0].Say(1, "q2");
+            net.Run(6);
+            Assert.Equal(new ulong[] { 0, 1, 2 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void ARelayCannotPublishAsAnotherEvenWhenBothAreListed()
         {
             using var net = new FederationNet(3);
