@@ -786,8 +786,9 @@ namespace McastCrypto.Protocol.Federation
 
             if (f - peer.ExpectedF >= (ulong)options.HoldEnvelopes || (f != peer.ExpectedF && peer.HeldBytes + payload.Length > options.HoldBytes))
             {
+                // Not checked yet (its signature is not): it must not move what this relay thinks the
+                // publisher has. The publisher's signed Announce says so within AnnounceInterval.
                 Drops.Add(HoldLimit);
-                peer.NextF = Math.Max(peer.NextF, Math.Min(f + 1, peer.ExpectedF + (ulong)options.HoldEnvelopes));
                 return;
             }
 

@@ -211,6 +211,37 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void AForgedEnvelopeTooFarAheadToHoldMovesNothingAndCausesNoRepairOrGiveUp()
+        {
+            using var net = new FederationNet(2, configure: (i, o) => o.HoldEnvelopes = 8);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            using EcdsaP256PrivateKey forger = EcdsaP256PrivateKey.Generate();
+
+            // A's id and boot, an F far past what B can hold, a signature that is not A's.
+            byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + 40];
+            Buffer.BlockCopy(FederationCodec.EnvelopeHeader(Id(net[0]), Convert.FromHexString(a.Boot), a.ExpectedF + 1000), 0, envelope, 0, FederationCodec.EnvelopeHeaderLength);
+            net.Hub.Inject(Prefix + ".relay." + net[0].L.RelayId, Sign(forger, FederationCodec.EnvelopeLabel, envelope));
+            long requested = net[1].L.RepairsRequested;
+            net.Pump();
+
+            Assert.Equal(1, net[1].L.Drops[FederationLink.HoldLimit]);
+            FederationPeerInfo after = Assert.Single(net[1].L.Peers);
+            Assert.Equal(a.NextF, after.NextF);
+            Assert.Equal(0UL, after.Missing);
+            net.Run(12);
+            Assert.Equal(requested, net[1].L.RepairsRequested);
+            Assert.Equal(0, net[1].L.GivenUp);
+            net[0].Say(1, "q1");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            Assert.Equal(0, net[1].L.Drops[FederationLink.Duplicate]);
+        }
+
+        [Fact]
         public void ARelayCannotPublishAsAnotherEvenWhenBothAreListed()
         {
             using var net = new FederationNet(3);
