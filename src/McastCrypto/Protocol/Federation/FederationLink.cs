@@ -574,10 +574,7 @@ namespace McastCrypto.Protocol.Federation
             memory.AnnounceTime = time;
             peer.AnnounceTime = time;
             peer.LastHeard = now;
-            if (peerNextF > peer.NextF)
-            {
-                peer.NextF = peerNextF;
-            }
+            RaiseNextF(peer, peerNextF, now);
 
             if (!peer.GrantSent)
             {
@@ -807,7 +804,7 @@ namespace McastCrypto.Protocol.Federation
             }
 
             EnvelopesReceived++;
-            peer.NextF = Math.Max(peer.NextF, f + 1);
+            RaiseNextF(peer, f + 1, now);
             peer.Held[f] = plain;
             peer.HeldBytes += plain.Length;
             Drain(peer, now);
@@ -851,6 +848,28 @@ namespace McastCrypto.Protocol.Federation
                 peer.RepairBackoff = options.RepairRetry;
                 peer.NextRepairAt = now;
             }
+        }
+
+        /// <summary>
+        /// The publisher has published up to <paramref name="next"/> (exclusive). When nothing was
+        /// missing until now, a hole starts now: its repair is due at once and its give-up clock starts
+        /// now, not at the last time delivery moved (which may be long ago on a quiet stream).
+        /// </summary>
+        private void RaiseNextF(Peer peer, ulong next, DateTimeOffset now)
+        {
+            if (next <= peer.NextF)
+            {
+                return;
+            }
+
+            if (peer.ExpectedF >= peer.NextF)
+            {
+                peer.StallSince = now;
+                peer.NextRepairAt = now;
+                peer.RepairBackoff = options.RepairRetry;
+            }
+
+            peer.NextF = next;
         }
 
         private static void MarkSuspect(Peer peer)

@@ -409,5 +409,45 @@ namespace McastCrypto.Tests.Protocol.Federation
             Assert.False(peer.HasKey);
             Assert.Contains("1400", peer.Refusal);
         }
+
+        [Fact]
+        public void AHoleFoundAfterAQuietSpellLongerThanTheRepairTimeOutIsRepairedNotGivenUp()
+        {
+            // A roster less often than the repair time-out: a quiet stream sees no Envelope for longer.
+            using var net = new FederationNet(2, configure: (i, o) =>
+            {
+                o.RepairTimeout = TimeSpan.FromSeconds(2);
+                o.RosterInterval = TimeSpan.FromSeconds(25);
+            });
+            net.Run(3);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
+            net.Run(5);
+
+            // A's next Envelope is lost on the way; B learns of the hole from A's next Announce.
+            string relayA = "mcastcrypto.relay." + net[0].L.RelayId;
+            bool dropped = false;
+            net.Hub.Filter = (subject, payload) =>
+            {
+                if (!dropped && subject == relayA && payload[1] == FederationCodec.KindEnvelope)
+                {
+                    dropped = true;
+                    return false;
+                }
+
+                return true;
+            };
+            net[0].Say(1, "q1");
+            net.Pump();
+            Assert.True(dropped);
+            net.Run(3);
+
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            Assert.Equal(0, net[1].L.GivenUp);
+            Assert.Empty(net[1].Of(FederationRemoteEventKind.Lost));
+            Assert.True(net[1].L.RepairsRequested >= 1);
+        }
     }
 }
