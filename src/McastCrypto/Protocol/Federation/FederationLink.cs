@@ -68,6 +68,7 @@ namespace McastCrypto.Protocol.Federation
         private List<FederationRemoteEvent> events = new List<FederationRemoteEvent>();
         private ulong nextF;
         private ulong grantNumber;
+        private ulong requestNumber;
         private ulong lastAnnounceTime;
         private DateTimeOffset nextAnnounceAt;
         private DateTimeOffset nextRosterAt;
@@ -563,6 +564,10 @@ namespace McastCrypto.Protocol.Federation
             {
                 peer = new Peer(subjectId, BigEndian.Slice(hash, 0, FederationCodec.RelayIdLength), hash, key, peerBoot, peerEphemeral, options, now);
                 peers[subjectId] = peer;
+                if (memory?.DeliveredBoot is not null && BigEndian.Equal(memory.DeliveredBoot, peerBoot))
+                {
+                    peer.LastRequestNumber = memory.LastRequestNumber;
+                }
             }
 
             if (memory is null)
@@ -585,7 +590,8 @@ namespace McastCrypto.Protocol.Federation
 
         private void ReceiveInbox(byte kind, byte[] payload, DateTimeOffset now)
         {
-            if (payload.Length < FederationCodec.PairHeaderLength + FederationCodec.SignatureLength)
+            if (payload.Length < FederationCodec.PairHeaderLength + FederationCodec.SignatureLength
+                || (kind != FederationCodec.KindGrant && payload.Length < FederationCodec.KeyRequestLength))
             {
                 Drops.Add(Malformed);
                 return;
@@ -617,6 +623,8 @@ namespace McastCrypto.Protocol.Federation
                 return;
             }
 
+            // Requests carry the sender's request number: each is taken once (a recorded one is a Replay).
+            ulong number = kind == FederationCodec.KindGrant ? 0 : FederationCodec.ReadRequestNumber(payload);
             switch (kind)
             {
                 case FederationCodec.KindGrant:
@@ -627,8 +635,9 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(Malformed);
                     }
-                    else if (Admit(peer, now) && Verified(peer, FederationCodec.KeyRequestLabel, payload))
+                    else if (IsNewRequest(peer, number) && Admit(peer, now) && Verified(peer, FederationCodec.KeyRequestLabel, payload))
                     {
+                        peer.LastRequestNumber = number;
                         SendGrant(peer);
                     }
 
@@ -638,8 +647,9 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(Malformed);
                     }
-                    else if (Admit(peer, now) && Verified(peer, FederationCodec.RepairRequestLabel, payload))
+                    else if (IsNewRequest(peer, number) && Admit(peer, now) && Verified(peer, FederationCodec.RepairRequestLabel, payload))
                     {
+                        peer.LastRequestNumber = number;
                         ServeRepair(peer, wanted, now);
                     }
 
@@ -653,8 +663,9 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(NoKey);
                     }
-                    else if (Admit(peer, now) && Verified(peer, FederationCodec.UnavailableLabel, payload))
+                    else if (IsNewRequest(peer, number) && Admit(peer, now) && Verified(peer, FederationCodec.UnavailableLabel, payload))
                     {
+                        peer.LastRequestNumber = number;
                         foreach (FederationRange range in gone)
                         {
                             peer.AddUnavailable(range);
@@ -1107,10 +1118,11 @@ namespace McastCrypto.Protocol.Federation
                 ApplyLeft(peer, id, reason);
             }
 
-            if (peer.HasKey && remembered.TryGetValue(peer.IdHex, out Remembered? memory))
+            if (remembered.TryGetValue(peer.IdHex, out Remembered? memory))
             {
                 memory.DeliveredBoot = peer.Boot;
                 memory.DeliveredF = peer.ExpectedF;
+                memory.LastRequestNumber = peer.LastRequestNumber;
             }
 
             peer.DisposeKeys();
@@ -1224,8 +1236,7 @@ namespace McastCrypto.Protocol.Federation
 
         private void SendKeyRequest(Peer peer)
         {
-            var value = new byte[FederationCodec.KeyRequestLength];
-            FederationCodec.WritePairHeader(value, FederationCodec.KindKeyRequest, ownId, peer.Id, boot, peer.Boot);
+            byte[] value = FederationCodec.KeyRequestUnsigned(ownId, peer.Id, boot, peer.Boot, ++requestNumber);
             SignInto(FederationCodec.KeyRequestLabel, value);
             publications.Add(new FederationPublication(inboxSubjectPrefix + peer.IdHex, value));
         }
@@ -1260,7 +1271,7 @@ namespace McastCrypto.Protocol.Federation
                 return;
             }
 
-            byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindRepairRequest, ownId, peer.Id, boot, peer.Boot, ranges);
+            byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindRepairRequest, ownId, peer.Id, boot, peer.Boot, ++requestNumber, ranges);
             SignInto(FederationCodec.RepairRequestLabel, value);
             RepairsRequested++;
             publications.Add(new FederationPublication(inboxSubjectPrefix + peer.IdHex, value));
@@ -1271,14 +1282,24 @@ namespace McastCrypto.Protocol.Federation
             var gone = new List<FederationRange>();
             bool limited = false;
             string inbox = inboxSubjectPrefix + peer.IdHex;
-            foreach (FederationRange range in wanted)
+
+            // In F order, each F at most once however the ranges overlap.
+            ulong from = 0;
+            foreach (FederationRange asked in wanted.OrderBy(r => r.First))
             {
+                if (asked.Last < from)
+                {
+                    continue;
+                }
+
+                var range = new FederationRange(Math.Max(asked.First, from), asked.Last);
                 if (range.First >= nextF)
                 {
                     continue; // not published yet: nothing to say
                 }
 
                 ulong last = Math.Min(range.Last, nextF - 1);
+                from = last + 1;
                 if (range.First < buffer.OldestF)
                 {
                     gone.Add(new FederationRange(range.First, Math.Min(last, buffer.OldestF - 1)));
@@ -1304,7 +1325,7 @@ namespace McastCrypto.Protocol.Federation
 
             if (gone.Count > 0)
             {
-                byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindUnavailable, ownId, peer.Id, boot, peer.Boot, gone);
+                byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindUnavailable, ownId, peer.Id, boot, peer.Boot, ++requestNumber, gone);
                 SignInto(FederationCodec.UnavailableLabel, value);
                 publications.Add(new FederationPublication(inbox, value));
             }
@@ -1328,6 +1349,18 @@ namespace McastCrypto.Protocol.Federation
             }
 
             Drops.Add(BadSignature);
+            return false;
+        }
+
+        /// <summary>A request number above the last taken from the peer's boot; counted Replay otherwise.</summary>
+        private bool IsNewRequest(Peer peer, ulong number)
+        {
+            if (number > peer.LastRequestNumber)
+            {
+                return true;
+            }
+
+            Drops.Add(Replay);
             return false;
         }
 
@@ -1396,6 +1429,8 @@ namespace McastCrypto.Protocol.Federation
             public byte[]? DeliveredBoot { get; set; }
 
             public ulong DeliveredF { get; set; }
+
+            public ulong LastRequestNumber { get; set; }
         }
 
         /// <summary>Another relay, from its first accepted announce of a boot.</summary>
@@ -1440,6 +1475,9 @@ namespace McastCrypto.Protocol.Federation
             public ulong NextF { get; set; }
 
             public bool GrantSent { get; set; }
+
+            /// <summary>The last request number taken from this boot of the relay.</summary>
+            public ulong LastRequestNumber { get; set; }
 
             public AesGcm256? GrantCipher { get; set; }
 

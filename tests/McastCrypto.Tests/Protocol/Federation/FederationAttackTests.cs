@@ -99,13 +99,13 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             // An Unavailable "from A" for everything B waits for: it would make B give up.
             var unavailable = FederationCodec.RangesUnsigned(
-                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot), 1_000_000,
                 new List<FederationRange> { new FederationRange(0, ulong.MaxValue) });
             net.Hub.Inject(inboxB, Sign(forger, FederationCodec.UnavailableLabel, unavailable));
 
             // A repair request "from A" to B.
             var repair = FederationCodec.RangesUnsigned(
-                FederationCodec.KindRepairRequest, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                FederationCodec.KindRepairRequest, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot), 1_000_000,
                 new List<FederationRange> { new FederationRange(0, 100) });
             net.Hub.Inject(inboxB, Sign(forger, FederationCodec.RepairRequestLabel, repair));
             long served = net[1].L.RepairsServed;
@@ -448,7 +448,7 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             // Signed by A itself (a faulty relay): "everything from the next F to the end is gone".
             var unavailable = FederationCodec.RangesUnsigned(
-                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot), 1_000_000,
                 new List<FederationRange> { new FederationRange(a.ExpectedF, ulong.MaxValue) });
             net.Hub.Inject(Prefix + ".inbox." + net[1].L.RelayId, Sign(net[0].Key, FederationCodec.UnavailableLabel, unavailable));
             net.Pump();
@@ -477,15 +477,17 @@ namespace McastCrypto.Tests.Protocol.Federation
             }
 
             FederationLink a = net[0].L;
-            var request = FederationCodec.RangesUnsigned(
-                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot),
-                new List<FederationRange> { new FederationRange(0, ulong.MaxValue) });
-            byte[] signed = Sign(net[1].Key, FederationCodec.RepairRequestLabel, request);
+            ulong number = 1_000;
+            byte[] Request() => Sign(net[1].Key, FederationCodec.RepairRequestLabel, FederationCodec.RangesUnsigned(
+                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot), number++,
+                new List<FederationRange> { new FederationRange(0, ulong.MaxValue) }));
+            List<byte[]> first = Enumerable.Range(0, 1000).Select(_ => Request()).ToList();
+            List<byte[]> second = Enumerable.Range(0, 1000).Select(_ => Request()).ToList();
             long verifications = a.Operations.Verifications;
             long served = a.RepairsServed;
-            for (int i = 0; i < 1000; i++)
+            foreach (byte[] request in first)
             {
-                a.Receive(Prefix + ".inbox." + a.RelayId, signed, net.Clock.Now);
+                a.Receive(Prefix + ".inbox." + a.RelayId, request, net.Clock.Now);
             }
 
             Assert.Equal(990, a.Drops[FederationLink.RequestRateLimited]);
@@ -496,13 +498,64 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             // A second later the budget is back, no more.
             net.Clock.Advance(1);
-            for (int i = 0; i < 1000; i++)
+            foreach (byte[] request in second)
             {
-                a.Receive(Prefix + ".inbox." + a.RelayId, signed, net.Clock.Now);
+                a.Receive(Prefix + ".inbox." + a.RelayId, request, net.Clock.Now);
             }
 
             Assert.Equal(1980, a.Drops[FederationLink.RequestRateLimited]);
             Assert.Equal(100, a.RepairsServed - served);
+        }
+
+        [Fact]
+        public void RecordedKeyAndRepairRequestsReplayedAreTakenOnceAndCostNoGrantOrRepair()
+        {
+            using var net = new FederationNet(2);
+            string inboxA = Prefix + ".inbox." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+
+            // A's first Grant to B and one of its Envelopes are lost: B asks for a key, then for a repair.
+            bool grantLost = false, envelopeLost = false;
+            net.Hub.Filter = (subject, payload) =>
+            {
+                if (!grantLost && subject == inboxB && payload[1] == FederationCodec.KindGrant)
+                {
+                    return !(grantLost = true);
+                }
+
+                if (!envelopeLost && subject == relayA && payload[1] == FederationCodec.KindEnvelope && net[1].L.Peers.Any(p => p.HasKey))
+                {
+                    return !(envelopeLost = true);
+                }
+
+                return true;
+            };
+            net.Run(3);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            net[0].Say(1, "q1");
+            net.Run(2);
+            Assert.True(grantLost && envelopeLost);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            byte[] keyRequest = net.Hub.Log.Last(m => m.Subject == inboxA && m.Payload[1] == FederationCodec.KindKeyRequest).Payload;
+            byte[] repairRequest = net.Hub.Log.Last(m => m.Subject == inboxA && m.Payload[1] == FederationCodec.KindRepairRequest).Payload;
+            net.Hub.Filter = null;
+
+            long replays = net[0].L.Drops[FederationLink.Replay];
+            long served = net[0].L.RepairsServed;
+            int published = net.Hub.Log.Count(m => m.Subject == inboxB);
+            for (int i = 0; i < 5; i++)
+            {
+                net.Hub.Inject(inboxA, keyRequest);
+                net.Hub.Inject(inboxA, repairRequest);
+            }
+
+            net.Pump();
+            Assert.Equal(10, net[0].L.Drops[FederationLink.Replay] - replays);
+            Assert.Equal(served, net[0].L.RepairsServed);
+            Assert.Equal(published, net.Hub.Log.Count(m => m.Subject == inboxB));
         }
 
         /// <summary>
