@@ -635,7 +635,7 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(Malformed);
                     }
-                    else if (IsNewRequest(peer, number) && Admit(peer, now) && Verified(peer, FederationCodec.KeyRequestLabel, payload))
+                    else if (IsNewRequest(peer, number) && Verified(peer, FederationCodec.KeyRequestLabel, payload) && Admit(peer, now))
                     {
                         peer.LastRequestNumber = number;
                         SendGrant(peer);
@@ -647,7 +647,7 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(Malformed);
                     }
-                    else if (IsNewRequest(peer, number) && Admit(peer, now) && Verified(peer, FederationCodec.RepairRequestLabel, payload))
+                    else if (IsNewRequest(peer, number) && Verified(peer, FederationCodec.RepairRequestLabel, payload) && Admit(peer, now))
                     {
                         peer.LastRequestNumber = number;
                         ServeRepair(peer, wanted, now);
@@ -663,7 +663,7 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(NoKey);
                     }
-                    else if (IsNewRequest(peer, number) && Admit(peer, now) && Verified(peer, FederationCodec.UnavailableLabel, payload))
+                    else if (IsNewRequest(peer, number) && Verified(peer, FederationCodec.UnavailableLabel, payload) && Admit(peer, now))
                     {
                         peer.LastRequestNumber = number;
                         foreach (FederationRange range in gone)
@@ -698,7 +698,7 @@ namespace McastCrypto.Protocol.Federation
                 return;
             }
 
-            if (!Admit(peer, now) || !Verified(peer, FederationCodec.GrantSignatureLabel, payload))
+            if (!Verified(peer, FederationCodec.GrantSignatureLabel, payload) || !Admit(peer, now))
             {
                 return;
             }
@@ -1364,7 +1364,11 @@ namespace McastCrypto.Protocol.Federation
             return false;
         }
 
-        /// <summary>Takes one from the peer's request budget (before any signature is checked); counted RequestRateLimited otherwise.</summary>
+        /// <summary>
+        /// Takes one from the peer's request budget, once its signature is checked: messages forged in
+        /// its name never spend it (they cost a check each, as Announces and Envelopes do). Counted
+        /// RequestRateLimited otherwise.
+        /// </summary>
         private bool Admit(Peer peer, DateTimeOffset now)
         {
             if (peer.RequestBudget.TryTake(now))

@@ -491,7 +491,7 @@ namespace McastCrypto.Tests.Protocol.Federation
             }
 
             Assert.Equal(990, a.Drops[FederationLink.RequestRateLimited]);
-            Assert.Equal(10, a.Operations.Verifications - verifications);
+            Assert.Equal(1000, a.Operations.Verifications - verifications);
             Assert.Equal(50, a.RepairsServed - served);
             Assert.True(a.Drops[FederationLink.RepairRateLimited] >= 1);
             Assert.True(a.TakePublications().Count <= 50 + 10);
@@ -505,6 +505,33 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             Assert.Equal(1980, a.Drops[FederationLink.RequestRateLimited]);
             Assert.Equal(100, a.RepairsServed - served);
+        }
+
+        [Fact]
+        public void RequestsForgedInARelaysNameDoNotSpendItsBudget()
+        {
+            using var net = new FederationNet(2, configure: (i, o) => o.RequestsPerSecond = 10);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationLink a = net[0].L;
+            using EcdsaP256PrivateKey forger = EcdsaP256PrivateKey.Generate();
+            byte[] Request(EcdsaP256PrivateKey key, ulong number) => Sign(key, FederationCodec.RepairRequestLabel, FederationCodec.RangesUnsigned(
+                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot), number,
+                new List<FederationRange> { new FederationRange(0, 0) }));
+
+            // A flood "from B" that B did not sign, then B's own request, in the same second.
+            for (ulong n = 1_000; n < 1_100; n++)
+            {
+                a.Receive(Prefix + ".inbox." + a.RelayId, Request(forger, n), net.Clock.Now);
+            }
+
+            long served = a.RepairsServed;
+            a.Receive(Prefix + ".inbox." + a.RelayId, Request(net[1].Key, 2_000), net.Clock.Now);
+            Assert.Equal(100, a.Drops[FederationLink.BadSignature]);
+            Assert.Equal(0, a.Drops[FederationLink.RequestRateLimited]);
+            Assert.Equal(served + 1, a.RepairsServed);
         }
 
         [Fact]
