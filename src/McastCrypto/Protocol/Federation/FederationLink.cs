@@ -129,6 +129,9 @@ namespace McastCrypto.Protocol.Federation
         public string Boot => FederationCodec.Hex(boot, 0, boot.Length);
 
         /// <inheritdoc/>
+        public int AuthorizedRelayCount => authorized.Count;
+
+        /// <inheritdoc/>
         public IReadOnlyList<string> Subscriptions { get; }
 
         /// <inheritdoc/>

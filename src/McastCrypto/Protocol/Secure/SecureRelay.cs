@@ -1227,7 +1227,9 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            if (aliases.Count >= options.MaxRemoteMembers)
+            // Each authorized relay gets its share of the room, so that one relay cannot fill it for all.
+            int share = Math.Max(1, options.MaxRemoteMembers / Math.Max(1, federation!.AuthorizedRelayCount));
+            if (aliases.Count >= options.MaxRemoteMembers || aliases.Values.Count(a => a.Origin == remote.OriginFingerprint) >= share)
             {
                 Drops.Add("TooManyRemoteMembers");
                 return;

@@ -449,6 +449,22 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void EachAuthorizedRelayGetsItsShareOfTheAliasesSoOneCannotFillThemForAll()
+        {
+            var port = new FakeFederationPort { AuthorizedRelayCount = 2 };
+            var net = Net(port, new SecureRelayOptions { MaxRemoteMembers = 6 });
+            net.AddMember("alice");
+            net.JoinAll();
+            Feed(net, port, Enumerable.Range(1, 5).Select(i => Joined((uint)i, "b" + i, NewPoint(), 0)).ToArray());
+            Assert.Equal(3, net.Relay.RemoteMembers);
+            Assert.Equal(2, net.Relay.Drops["TooManyRemoteMembers"]);
+
+            Feed(net, port, Enumerable.Range(1, 3).Select(i => Joined((uint)i, "c" + i, NewPoint(), 0, FakeFederationPort.OriginC, "oslo")).ToArray());
+            Assert.Equal(6, net.Relay.RemoteMembers);
+            Assert.Equal(2, net.Relay.Drops["TooManyRemoteMembers"]);
+        }
+
+        [Fact]
         public void AliasesAreBoundedAndRemoteEventsThatDoNotFitAreCountedDrops()
         {
             var port = new FakeFederationPort();
