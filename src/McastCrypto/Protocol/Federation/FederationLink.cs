@@ -1048,7 +1048,10 @@ namespace McastCrypto.Protocol.Federation
                 }
                 else
                 {
+                    // Known already: Joined again all the same (the relay ignores it for a member it
+                    // shows), so that a member the relay could not show before gets shown now.
                     CheckJump(peer, id, member, nextQ);
+                    Emit(new FederationRemoteEvent(FederationRemoteEventKind.Joined, peer.Fingerprint, peer.Site!, id) { IdentityKey = key, Name = name, NextQ = nextQ });
                 }
             }
 
