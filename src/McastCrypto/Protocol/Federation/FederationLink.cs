@@ -38,6 +38,7 @@ namespace McastCrypto.Protocol.Federation
         public const string UnknownMember = "UnknownMember";
         public const string StaleSequence = "StaleSequence";
         public const string TooManyMembers = "TooManyMembers";
+        public const string SiteInUse = "SiteInUse";
 
         /// <summary>The most members of one other relay remembered (four times a relay's default MaxClients).</summary>
         public const int MaxMembersPerRelay = 4 * SecureDefaults.MaxClients;
@@ -744,6 +745,17 @@ namespace McastCrypto.Protocol.Federation
             if (remembered.TryGetValue(peer.IdHex, out Remembered? memory) && memory.DeliveredBoot is not null && BigEndian.Equal(memory.DeliveredBoot, peer.Boot))
             {
                 startF = Math.Max(startF, memory.DeliveredF);
+            }
+
+            // A site names one relay: another relay granting with a site in use (this relay's, or a
+            // peer's whose key is installed) could otherwise pass its members off as that site's.
+            if (string.Equals(site, options.Site, StringComparison.Ordinal) || peers.Values.Any(p => p != peer && p.HasKey && string.Equals(p.Site, site, StringComparison.Ordinal)))
+            {
+                Drops.Add(SiteInUse);
+                peer.Refusal = "its site '" + site + "' is already the site of " + (string.Equals(site, options.Site, StringComparison.Ordinal) ? "this relay" : "another relay");
+                peer.Site = site;
+                Array.Clear(peerPublishKey, 0, peerPublishKey.Length);
+                return;
             }
 
             peer.Install(AesGcm256.Create(peerPublishKey), site, startF, now, options.RepairRetry);

@@ -242,6 +242,31 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARelayGrantingWithASiteInUseIsRefusedByEveryOtherRelay()
+        {
+            using var net = new FederationNet(3, started: 2);
+            net.Run(2);
+            FederationOptions impostor = net.OptionsFor(2);
+            impostor.Site = net[0].Site;
+            net.Start(2, impostor);
+            net.Run(3);
+            net[2].Join(1, "alice");
+            net[2].Say(1, "from site-a, says C");
+            net.Run(2);
+
+            foreach (int r in new[] { 0, 1 })
+            {
+                Assert.True(net[r].L.Drops[FederationLink.SiteInUse] >= 1);
+                FederationPeerInfo c = net[r].L.Peers.Single(p => p.Fingerprint == net[2].Fingerprint);
+                Assert.False(c.HasKey);
+                Assert.NotNull(c.Refusal);
+                Assert.DoesNotContain(net[r].Events, e => e.OriginFingerprint == net[2].Fingerprint);
+            }
+
+            Assert.True(net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint).HasKey);
+        }
+
+        [Fact]
         public void ARelayCannotPublishAsAnotherEvenWhenBothAreListed()
         {
             using var net = new FederationNet(3);
