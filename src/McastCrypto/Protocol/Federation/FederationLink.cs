@@ -165,6 +165,9 @@ namespace McastCrypto.Protocol.Federation
         /// <summary>The operation counts (signatures, seals, ...), for the cost tests.</summary>
         internal SecureOperationCounts Operations => crypto.Counts;
 
+        /// <summary>The member ids held for rosters being read, all relays together (for the tests of its bound).</summary>
+        internal int RosterEntriesHeld => peers.Values.Sum(p => p.Roster?.Count ?? 0);
+
         /// <summary>The relays this link knows now (a snapshot).</summary>
         public IReadOnlyList<FederationPeerInfo> Peers =>
             peers.Values.OrderBy(p => p.Fingerprint, StringComparer.Ordinal).Select(p => p.Info()).ToList();
@@ -1027,7 +1030,7 @@ namespace McastCrypto.Protocol.Federation
             }
 
             peer.Members[id] = new RemoteMember(nextQ);
-            peer.Roster?.Add(id);
+            AddToRoster(peer, id);
             Emit(new FederationRemoteEvent(FederationRemoteEventKind.Joined, peer.Fingerprint, peer.Site!, id) { IdentityKey = key, Name = name, NextQ = nextQ });
         }
 
@@ -1053,7 +1056,7 @@ namespace McastCrypto.Protocol.Federation
             {
                 FederationCodec.TryParseMemberEntry(plain, position, at + length, out uint id, out ulong nextQ, out byte[] key, out string name, out int used);
                 position += used;
-                peer.Roster?.Add(id);
+                AddToRoster(peer, id);
                 if (!peer.Members.TryGetValue(id, out RemoteMember? member))
                 {
                     ApplyJoined(peer, id, nextQ, key, name);
@@ -1076,6 +1079,27 @@ namespace McastCrypto.Protocol.Federation
                     ApplyLeft(peer, id, SecureLeftReason.Left);
                 }
             }
+        }
+
+        /// <summary>
+        /// Notes a member listed by the roster being read, at most <see cref="MaxMembersPerRelay"/>: a
+        /// roster listing more (or never ending) is given up (nobody leaves by it), counted TooManyMembers.
+        /// </summary>
+        private void AddToRoster(Peer peer, uint id)
+        {
+            if (peer.Roster is null || peer.Roster.Contains(id))
+            {
+                return;
+            }
+
+            if (peer.Roster.Count >= MaxMembersPerRelay)
+            {
+                Drops.Add(TooManyMembers);
+                peer.Roster = null;
+                return;
+            }
+
+            peer.Roster.Add(id);
         }
 
         /// <summary>After a skipped envelope: the member's first Q seen above the one expected means the ones between are lost.</summary>

@@ -462,6 +462,29 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARosterThatNeverEndsHoldsNoMoreIdsThanARelayMayHaveMembers()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
+            for (uint id = 1; id <= 3 * FederationLink.MaxMembersPerRelay; id++)
+            {
+                net[0].L.LocalJoined(id, point, "m" + id, 0, net.Clock.Now);
+            }
+
+            net.Pump();
+
+            // A's next roster comes in several Envelopes; the one with its last part never arrives.
+            net.Clock.Advance(5);
+            net[0].L.Tick(net.Clock.Now);
+            ulong lastF = (ulong)net[0].L.EnvelopesPublished - 1;
+            net.Hub.Filter = (s, p) => !(p[1] == FederationCodec.KindEnvelope && BigEndian.ReadU64(p, 26) == lastF);
+            net.Pump();
+            Assert.True(net[1].L.EnvelopesReceived >= 3);
+            Assert.True(net[1].L.RosterEntriesHeld <= FederationLink.MaxMembersPerRelay);
+        }
+
+        [Fact]
         public void ASignedUnavailableForEveryFSkipsNoFurtherThanWhatItsRelayPublished()
         {
             using var net = new FederationNet(2);
