@@ -507,6 +507,15 @@ namespace McastCrypto.Protocol.Federation
                 return false;
             }
 
+            foreach (char c in name)
+            {
+                if (char.IsControl(c))
+                {
+                    // A member's name never has one (the relay checks it): a record that does is not well formed.
+                    return false;
+                }
+            }
+
             memberId = BigEndian.ReadU32(plain, at);
             nextQ = BigEndian.ReadU64(plain, at + 4);
             identityKey = BigEndian.Slice(plain, at + 12, PointLength);

@@ -1005,8 +1005,10 @@ namespace McastCrypto.Protocol.Federation
 
                     return position == at + length;
                 case FederationCodec.RecordData:
-                    // A fragment crosses unchanged: it must fit this relay's datagrams as it fitted the origin's.
-                    return length - FederationCodec.DataFixedLength <= options.MaxDatagramBytes - SecureDefaults.FragmentOverhead
+                    // A fragment crosses unchanged: it must fit this relay's datagrams as it fitted the origin's,
+                    // and it carries 1 byte or more, as every Secure fragment does.
+                    return length > FederationCodec.DataFixedLength
+                        && length - FederationCodec.DataFixedLength <= options.MaxDatagramBytes - SecureDefaults.FragmentOverhead
                         && FederationCodec.TryParseData(plain, at, length, out _);
                 case FederationCodec.RecordRefused:
                     return length == 13 && Enum.IsDefined(typeof(SecureRefusedReason), plain[at + 12]);

@@ -395,6 +395,53 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ANameWithAControlCharacterOrAnEmptyFragmentIsAMalformedRecordNotPassedToTheRelay()
+        {
+            var draws = new List<byte[]>();
+            using var net = new FederationNet(2, started: 1);
+            FederationOptions options = net.OptionsFor(1);
+            var rng = new Random(11);
+            options.Random = n =>
+            {
+                var bytes = new byte[n];
+                rng.NextBytes(bytes);
+                draws.Add(bytes);
+                return bytes;
+            };
+            net.Start(1, options);
+            byte[] publishKey = draws.Last();
+            net.Run(2);
+            net[1].Join(1, "bob");
+            net.Pump();
+            byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
+
+            void Publish(byte[] plain)
+            {
+                FederationPeerInfo b = Assert.Single(net[0].L.Peers);
+                byte[] header = FederationCodec.EnvelopeHeader(Id(net[1]), Convert.FromHexString(b.Boot), b.ExpectedF);
+                byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + plain.Length];
+                Buffer.BlockCopy(header, 0, envelope, 0, header.Length);
+                using (AesGcm256 aead = AesGcm256.Create(publishKey))
+                {
+                    aead.Seal(FederationCodec.Nonce(b.ExpectedF), new ArraySegment<byte>(plain), new ArraySegment<byte>(header), envelope, header.Length);
+                }
+
+                net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, envelope));
+                net.Pump();
+            }
+
+            Publish(FederationCodec.Record(FederationCodec.RecordJoined, FederationCodec.MemberEntry(2, 0, point, System.Text.Encoding.UTF8.GetBytes("eve\u0007"))));
+            Assert.Equal(1, net[0].L.Drops[FederationLink.MalformedRecord]);
+            Assert.DoesNotContain(net[0].Of(FederationRemoteEventKind.Joined), e => e.MemberId == 2);
+
+            // Member 1, Q 0, message 5, fragment 0 of 1, text, and no payload at all.
+            byte[] empty = FederationCodec.DataBody(new SecureFragment(1, 0, 5, 0, 1, 1, new byte[] { 65 })).Take(FederationCodec.DataFixedLength).ToArray();
+            Publish(FederationCodec.Record(FederationCodec.RecordData, empty));
+            Assert.Equal(2, net[0].L.Drops[FederationLink.MalformedRecord]);
+            Assert.Empty(net[0].Of(FederationRemoteEventKind.Data));
+        }
+
+        [Fact]
         public void AnEnvelopeFromAListedRelayWithMalformedRecordsIsTakenAsAGapNotPartly()
         {
             var draws = new List<byte[]>();
