@@ -412,6 +412,34 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARelayRestartedWithItsClockSteppedBackIsTakenOnceItsOldBootHasBeenSilentForThePeerTimeOut()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "old boot");
+            net.Run(1);
+            string oldBoot = Assert.Single(net[1].L.Peers).Boot;
+
+            // A starts again with its clock an hour behind: its announces are older than its last.
+            net[0].ClockOffset = TimeSpan.FromHours(-1);
+            net.Start(0);
+            net.Run(5);
+            Assert.Equal(oldBoot, Assert.Single(net[1].L.Peers).Boot);
+            Assert.True(net[1].L.Drops[FederationLink.Replay] >= 4);
+
+            // Once the old boot has been silent for PeerTimeout, the new one is taken.
+            net.Run(30);
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            Assert.NotEqual(oldBoot, a.Boot);
+            Assert.True(a.HasKey);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "new boot");
+            net.Run(2);
+            Assert.Equal(new ulong[] { 0, 0 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void AHoleFoundAfterAQuietSpellLongerThanTheRepairTimeOutIsRepairedNotGivenUp()
         {
             // A roster less often than the repair time-out: a quiet stream sees no Envelope for longer.
