@@ -6,7 +6,7 @@ namespace McastCrypto.Crypto
     /// <summary>Reads fingerprints that people type or keep in files: <c>SHA256:</c> and 43 characters of unpadded base64.</summary>
     public static class FingerprintText
     {
-        private static readonly Regex Shape = new Regex("^SHA256:[A-Za-z0-9+/]{43}$", RegexOptions.CultureInvariant);
+        private static readonly Regex Shape = new Regex("^SHA256:[A-Za-z0-9+/]{43}\\z", RegexOptions.CultureInvariant);
 
         /// <summary>True when <paramref name="text"/> has the shape of a fingerprint (the prefix is case-sensitive, as printed).</summary>
         public static bool IsValid(string? text) => text is not null && Shape.IsMatch(text);

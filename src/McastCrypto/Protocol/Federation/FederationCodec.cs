@@ -54,7 +54,13 @@ namespace McastCrypto.Protocol.Federation
         /// <summary>Kp, D, site length: the grant plaintext before the site.</summary>
         public const int GrantPlainFixedLength = KeyLength + 4 + 1;
 
-        public const int KeyRequestLength = PairHeaderLength + SignatureLength;
+        /// <summary>The pair header and the request number (8): the start of a KeyRequest, RepairRequest or Unavailable.</summary>
+        public const int RequestHeaderLength = PairHeaderLength + 8;
+
+        public const int KeyRequestLength = RequestHeaderLength + SignatureLength;
+
+        /// <summary>A RepairRequest or Unavailable without its ranges: request header, count, signature.</summary>
+        public const int RangesFixedLength = RequestHeaderLength + 1 + SignatureLength;
 
         /// <summary>version, kind, origin id, boot, F: the envelope's associated data.</summary>
         public const int EnvelopeHeaderLength = 2 + RelayIdLength + BootLength + 8;
@@ -211,6 +217,20 @@ namespace McastCrypto.Protocol.Federation
             toBoot = BigEndian.Slice(value, 2 + 2 * RelayIdLength + BootLength, BootLength);
         }
 
+        /// <summary>
+        /// The request number of a KeyRequest, RepairRequest or Unavailable (after the pair header): the
+        /// sender's count of such messages in its boot, from 1, so that a receiver takes each once.
+        /// </summary>
+        public static ulong ReadRequestNumber(byte[] value) => BigEndian.ReadU64(value, PairHeaderLength);
+
+        public static byte[] KeyRequestUnsigned(byte[] fromId, byte[] toId, byte[] fromBoot, byte[] toBoot, ulong number)
+        {
+            var value = new byte[KeyRequestLength];
+            WritePairHeader(value, KindKeyRequest, fromId, toId, fromBoot, toBoot);
+            BigEndian.WriteU64(value, PairHeaderLength, number);
+            return value;
+        }
+
         // ---- Grant ----
 
         public static byte[] GrantPlaintext(byte[] publishKey, int maxDatagramBytes, string site)
@@ -292,12 +312,13 @@ namespace McastCrypto.Protocol.Federation
 
         // ---- Ranges (repair requests and Unavailable) ----
 
-        public static byte[] RangesUnsigned(byte kind, byte[] fromId, byte[] toId, byte[] fromBoot, byte[] toBoot, IReadOnlyList<FederationRange> ranges)
+        public static byte[] RangesUnsigned(byte kind, byte[] fromId, byte[] toId, byte[] fromBoot, byte[] toBoot, ulong number, IReadOnlyList<FederationRange> ranges)
         {
-            var value = new byte[PairHeaderLength + 1 + ranges.Count * RangeLength + SignatureLength];
+            var value = new byte[RangesFixedLength + ranges.Count * RangeLength];
             WritePairHeader(value, kind, fromId, toId, fromBoot, toBoot);
-            value[PairHeaderLength] = (byte)ranges.Count;
-            int at = PairHeaderLength + 1;
+            BigEndian.WriteU64(value, PairHeaderLength, number);
+            value[RequestHeaderLength] = (byte)ranges.Count;
+            int at = RequestHeaderLength + 1;
             foreach (FederationRange range in ranges)
             {
                 BigEndian.WriteU64(value, at, range.First);
@@ -312,18 +333,18 @@ namespace McastCrypto.Protocol.Federation
         public static bool TryParseRanges(byte[] value, out List<FederationRange> ranges)
         {
             ranges = new List<FederationRange>();
-            if (value.Length < PairHeaderLength + 1 + SignatureLength)
+            if (value.Length < RangesFixedLength)
             {
                 return false;
             }
 
-            int count = value[PairHeaderLength];
-            if (count < 1 || count > MaxRanges || value.Length != PairHeaderLength + 1 + count * RangeLength + SignatureLength)
+            int count = value[RequestHeaderLength];
+            if (count < 1 || count > MaxRanges || value.Length != RangesFixedLength + count * RangeLength)
             {
                 return false;
             }
 
-            int at = PairHeaderLength + 1;
+            int at = RequestHeaderLength + 1;
             for (int i = 0; i < count; i++, at += RangeLength)
             {
                 ulong first = BigEndian.ReadU64(value, at);
@@ -484,6 +505,15 @@ namespace McastCrypto.Protocol.Federation
             catch (ArgumentException)
             {
                 return false;
+            }
+
+            foreach (char c in name)
+            {
+                if (char.IsControl(c))
+                {
+                    // A member's name never has one (the relay checks it): a record that does is not well formed.
+                    return false;
+                }
             }
 
             memberId = BigEndian.ReadU32(plain, at);

@@ -38,6 +38,7 @@ namespace McastCrypto.Protocol.Federation
         public const string UnknownMember = "UnknownMember";
         public const string StaleSequence = "StaleSequence";
         public const string TooManyMembers = "TooManyMembers";
+        public const string SiteInUse = "SiteInUse";
 
         /// <summary>The most members of one other relay remembered (four times a relay's default MaxClients).</summary>
         public const int MaxMembersPerRelay = 4 * SecureDefaults.MaxClients;
@@ -59,6 +60,7 @@ namespace McastCrypto.Protocol.Federation
         private readonly string relaySubjectPrefix;
         private readonly Dictionary<string, byte[]> authorized = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         private readonly Dictionary<string, Peer> peers = new Dictionary<string, Peer>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Remembered> remembered = new Dictionary<string, Remembered>(StringComparer.Ordinal);
         private readonly Dictionary<uint, LocalMember> localMembers = new Dictionary<uint, LocalMember>();
         private readonly List<byte[]> pending = new List<byte[]>();
         private readonly RetransmitRing buffer;
@@ -67,6 +69,7 @@ namespace McastCrypto.Protocol.Federation
         private List<FederationRemoteEvent> events = new List<FederationRemoteEvent>();
         private ulong nextF;
         private ulong grantNumber;
+        private ulong requestNumber;
         private ulong lastAnnounceTime;
         private DateTimeOffset nextAnnounceAt;
         private DateTimeOffset nextRosterAt;
@@ -127,6 +130,9 @@ namespace McastCrypto.Protocol.Federation
         public string Boot => FederationCodec.Hex(boot, 0, boot.Length);
 
         /// <inheritdoc/>
+        public int AuthorizedRelayCount => authorized.Count;
+
+        /// <inheritdoc/>
         public IReadOnlyList<string> Subscriptions { get; }
 
         /// <inheritdoc/>
@@ -158,6 +164,9 @@ namespace McastCrypto.Protocol.Federation
 
         /// <summary>The operation counts (signatures, seals, ...), for the cost tests.</summary>
         internal SecureOperationCounts Operations => crypto.Counts;
+
+        /// <summary>The member ids held for rosters being read, all relays together (for the tests of its bound).</summary>
+        internal int RosterEntriesHeld => peers.Values.Sum(p => p.Roster?.Count ?? 0);
 
         /// <summary>The relays this link knows now (a snapshot).</summary>
         public IReadOnlyList<FederationPeerInfo> Peers =>
@@ -519,10 +528,22 @@ namespace McastCrypto.Protocol.Federation
             }
 
             peers.TryGetValue(subjectId, out Peer? peer);
-            if (peer is not null && time <= peer.AnnounceTime)
+            remembered.TryGetValue(subjectId, out Remembered? memory);
+
+            // Checked against what is remembered of that relay, not only of the peer now known: a
+            // relay forgotten (timed out) must not take a recorded Announce of any boot again. A boot
+            // heard before that is not the latest is over for good. An older time is taken only from a
+            // boot never heard, once the latest has been silent for PeerTimeout: a relay restarted with
+            // its clock stepped back.
+            if (memory is not null)
             {
-                Drops.Add(Replay);
-                return;
+                bool oldBoot = memory.HasBoot(peerBoot) && !BigEndian.Equal(memory.LatestBoot!, peerBoot);
+                bool clockBack = !memory.HasBoot(peerBoot) && now - memory.LastAnnounced >= options.PeerTimeout;
+                if (oldBoot || (time <= memory.AnnounceTime && !clockBack))
+                {
+                    Drops.Add(Replay);
+                    return;
+                }
             }
 
             EcdsaP256PublicKey key = EcdsaP256PublicKey.Import(point);
@@ -558,14 +579,24 @@ namespace McastCrypto.Protocol.Federation
             {
                 peer = new Peer(subjectId, BigEndian.Slice(hash, 0, FederationCodec.RelayIdLength), hash, key, peerBoot, peerEphemeral, options, now);
                 peers[subjectId] = peer;
+                if (memory?.DeliveredBoot is not null && BigEndian.Equal(memory.DeliveredBoot, peerBoot))
+                {
+                    peer.LastRequestNumber = memory.LastRequestNumber;
+                }
             }
 
+            if (memory is null)
+            {
+                memory = new Remembered();
+                remembered[subjectId] = memory;
+            }
+
+            memory.AnnounceTime = time;
+            memory.LastAnnounced = now;
+            memory.AddBoot(peerBoot);
             peer.AnnounceTime = time;
             peer.LastHeard = now;
-            if (peerNextF > peer.NextF)
-            {
-                peer.NextF = peerNextF;
-            }
+            RaiseNextF(peer, peerNextF, now);
 
             if (!peer.GrantSent)
             {
@@ -576,7 +607,8 @@ namespace McastCrypto.Protocol.Federation
 
         private void ReceiveInbox(byte kind, byte[] payload, DateTimeOffset now)
         {
-            if (payload.Length < FederationCodec.PairHeaderLength + FederationCodec.SignatureLength)
+            if (payload.Length < FederationCodec.PairHeaderLength + FederationCodec.SignatureLength
+                || (kind != FederationCodec.KindGrant && payload.Length < FederationCodec.KeyRequestLength))
             {
                 Drops.Add(Malformed);
                 return;
@@ -608,6 +640,8 @@ namespace McastCrypto.Protocol.Federation
                 return;
             }
 
+            // Requests carry the sender's request number: each is taken once (a recorded one is a Replay).
+            ulong number = kind == FederationCodec.KindGrant ? 0 : FederationCodec.ReadRequestNumber(payload);
             switch (kind)
             {
                 case FederationCodec.KindGrant:
@@ -618,8 +652,9 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(Malformed);
                     }
-                    else if (Admit(peer, now) && Verified(peer, FederationCodec.KeyRequestLabel, payload))
+                    else if (IsNewRequest(peer, number) && Verified(peer, FederationCodec.KeyRequestLabel, payload) && Admit(peer, now))
                     {
+                        peer.LastRequestNumber = number;
                         SendGrant(peer);
                     }
 
@@ -629,8 +664,9 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(Malformed);
                     }
-                    else if (Admit(peer, now) && Verified(peer, FederationCodec.RepairRequestLabel, payload))
+                    else if (IsNewRequest(peer, number) && Verified(peer, FederationCodec.RepairRequestLabel, payload) && Admit(peer, now))
                     {
+                        peer.LastRequestNumber = number;
                         ServeRepair(peer, wanted, now);
                     }
 
@@ -644,8 +680,9 @@ namespace McastCrypto.Protocol.Federation
                     {
                         Drops.Add(NoKey);
                     }
-                    else if (Admit(peer, now) && Verified(peer, FederationCodec.UnavailableLabel, payload))
+                    else if (IsNewRequest(peer, number) && Verified(peer, FederationCodec.UnavailableLabel, payload) && Admit(peer, now))
                     {
+                        peer.LastRequestNumber = number;
                         foreach (FederationRange range in gone)
                         {
                             peer.AddUnavailable(range);
@@ -678,7 +715,7 @@ namespace McastCrypto.Protocol.Federation
                 return;
             }
 
-            if (!Admit(peer, now) || !Verified(peer, FederationCodec.GrantSignatureLabel, payload))
+            if (!Verified(peer, FederationCodec.GrantSignatureLabel, payload) || !Admit(peer, now))
             {
                 return;
             }
@@ -713,6 +750,24 @@ namespace McastCrypto.Protocol.Federation
                 Drops.Add(DatagramSizeMismatch);
                 peer.Refusal = "its MaxDatagramBytes is " + peerDatagram + ", this relay's is " + options.MaxDatagramBytes + ": fragments cross sites unchanged, so every federated relay needs the same";
                 peer.Site = site;
+                return;
+            }
+
+            // A Grant of a boot delivered before (the relay was forgotten, then heard again) starts no
+            // lower than where delivery stopped: a recorded Grant cannot roll the stream back.
+            if (remembered.TryGetValue(peer.IdHex, out Remembered? memory) && memory.DeliveredBoot is not null && BigEndian.Equal(memory.DeliveredBoot, peer.Boot))
+            {
+                startF = Math.Max(startF, memory.DeliveredF);
+            }
+
+            // A site names one relay: another relay granting with a site in use (this relay's, or a
+            // peer's whose key is installed) could otherwise pass its members off as that site's.
+            if (string.Equals(site, options.Site, StringComparison.Ordinal) || peers.Values.Any(p => p != peer && p.HasKey && string.Equals(p.Site, site, StringComparison.Ordinal)))
+            {
+                Drops.Add(SiteInUse);
+                peer.Refusal = "its site '" + site + "' is already the site of " + (string.Equals(site, options.Site, StringComparison.Ordinal) ? "this relay" : "another relay");
+                peer.Site = site;
+                Array.Clear(peerPublishKey, 0, peerPublishKey.Length);
                 return;
             }
 
@@ -767,8 +822,9 @@ namespace McastCrypto.Protocol.Federation
 
             if (f - peer.ExpectedF >= (ulong)options.HoldEnvelopes || (f != peer.ExpectedF && peer.HeldBytes + payload.Length > options.HoldBytes))
             {
+                // Not checked yet (its signature is not): it must not move what this relay thinks the
+                // publisher has. The publisher's signed Announce says so within AnnounceInterval.
                 Drops.Add(HoldLimit);
-                peer.NextF = Math.Max(peer.NextF, Math.Min(f + 1, peer.ExpectedF + (ulong)options.HoldEnvelopes));
                 return;
             }
 
@@ -787,7 +843,7 @@ namespace McastCrypto.Protocol.Federation
             }
 
             EnvelopesReceived++;
-            peer.NextF = Math.Max(peer.NextF, f + 1);
+            RaiseNextF(peer, f + 1, now);
             peer.Held[f] = plain;
             peer.HeldBytes += plain.Length;
             Drain(peer, now);
@@ -831,6 +887,28 @@ namespace McastCrypto.Protocol.Federation
                 peer.RepairBackoff = options.RepairRetry;
                 peer.NextRepairAt = now;
             }
+        }
+
+        /// <summary>
+        /// The publisher has published up to <paramref name="next"/> (exclusive). When nothing was
+        /// missing until now, a hole starts now: its repair is due at once and its give-up clock starts
+        /// now, not at the last time delivery moved (which may be long ago on a quiet stream).
+        /// </summary>
+        private void RaiseNextF(Peer peer, ulong next, DateTimeOffset now)
+        {
+            if (next <= peer.NextF)
+            {
+                return;
+            }
+
+            if (peer.ExpectedF >= peer.NextF)
+            {
+                peer.StallSince = now;
+                peer.NextRepairAt = now;
+                peer.RepairBackoff = options.RepairRetry;
+            }
+
+            peer.NextF = next;
         }
 
         private static void MarkSuspect(Peer peer)
@@ -937,8 +1015,10 @@ namespace McastCrypto.Protocol.Federation
 
                     return position == at + length;
                 case FederationCodec.RecordData:
-                    // A fragment crosses unchanged: it must fit this relay's datagrams as it fitted the origin's.
-                    return length - FederationCodec.DataFixedLength <= options.MaxDatagramBytes - SecureDefaults.FragmentOverhead
+                    // A fragment crosses unchanged: it must fit this relay's datagrams as it fitted the origin's,
+                    // and it carries 1 byte or more, as every Secure fragment does.
+                    return length > FederationCodec.DataFixedLength
+                        && length - FederationCodec.DataFixedLength <= options.MaxDatagramBytes - SecureDefaults.FragmentOverhead
                         && FederationCodec.TryParseData(plain, at, length, out _);
                 case FederationCodec.RecordRefused:
                     return length == 13 && Enum.IsDefined(typeof(SecureRefusedReason), plain[at + 12]);
@@ -962,7 +1042,7 @@ namespace McastCrypto.Protocol.Federation
             }
 
             peer.Members[id] = new RemoteMember(nextQ);
-            peer.Roster?.Add(id);
+            AddToRoster(peer, id);
             Emit(new FederationRemoteEvent(FederationRemoteEventKind.Joined, peer.Fingerprint, peer.Site!, id) { IdentityKey = key, Name = name, NextQ = nextQ });
         }
 
@@ -988,14 +1068,17 @@ namespace McastCrypto.Protocol.Federation
             {
                 FederationCodec.TryParseMemberEntry(plain, position, at + length, out uint id, out ulong nextQ, out byte[] key, out string name, out int used);
                 position += used;
-                peer.Roster?.Add(id);
+                AddToRoster(peer, id);
                 if (!peer.Members.TryGetValue(id, out RemoteMember? member))
                 {
                     ApplyJoined(peer, id, nextQ, key, name);
                 }
                 else
                 {
+                    // Known already: Joined again all the same (the relay ignores it for a member it
+                    // shows), so that a member the relay could not show before gets shown now.
                     CheckJump(peer, id, member, nextQ);
+                    Emit(new FederationRemoteEvent(FederationRemoteEventKind.Joined, peer.Fingerprint, peer.Site!, id) { IdentityKey = key, Name = name, NextQ = nextQ });
                 }
             }
 
@@ -1008,6 +1091,27 @@ namespace McastCrypto.Protocol.Federation
                     ApplyLeft(peer, id, SecureLeftReason.Left);
                 }
             }
+        }
+
+        /// <summary>
+        /// Notes a member listed by the roster being read, at most <see cref="MaxMembersPerRelay"/>: a
+        /// roster listing more (or never ending) is given up (nobody leaves by it), counted TooManyMembers.
+        /// </summary>
+        private void AddToRoster(Peer peer, uint id)
+        {
+            if (peer.Roster is null || peer.Roster.Contains(id))
+            {
+                return;
+            }
+
+            if (peer.Roster.Count >= MaxMembersPerRelay)
+            {
+                Drops.Add(TooManyMembers);
+                peer.Roster = null;
+                return;
+            }
+
+            peer.Roster.Add(id);
         }
 
         /// <summary>After a skipped envelope: the member's first Q seen above the one expected means the ones between are lost.</summary>
@@ -1066,6 +1170,13 @@ namespace McastCrypto.Protocol.Federation
             foreach (uint id in peer.Members.Keys.ToList())
             {
                 ApplyLeft(peer, id, reason);
+            }
+
+            if (remembered.TryGetValue(peer.IdHex, out Remembered? memory))
+            {
+                memory.DeliveredBoot = peer.Boot;
+                memory.DeliveredF = peer.ExpectedF;
+                memory.LastRequestNumber = peer.LastRequestNumber;
             }
 
             peer.DisposeKeys();
@@ -1179,8 +1290,7 @@ namespace McastCrypto.Protocol.Federation
 
         private void SendKeyRequest(Peer peer)
         {
-            var value = new byte[FederationCodec.KeyRequestLength];
-            FederationCodec.WritePairHeader(value, FederationCodec.KindKeyRequest, ownId, peer.Id, boot, peer.Boot);
+            byte[] value = FederationCodec.KeyRequestUnsigned(ownId, peer.Id, boot, peer.Boot, ++requestNumber);
             SignInto(FederationCodec.KeyRequestLabel, value);
             publications.Add(new FederationPublication(inboxSubjectPrefix + peer.IdHex, value));
         }
@@ -1215,7 +1325,7 @@ namespace McastCrypto.Protocol.Federation
                 return;
             }
 
-            byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindRepairRequest, ownId, peer.Id, boot, peer.Boot, ranges);
+            byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindRepairRequest, ownId, peer.Id, boot, peer.Boot, ++requestNumber, ranges);
             SignInto(FederationCodec.RepairRequestLabel, value);
             RepairsRequested++;
             publications.Add(new FederationPublication(inboxSubjectPrefix + peer.IdHex, value));
@@ -1226,14 +1336,24 @@ namespace McastCrypto.Protocol.Federation
             var gone = new List<FederationRange>();
             bool limited = false;
             string inbox = inboxSubjectPrefix + peer.IdHex;
-            foreach (FederationRange range in wanted)
+
+            // In F order, each F at most once however the ranges overlap.
+            ulong from = 0;
+            foreach (FederationRange asked in wanted.OrderBy(r => r.First))
             {
+                if (asked.Last < from)
+                {
+                    continue;
+                }
+
+                var range = new FederationRange(Math.Max(asked.First, from), asked.Last);
                 if (range.First >= nextF)
                 {
                     continue; // not published yet: nothing to say
                 }
 
                 ulong last = Math.Min(range.Last, nextF - 1);
+                from = last + 1;
                 if (range.First < buffer.OldestF)
                 {
                     gone.Add(new FederationRange(range.First, Math.Min(last, buffer.OldestF - 1)));
@@ -1259,7 +1379,7 @@ namespace McastCrypto.Protocol.Federation
 
             if (gone.Count > 0)
             {
-                byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindUnavailable, ownId, peer.Id, boot, peer.Boot, gone);
+                byte[] value = FederationCodec.RangesUnsigned(FederationCodec.KindUnavailable, ownId, peer.Id, boot, peer.Boot, ++requestNumber, gone);
                 SignInto(FederationCodec.UnavailableLabel, value);
                 publications.Add(new FederationPublication(inbox, value));
             }
@@ -1286,7 +1406,23 @@ namespace McastCrypto.Protocol.Federation
             return false;
         }
 
-        /// <summary>Takes one from the peer's request budget (before any signature is checked); counted RequestRateLimited otherwise.</summary>
+        /// <summary>A request number above the last taken from the peer's boot; counted Replay otherwise.</summary>
+        private bool IsNewRequest(Peer peer, ulong number)
+        {
+            if (number > peer.LastRequestNumber)
+            {
+                return true;
+            }
+
+            Drops.Add(Replay);
+            return false;
+        }
+
+        /// <summary>
+        /// Takes one from the peer's request budget, once its signature is checked: messages forged in
+        /// its name never spend it (they cost a check each, as Announces and Envelopes do). Counted
+        /// RequestRateLimited otherwise.
+        /// </summary>
         private bool Admit(Peer peer, DateTimeOffset now)
         {
             if (peer.RequestBudget.TryTake(now))
@@ -1339,6 +1475,45 @@ namespace McastCrypto.Protocol.Federation
             public bool Suspect { get; set; }
         }
 
+        /// <summary>
+        /// What this link keeps of an authorized relay for as long as it runs, whether the relay is
+        /// known now or was forgotten: the newest announce time taken, and where delivery of a boot
+        /// stopped when it was forgotten. So nothing recorded can be taken twice.
+        /// </summary>
+        private sealed class Remembered
+        {
+            /// <summary>The most boots of one relay remembered (the oldest forgotten first).</summary>
+            private const int MaxBoots = 64;
+
+            private readonly List<byte[]> boots = new List<byte[]>();
+
+            public ulong AnnounceTime { get; set; }
+
+            /// <summary>When (by this relay's clock) an Announce of that relay was last taken.</summary>
+            public DateTimeOffset LastAnnounced { get; set; }
+
+            /// <summary>The boot of the Announce taken last.</summary>
+            public byte[]? LatestBoot => boots.Count == 0 ? null : boots[boots.Count - 1];
+
+            public bool HasBoot(byte[] boot) => boots.Any(b => BigEndian.Equal(b, boot));
+
+            public void AddBoot(byte[] boot)
+            {
+                boots.RemoveAll(b => BigEndian.Equal(b, boot));
+                boots.Add(boot);
+                if (boots.Count > MaxBoots)
+                {
+                    boots.RemoveAt(0);
+                }
+            }
+
+            public byte[]? DeliveredBoot { get; set; }
+
+            public ulong DeliveredF { get; set; }
+
+            public ulong LastRequestNumber { get; set; }
+        }
+
         /// <summary>Another relay, from its first accepted announce of a boot.</summary>
         private sealed class Peer
         {
@@ -1381,6 +1556,9 @@ namespace McastCrypto.Protocol.Federation
             public ulong NextF { get; set; }
 
             public bool GrantSent { get; set; }
+
+            /// <summary>The last request number taken from this boot of the relay.</summary>
+            public ulong LastRequestNumber { get; set; }
 
             public AesGcm256? GrantCipher { get; set; }
 

@@ -16,7 +16,7 @@ namespace McastCrypto.Protocol.Federation
         /// <summary>The largest bus message NATS takes by default (max_payload, 1 MiB): the ceiling of <see cref="MaxEnvelopeBytes"/>.</summary>
         public const int MaxBusMessageBytes = 1024 * 1024;
 
-        private static readonly Regex PrefixShape = new Regex("^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$", RegexOptions.CultureInvariant);
+        private static readonly Regex PrefixShape = new Regex("^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\z", RegexOptions.CultureInvariant);
 
         /// <summary>This relay's site name, as other sites' members see it: 1 to 64 UTF-8 bytes, no control characters.</summary>
         public string Site { get; set; } = string.Empty;

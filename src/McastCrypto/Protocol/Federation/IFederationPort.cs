@@ -14,6 +14,12 @@ namespace McastCrypto.Protocol.Federation
         /// <summary>This relay's site name, as other sites' members see it.</summary>
         string Site { get; }
 
+        /// <summary>
+        /// How many other relays this one accepts (its authorized relays, itself not counted): the relay
+        /// shares its room for other sites' members among them, so that no one relay can take it all.
+        /// </summary>
+        int AuthorizedRelayCount { get; }
+
         /// <summary>The bus subjects this relay must subscribe to (NATS wildcards allowed).</summary>
         IReadOnlyList<string> Subscriptions { get; }
 

@@ -1227,7 +1227,9 @@ namespace McastCrypto.Protocol.Secure
                 return;
             }
 
-            if (aliases.Count >= options.MaxRemoteMembers)
+            // Each authorized relay gets its share of the room, so that one relay cannot fill it for all.
+            int share = Math.Max(1, options.MaxRemoteMembers / Math.Max(1, federation!.AuthorizedRelayCount));
+            if (aliases.Count >= options.MaxRemoteMembers || aliases.Values.Count(a => a.Origin == remote.OriginFingerprint) >= share)
             {
                 Drops.Add("TooManyRemoteMembers");
                 return;
@@ -1344,6 +1346,45 @@ namespace McastCrypto.Protocol.Secure
 
             alias.NextQ = q + 1;
             alias.LastSeen = now;
+
+            // This relay's own rules for a message (as Take applies them to its members'): a message
+            // another site took may still be one this group does not carry. Refused once per message id.
+            int length = fragment.PayloadLength;
+            string? drop = null;
+            SecureRefusedReason why = SecureRefusedReason.TooLarge;
+            if (alias.RefusedDrop is not null && alias.RefusedMessageId == fragment.MessageId)
+            {
+                drop = alias.RefusedDrop;
+            }
+            else if (!SecureCodec.IsKnownContentType(fragment.ContentType))
+            {
+                drop = "UnsupportedContent";
+                why = SecureRefusedReason.UnsupportedContent;
+            }
+            else if (fragment.Count > maxFragments
+                || length > options.MaxMessageBytes
+                || (fragment.Index < fragment.Count - 1 && ((long)length * (fragment.Count - 1)) + 1 > options.MaxMessageBytes))
+            {
+                drop = "MessageTooLarge";
+            }
+
+            if (drop is not null)
+            {
+                Drops.Add(drop);
+                if (alias.RefusedDrop is null || alias.RefusedMessageId != fragment.MessageId)
+                {
+                    alias.RefusedMessageId = fragment.MessageId;
+                    alias.RefusedDrop = drop;
+                    if (currentCount > 0)
+                    {
+                        RemovePendingAck(alias.Id);
+                        Enqueue(SecureCodec.RefusedRecord(alias.Id, fragment.MessageId, why), output);
+                    }
+                }
+
+                return;
+            }
+
             if (currentCount == 0)
             {
                 // No one here to tell: the alias's stream moves on, and a member that joins later starts from where it is.
@@ -1800,6 +1841,11 @@ namespace McastCrypto.Protocol.Secure
 
             /// <summary>The Q' of the last Ack or Lost record sent for it; null before any.</summary>
             public ulong? AckedQ { get; set; }
+
+            /// <summary>The message of this alias refused last here, and why (its other fragments are refused without another record).</summary>
+            public ulong RefusedMessageId { get; set; }
+
+            public string? RefusedDrop { get; set; }
 
             public DateTimeOffset JoinedAt { get; }
 

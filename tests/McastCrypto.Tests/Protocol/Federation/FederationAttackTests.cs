@@ -99,13 +99,13 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             // An Unavailable "from A" for everything B waits for: it would make B give up.
             var unavailable = FederationCodec.RangesUnsigned(
-                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot), 1_000_000,
                 new List<FederationRange> { new FederationRange(0, ulong.MaxValue) });
             net.Hub.Inject(inboxB, Sign(forger, FederationCodec.UnavailableLabel, unavailable));
 
             // A repair request "from A" to B.
             var repair = FederationCodec.RangesUnsigned(
-                FederationCodec.KindRepairRequest, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                FederationCodec.KindRepairRequest, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot), 1_000_000,
                 new List<FederationRange> { new FederationRange(0, 100) });
             net.Hub.Inject(inboxB, Sign(forger, FederationCodec.RepairRequestLabel, repair));
             long served = net[1].L.RepairsServed;
@@ -164,6 +164,106 @@ namespace McastCrypto.Tests.Protocol.Federation
             Assert.Equal(1, net[1].L.Drops[FederationLink.Duplicate] - duplicates);
             Assert.Equal(events, net[1].Events.Count);
             Assert.Equal(boot, Assert.Single(net[1].L.Peers).Boot);
+        }
+
+        [Fact]
+        public void ARelayForgottenAfterItsTimeOutCannotBeReplayedNorRolledBackByItsRecordedGrant()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net[0].Say(1, "q1");
+            net.Run(2);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            var recorded = net.Hub.Log.Where(m => m.Subject == relayA || m.Subject == inboxB).ToList();
+            (string grantSubject, byte[] grant) = recorded.Last(m => m.Payload[1] == FederationCodec.KindGrant);
+
+            // A loses its own connection; B, still connected, forgets it after PeerTimeout.
+            net[0].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.Empty(net[1].L.Peers);
+            int events = net[1].Events.Count;
+            long replays = net[1].L.Drops[FederationLink.Replay];
+
+            // Everything A said, replayed in order: its announces, its grant to B's boot, its envelopes.
+            foreach ((string subject, byte[] payload) in recorded)
+            {
+                net.Hub.Inject(subject, payload);
+            }
+
+            net.Pump();
+            Assert.Empty(net[1].L.Peers);
+            Assert.Equal(events, net[1].Events.Count);
+            Assert.Equal(recorded.Count(m => m.Payload[1] == FederationCodec.KindAnnounce), net[1].L.Drops[FederationLink.Replay] - replays);
+
+            // A comes back (the same boot) and its recorded grant is replayed at once after its announce:
+            // B delivers from where it stopped, never A's stream again.
+            net[0].Bus!.LinkUp = true;
+            net.Step();
+            net.Hub.Inject(grantSubject, grant);
+            net.Pump();
+            net[0].Say(1, "q2");
+            net.Run(6);
+            Assert.Equal(new ulong[] { 0, 1, 2 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
+        public void AForgedEnvelopeTooFarAheadToHoldMovesNothingAndCausesNoRepairOrGiveUp()
+        {
+            using var net = new FederationNet(2, configure: (i, o) => o.HoldEnvelopes = 8);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            using EcdsaP256PrivateKey forger = EcdsaP256PrivateKey.Generate();
+
+            // A's id and boot, an F far past what B can hold, a signature that is not A's.
+            byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + 40];
+            Buffer.BlockCopy(FederationCodec.EnvelopeHeader(Id(net[0]), Convert.FromHexString(a.Boot), a.ExpectedF + 1000), 0, envelope, 0, FederationCodec.EnvelopeHeaderLength);
+            net.Hub.Inject(Prefix + ".relay." + net[0].L.RelayId, Sign(forger, FederationCodec.EnvelopeLabel, envelope));
+            long requested = net[1].L.RepairsRequested;
+            net.Pump();
+
+            Assert.Equal(1, net[1].L.Drops[FederationLink.HoldLimit]);
+            FederationPeerInfo after = Assert.Single(net[1].L.Peers);
+            Assert.Equal(a.NextF, after.NextF);
+            Assert.Equal(0UL, after.Missing);
+            net.Run(12);
+            Assert.Equal(requested, net[1].L.RepairsRequested);
+            Assert.Equal(0, net[1].L.GivenUp);
+            net[0].Say(1, "q1");
+            net.Pump();
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            Assert.Equal(0, net[1].L.Drops[FederationLink.Duplicate]);
+        }
+
+        [Fact]
+        public void ARelayGrantingWithASiteInUseIsRefusedByEveryOtherRelay()
+        {
+            using var net = new FederationNet(3, started: 2);
+            net.Run(2);
+            FederationOptions impostor = net.OptionsFor(2);
+            impostor.Site = net[0].Site;
+            net.Start(2, impostor);
+            net.Run(3);
+            net[2].Join(1, "alice");
+            net[2].Say(1, "from site-a, says C");
+            net.Run(2);
+
+            foreach (int r in new[] { 0, 1 })
+            {
+                Assert.True(net[r].L.Drops[FederationLink.SiteInUse] >= 1);
+                FederationPeerInfo c = net[r].L.Peers.Single(p => p.Fingerprint == net[2].Fingerprint);
+                Assert.False(c.HasKey);
+                Assert.NotNull(c.Refusal);
+                Assert.DoesNotContain(net[r].Events, e => e.OriginFingerprint == net[2].Fingerprint);
+            }
+
+            Assert.True(net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint).HasKey);
         }
 
         [Fact]
@@ -295,6 +395,53 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ANameWithAControlCharacterOrAnEmptyFragmentIsAMalformedRecordNotPassedToTheRelay()
+        {
+            var draws = new List<byte[]>();
+            using var net = new FederationNet(2, started: 1);
+            FederationOptions options = net.OptionsFor(1);
+            var rng = new Random(11);
+            options.Random = n =>
+            {
+                var bytes = new byte[n];
+                rng.NextBytes(bytes);
+                draws.Add(bytes);
+                return bytes;
+            };
+            net.Start(1, options);
+            byte[] publishKey = draws.Last();
+            net.Run(2);
+            net[1].Join(1, "bob");
+            net.Pump();
+            byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
+
+            void Publish(byte[] plain)
+            {
+                FederationPeerInfo b = Assert.Single(net[0].L.Peers);
+                byte[] header = FederationCodec.EnvelopeHeader(Id(net[1]), Convert.FromHexString(b.Boot), b.ExpectedF);
+                byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + plain.Length];
+                Buffer.BlockCopy(header, 0, envelope, 0, header.Length);
+                using (AesGcm256 aead = AesGcm256.Create(publishKey))
+                {
+                    aead.Seal(FederationCodec.Nonce(b.ExpectedF), new ArraySegment<byte>(plain), new ArraySegment<byte>(header), envelope, header.Length);
+                }
+
+                net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, envelope));
+                net.Pump();
+            }
+
+            Publish(FederationCodec.Record(FederationCodec.RecordJoined, FederationCodec.MemberEntry(2, 0, point, System.Text.Encoding.UTF8.GetBytes("eve\u0007"))));
+            Assert.Equal(1, net[0].L.Drops[FederationLink.MalformedRecord]);
+            Assert.DoesNotContain(net[0].Of(FederationRemoteEventKind.Joined), e => e.MemberId == 2);
+
+            // Member 1, Q 0, message 5, fragment 0 of 1, text, and no payload at all.
+            byte[] empty = FederationCodec.DataBody(new SecureFragment(1, 0, 5, 0, 1, 1, new byte[] { 65 })).Take(FederationCodec.DataFixedLength).ToArray();
+            Publish(FederationCodec.Record(FederationCodec.RecordData, empty));
+            Assert.Equal(2, net[0].L.Drops[FederationLink.MalformedRecord]);
+            Assert.Empty(net[0].Of(FederationRemoteEventKind.Data));
+        }
+
+        [Fact]
         public void AnEnvelopeFromAListedRelayWithMalformedRecordsIsTakenAsAGapNotPartly()
         {
             var draws = new List<byte[]>();
@@ -362,6 +509,29 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARosterThatNeverEndsHoldsNoMoreIdsThanARelayMayHaveMembers()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
+            for (uint id = 1; id <= 3 * FederationLink.MaxMembersPerRelay; id++)
+            {
+                net[0].L.LocalJoined(id, point, "m" + id, 0, net.Clock.Now);
+            }
+
+            net.Pump();
+
+            // A's next roster comes in several Envelopes; the one with its last part never arrives.
+            net.Clock.Advance(5);
+            net[0].L.Tick(net.Clock.Now);
+            ulong lastF = (ulong)net[0].L.EnvelopesPublished - 1;
+            net.Hub.Filter = (s, p) => !(p[1] == FederationCodec.KindEnvelope && BigEndian.ReadU64(p, 26) == lastF);
+            net.Pump();
+            Assert.True(net[1].L.EnvelopesReceived >= 3);
+            Assert.True(net[1].L.RosterEntriesHeld <= FederationLink.MaxMembersPerRelay);
+        }
+
+        [Fact]
         public void ASignedUnavailableForEveryFSkipsNoFurtherThanWhatItsRelayPublished()
         {
             using var net = new FederationNet(2);
@@ -373,7 +543,7 @@ namespace McastCrypto.Tests.Protocol.Federation
 
             // Signed by A itself (a faulty relay): "everything from the next F to the end is gone".
             var unavailable = FederationCodec.RangesUnsigned(
-                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot),
+                FederationCodec.KindUnavailable, Id(net[0]), Id(net[1]), Convert.FromHexString(a.Boot), Convert.FromHexString(net[1].L.Boot), 1_000_000,
                 new List<FederationRange> { new FederationRange(a.ExpectedF, ulong.MaxValue) });
             net.Hub.Inject(Prefix + ".inbox." + net[1].L.RelayId, Sign(net[0].Key, FederationCodec.UnavailableLabel, unavailable));
             net.Pump();
@@ -402,32 +572,112 @@ namespace McastCrypto.Tests.Protocol.Federation
             }
 
             FederationLink a = net[0].L;
-            var request = FederationCodec.RangesUnsigned(
-                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot),
-                new List<FederationRange> { new FederationRange(0, ulong.MaxValue) });
-            byte[] signed = Sign(net[1].Key, FederationCodec.RepairRequestLabel, request);
+            ulong number = 1_000;
+            byte[] Request() => Sign(net[1].Key, FederationCodec.RepairRequestLabel, FederationCodec.RangesUnsigned(
+                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot), number++,
+                new List<FederationRange> { new FederationRange(0, ulong.MaxValue) }));
+            List<byte[]> first = Enumerable.Range(0, 1000).Select(_ => Request()).ToList();
+            List<byte[]> second = Enumerable.Range(0, 1000).Select(_ => Request()).ToList();
             long verifications = a.Operations.Verifications;
             long served = a.RepairsServed;
-            for (int i = 0; i < 1000; i++)
+            foreach (byte[] request in first)
             {
-                a.Receive(Prefix + ".inbox." + a.RelayId, signed, net.Clock.Now);
+                a.Receive(Prefix + ".inbox." + a.RelayId, request, net.Clock.Now);
             }
 
             Assert.Equal(990, a.Drops[FederationLink.RequestRateLimited]);
-            Assert.Equal(10, a.Operations.Verifications - verifications);
+            Assert.Equal(1000, a.Operations.Verifications - verifications);
             Assert.Equal(50, a.RepairsServed - served);
             Assert.True(a.Drops[FederationLink.RepairRateLimited] >= 1);
             Assert.True(a.TakePublications().Count <= 50 + 10);
 
             // A second later the budget is back, no more.
             net.Clock.Advance(1);
-            for (int i = 0; i < 1000; i++)
+            foreach (byte[] request in second)
             {
-                a.Receive(Prefix + ".inbox." + a.RelayId, signed, net.Clock.Now);
+                a.Receive(Prefix + ".inbox." + a.RelayId, request, net.Clock.Now);
             }
 
             Assert.Equal(1980, a.Drops[FederationLink.RequestRateLimited]);
             Assert.Equal(100, a.RepairsServed - served);
+        }
+
+        [Fact]
+        public void RequestsForgedInARelaysNameDoNotSpendItsBudget()
+        {
+            using var net = new FederationNet(2, configure: (i, o) => o.RequestsPerSecond = 10);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            FederationLink a = net[0].L;
+            using EcdsaP256PrivateKey forger = EcdsaP256PrivateKey.Generate();
+            byte[] Request(EcdsaP256PrivateKey key, ulong number) => Sign(key, FederationCodec.RepairRequestLabel, FederationCodec.RangesUnsigned(
+                FederationCodec.KindRepairRequest, Id(net[1]), Id(net[0]), Convert.FromHexString(net[1].L.Boot), Convert.FromHexString(a.Boot), number,
+                new List<FederationRange> { new FederationRange(0, 0) }));
+
+            // A flood "from B" that B did not sign, then B's own request, in the same second.
+            for (ulong n = 1_000; n < 1_100; n++)
+            {
+                a.Receive(Prefix + ".inbox." + a.RelayId, Request(forger, n), net.Clock.Now);
+            }
+
+            long served = a.RepairsServed;
+            a.Receive(Prefix + ".inbox." + a.RelayId, Request(net[1].Key, 2_000), net.Clock.Now);
+            Assert.Equal(100, a.Drops[FederationLink.BadSignature]);
+            Assert.Equal(0, a.Drops[FederationLink.RequestRateLimited]);
+            Assert.Equal(served + 1, a.RepairsServed);
+        }
+
+        [Fact]
+        public void RecordedKeyAndRepairRequestsReplayedAreTakenOnceAndCostNoGrantOrRepair()
+        {
+            using var net = new FederationNet(2);
+            string inboxA = Prefix + ".inbox." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+
+            // A's first Grant to B and one of its Envelopes are lost: B asks for a key, then for a repair.
+            bool grantLost = false, envelopeLost = false;
+            net.Hub.Filter = (subject, payload) =>
+            {
+                if (!grantLost && subject == inboxB && payload[1] == FederationCodec.KindGrant)
+                {
+                    return !(grantLost = true);
+                }
+
+                if (!envelopeLost && subject == relayA && payload[1] == FederationCodec.KindEnvelope && net[1].L.Peers.Any(p => p.HasKey))
+                {
+                    return !(envelopeLost = true);
+                }
+
+                return true;
+            };
+            net.Run(3);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Pump();
+            net[0].Say(1, "q1");
+            net.Run(2);
+            Assert.True(grantLost && envelopeLost);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+            byte[] keyRequest = net.Hub.Log.Last(m => m.Subject == inboxA && m.Payload[1] == FederationCodec.KindKeyRequest).Payload;
+            byte[] repairRequest = net.Hub.Log.Last(m => m.Subject == inboxA && m.Payload[1] == FederationCodec.KindRepairRequest).Payload;
+            net.Hub.Filter = null;
+
+            long replays = net[0].L.Drops[FederationLink.Replay];
+            long served = net[0].L.RepairsServed;
+            int published = net.Hub.Log.Count(m => m.Subject == inboxB);
+            for (int i = 0; i < 5; i++)
+            {
+                net.Hub.Inject(inboxA, keyRequest);
+                net.Hub.Inject(inboxA, repairRequest);
+            }
+
+            net.Pump();
+            Assert.Equal(10, net[0].L.Drops[FederationLink.Replay] - replays);
+            Assert.Equal(served, net[0].L.RepairsServed);
+            Assert.Equal(published, net.Hub.Log.Count(m => m.Subject == inboxB));
         }
 
         /// <summary>

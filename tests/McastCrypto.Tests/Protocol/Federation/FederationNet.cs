@@ -57,20 +57,20 @@ namespace McastCrypto.Tests.Protocol.Federation
             Node node = Relays[index];
             node.Bus?.Dispose();
             node.Link?.Dispose();
-            node.Link = new FederationLink(node.Key, options ?? OptionsFor(index), Clock.Now);
+            node.Link = new FederationLink(node.Key, options ?? OptionsFor(index), Clock.Now + node.ClockOffset);
             node.Bus = Hub.Connect();
             FederationLink link = node.Link;
             foreach (string subject in link.Subscriptions)
             {
                 node.Bus.Subscribe(subject, (s, p) =>
                 {
-                    link.Receive(s, p, Clock.Now);
+                    link.Receive(s, p, Clock.Now + node.ClockOffset);
                     node.Collect();
                 });
             }
 
-            node.Bus.ConnectionChanged += (_, connected) => link.SetConnected(connected, Clock.Now);
-            link.SetConnected(node.Bus.IsConnected, Clock.Now);
+            node.Bus.ConnectionChanged += (_, connected) => link.SetConnected(connected, Clock.Now + node.ClockOffset);
+            link.SetConnected(node.Bus.IsConnected, Clock.Now + node.ClockOffset);
             return node;
         }
 
@@ -82,7 +82,7 @@ namespace McastCrypto.Tests.Protocol.Federation
                 bool moved = false;
                 foreach (Node node in Relays.Where(n => n.Link is not null))
                 {
-                    node.Link!.Flush(Clock.Now);
+                    node.Link!.Flush(Clock.Now + node.ClockOffset);
                     foreach (FederationPublication p in node.Link.TakePublications())
                     {
                         node.Published.Add(p);
@@ -107,7 +107,7 @@ namespace McastCrypto.Tests.Protocol.Federation
         {
             foreach (Node node in Relays.Where(n => n.Link is not null))
             {
-                node.Link!.Tick(Clock.Now);
+                node.Link!.Tick(Clock.Now + node.ClockOffset);
                 node.Collect();
             }
 
@@ -156,6 +156,9 @@ namespace McastCrypto.Tests.Protocol.Federation
             public string Fingerprint => Key.PublicKey.Fingerprint;
 
             public FederationLink? Link { get; set; }
+
+            /// <summary>How far this relay's clock is from the net's (set before <see cref="FederationNet.Start"/>).</summary>
+            public TimeSpan ClockOffset { get; set; }
 
             public InMemoryFederationBus? Bus { get; set; }
 

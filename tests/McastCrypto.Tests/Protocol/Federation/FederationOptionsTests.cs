@@ -53,6 +53,7 @@ namespace McastCrypto.Tests.Protocol.Federation
         [InlineData(".a")]
         [InlineData("a b")]
         [InlineData("caffè")]
+        [InlineData("mcastcrypto\n")]
         public void ASubjectPrefixMustBeNatsTokensWithoutWildcards(string prefix)
         {
             var e = Assert.Throws<ArgumentException>(() => new FederationOptions { Site = "s", SubjectPrefix = prefix }.Validate());
@@ -72,6 +73,9 @@ namespace McastCrypto.Tests.Protocol.Federation
             Assert.Throws<ArgumentException>(() => new FederationOptions { Site = "s", RepairTimeout = TimeSpan.Zero }.Validate());
             Assert.Throws<ArgumentException>(() => new FederationOptions { Site = "s", RequestsPerSecond = 0 }.Validate());
             Assert.Throws<ArgumentException>(() => new FederationOptions { Site = "s", AuthorizedRelays = new[] { "SHA256:short" } }.Validate());
+
+            // A line end after a fingerprint is not part of one ('$' would let it through: it matches before a final \n).
+            Assert.Throws<ArgumentException>(() => new FederationOptions { Site = "s", AuthorizedRelays = new[] { "SHA256:b+b/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n" } }.Validate());
             Assert.Throws<ArgumentException>(() => new FederationOptions { Site = "s", MaxDatagramBytes = 100 }.Validate());
         }
 

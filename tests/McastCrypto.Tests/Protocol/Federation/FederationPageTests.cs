@@ -47,7 +47,7 @@ namespace McastCrypto.Tests.Protocol.Federation
             Assert.Contains("at least " + FederationCodec.EnvelopeOverhead, section);
             Assert.Contains(FederationCodec.PairHeaderLength + "-byte **pair header**", section);
             Assert.Contains("the " + FederationCodec.GrantHeaderLength + " bytes before it", section);
-            Assert.Contains("| " + (FederationCodec.PairHeaderLength + 1 + FederationCodec.SignatureLength) + " + 16`k` |", section);
+            Assert.Contains("| " + FederationCodec.RangesFixedLength + " + 16`k` |", section);
             Assert.Contains("the " + FederationCodec.EnvelopeHeaderLength + " bytes before the sealed part", section);
         }
     }

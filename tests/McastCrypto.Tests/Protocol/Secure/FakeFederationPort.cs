@@ -26,6 +26,8 @@ namespace McastCrypto.Tests.Protocol.Secure
 
         public IReadOnlyList<string> Subscriptions { get; } = new[] { "test.relay.*" };
 
+        public int AuthorizedRelayCount { get; set; } = 1;
+
         public DateTimeOffset? NextDeadline { get; set; }
 
         public DropCounter Drops { get; } = new DropCounter();

@@ -96,10 +96,37 @@ namespace McastCrypto.Tests.Protocol.Secure
             Assert.Equal(20, b1.Gaps.Sum(g => g.LostFragments) + b1.Messages.Count() - 2);
         }
 
-        private static Site Make(InMemoryFederationHub hub, EcdsaP256PrivateKey key, EcdsaP256PrivateKey other, string name, int buffer = 4096)
+        [Fact]
+        public void AMemberRefusedAnAliasForLackOfRoomGetsOneFromTheNextRosterOnceThereIsRoom()
+        {
+            var hub = new InMemoryFederationHub();
+            var keyA = EcdsaP256PrivateKey.Generate();
+            var keyB = EcdsaP256PrivateKey.Generate();
+            var a = Make(hub, keyA, keyB, "site-a");
+            var b = Make(hub, keyB, keyA, "site-b", maxRemoteMembers: 1);
+            var a1 = a.Net.AddMember("a1");
+            var a2 = a.Net.AddMember("a2");
+            var b1 = b.Net.AddMember("b1");
+            a.Net.JoinAll();
+            b.Net.JoinAll();
+            Run(hub, a, b, 3);
+            Assert.Equal(1, b.Net.Relay.RemoteMembers);
+            Assert.True(b.Net.Relay.Drops["TooManyRemoteMembers"] >= 1);
+            string inside = b1.Member.KnownMembers.Single(m => m.Site == "site-a").Name!;
+
+            // The one with an alias leaves: the other gets one from site a's next roster.
+            SecureNet.Node leaving = inside == "a1" ? a1 : a2;
+            a.Net.Do(leaving, (m, o) => m.Leave(a.Net.Clock.Now, o));
+            a.Net.Pump();
+            Run(hub, a, b, 6);
+            Assert.Equal(1, b.Net.Relay.RemoteMembers);
+            Assert.Contains(b1.Member.KnownMembers, m => m.Name == (inside == "a1" ? "a2" : "a1") && m.Site == "site-a");
+        }
+
+        private static Site Make(InMemoryFederationHub hub, EcdsaP256PrivateKey key, EcdsaP256PrivateKey other, string name, int buffer = 4096, int maxRemoteMembers = SecureDefaults.MaxRemoteMembers)
         {
             var site = new Site();
-            site.Net = new SecureNet(new SecureRelayOptions { HandshakesPerSourcePerSecond = 100 });
+            site.Net = new SecureNet(new SecureRelayOptions { HandshakesPerSourcePerSecond = 100, MaxRemoteMembers = maxRemoteMembers });
             site.Link = new FederationLink(key, new FederationOptions { RetransmitBufferSize = buffer, Site = name, AuthorizedRelays = new HashSet<string> { other.PublicKey.Fingerprint } }, site.Net.Clock.Now);
             site.Net.Relay.AttachFederation(site.Link);
             site.Bus = hub.Connect();

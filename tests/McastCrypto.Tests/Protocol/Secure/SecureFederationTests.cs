@@ -380,6 +380,27 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void AnotherSitesMessageThatBreaksThisRelaysRulesIsRefusedHereAsAMembersWouldBe()
+        {
+            var port = new FakeFederationPort();
+            var net = Net(port, new SecureRelayOptions { MaxMessageBytes = 100 });
+            var a = net.AddMember("alice");
+            net.JoinAll();
+            Feed(net, port, Joined(7, "bob", NewPoint(), nextQ: 0));
+            var odd = Remote(K.Data, 7);
+            odd.Fragment = new SecureFragment(7, 0, 1, 0, 1, 0x7F, Encoding.UTF8.GetBytes("odd"));
+            Feed(net, port, odd);
+            Feed(net, port, Data(7, 1, 2, 0, 2, new byte[80]), Data(7, 2, 2, 1, 2, new byte[80]), Progress(7, 3), Data(7, 3, 3, 0, 1, Encoding.UTF8.GetBytes("fine")));
+
+            Assert.Equal(new[] { "fine" }, a.Messages.Select(m => m.Text));
+            Assert.Equal(1, net.Relay.Drops["UnsupportedContent"]);
+            Assert.Equal(2, net.Relay.Drops["MessageTooLarge"]);
+            Assert.Equal(2, Records(net, a).Count(r => r.Kind == SecureGroupKind.Refused));
+            Assert.NotEmpty(a.Gaps);
+            Assert.All(a.Gaps, g => Assert.Equal(GapReasons.Refused, g.Reason));
+        }
+
+        [Fact]
         public void ARefusalFromAfarIsTheRefusedGapAndTheQItUsedIsNotReportedAgain()
         {
             var port = new FakeFederationPort();
@@ -446,6 +467,22 @@ namespace McastCrypto.Tests.Protocol.Secure
             var d = net.AddMember("dave");
             net.JoinAll();
             Assert.Equal(0x44444444u, IdOf(d));
+        }
+
+        [Fact]
+        public void EachAuthorizedRelayGetsItsShareOfTheAliasesSoOneCannotFillThemForAll()
+        {
+            var port = new FakeFederationPort { AuthorizedRelayCount = 2 };
+            var net = Net(port, new SecureRelayOptions { MaxRemoteMembers = 6 });
+            net.AddMember("alice");
+            net.JoinAll();
+            Feed(net, port, Enumerable.Range(1, 5).Select(i => Joined((uint)i, "b" + i, NewPoint(), 0)).ToArray());
+            Assert.Equal(3, net.Relay.RemoteMembers);
+            Assert.Equal(2, net.Relay.Drops["TooManyRemoteMembers"]);
+
+            Feed(net, port, Enumerable.Range(1, 3).Select(i => Joined((uint)i, "c" + i, NewPoint(), 0, FakeFederationPort.OriginC, "oslo")).ToArray());
+            Assert.Equal(6, net.Relay.RemoteMembers);
+            Assert.Equal(2, net.Relay.Drops["TooManyRemoteMembers"]);
         }
 
         [Fact]
