@@ -1,9 +1,11 @@
 # The Secure system across several hosts on one machine: a relay in one network namespace and
 # members in two others, joined by a bridge of veth pairs (tests/NetNs.psm1), each a PowerShell of
 # its own running tests/scripts/Invoke-McastNetNsHost.ps1. Multicast leaves each host on a real
-# interface chosen by -Interface (not on 'lo'), with TTL (hop limit) 1, over IPv4 and IPv6; and a
-# second group on the same port shows that each member hears only its own. Needs root: the tests
-# skip, saying why, where network namespaces cannot be created.
+# interface chosen by -Interface (not on 'lo'), with TTL (hop limit) 1, over IPv4 and IPv6 (ff15,
+# link-local ff02, and ff05 in the loss test); a second group on the same port shows that each
+# member hears only its own; 10% loss is repaired over both families; and a relay with -Ttl 0 is
+# not heard on the next host while one with -Ttl 1 is. Needs root: the tests skip, saying why, where network
+# namespaces cannot be created.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'NetNs.psm1') -Force
@@ -20,8 +22,60 @@ BeforeAll {
     }
 
     function Get-McastTestIPv6Group {
-        # Transient, site-local scope (ff15::/16), random.
-        'ff15::{0:x}:{1:x}' -f (Get-Random -Minimum 1 -Maximum 65536), (Get-Random -Minimum 1 -Maximum 65536)
+        # A random group of a prefix: ff15 (transient, site-local scope) unless told, ff02
+        # (link-local scope), ff05 (site-local scope).
+        param([ValidateSet('ff15', 'ff02', 'ff05')] [string] $Prefix = 'ff15')
+        '{0}::{1:x}:{2:x}' -f $Prefix, (Get-Random -Minimum 1 -Maximum 65536), (Get-Random -Minimum 1 -Maximum 65536)
+    }
+
+    function Start-McastTestJoin {
+        <#
+        Starts a relay in host r with -Ttl $RelayTtl and, in host a, a member (hop limit 1) that only
+        tries to join it within -JoinTimeoutSeconds. Complete-McastTestJoin waits for the outcome.
+        #>
+        param(
+            [Parameter(Mandatory)] $Net,
+            [Parameter(Mandatory)] [string] $Group,
+            [Parameter(Mandatory)] [int] $Port,
+            [Parameter(Mandatory)] [string] $Tag,
+            [Parameter(Mandatory)] [int] $RelayTtl,
+            [double] $JoinTimeoutSeconds = 5
+        )
+        $dir = Join-Path $Net.WorkDirectory $Tag
+        $null = New-Item -ItemType Directory -Force -Path $dir
+        $stop = Join-Path $dir 'stop'
+        $report = Join-Path $dir 'report'
+        $common = @('-ModulePath', $script:modulePath, '-Group', $Group, '-Port', $Port, '-Interface', $Net.Interface, '-StopPath', $stop, '-TimeoutSeconds', 40)
+        $relayIdentity = New-McastIdentity -Path (Join-Path $dir 'relay.key')
+        $memberIdentity = New-McastIdentity -Path (Join-Path $dir 'member.key')
+        $relayOut = Join-Path $dir 'relay.jsonl'
+        $memberOut = Join-Path $dir 'member.jsonl'
+        $processes = @(
+            Start-McastNetNsScript -Net $Net -HostName 'r' -Name "relay-$Tag" -Script $script:hostScript -Arguments (@('-Role', 'Relay', '-Name', "relay-$Tag",
+                    '-OutputPath', $relayOut, '-ReportPath', $report, '-IdentityPath', $relayIdentity.Path, '-Ttl', $RelayTtl) + $common)
+            Start-McastNetNsScript -Net $Net -HostName 'a' -Name "member-$Tag" -Script $script:hostScript -Arguments (@('-Role', 'Member', '-Name', "member-$Tag",
+                    '-OutputPath', $memberOut, '-IdentityPath', $memberIdentity.Path, '-RelayFingerprint', $relayIdentity.Fingerprint,
+                    '-KnownRelaysPath', (Join-Path $dir 'member.known_relays'), '-Ttl', 1, '-JoinOnly', '-JoinTimeoutSeconds', $JoinTimeoutSeconds) + $common)
+        )
+        [pscustomobject]@{ RelayOutput = $relayOut; MemberOutput = $memberOut; Report = $report; Stop = $stop; Processes = $processes; MemberName = "member-$Tag" }
+    }
+
+    function Complete-McastTestJoin {
+        # Returns the member's Joined or JoinFailed event and the relay's Report (its counters and
+        # roster once the member has tried), after every host script has ended cleanly.
+        param([Parameter(Mandatory)] $Net, [Parameter(Mandatory)] $Started)
+        $null = Wait-McastNetNsEvent -Net $Net -Path $Started.RelayOutput -Kind Started -TimeoutSeconds 40
+        $member = Wait-McastNetNsEvent -Net $Net -Path $Started.MemberOutput -Kind Joined, JoinFailed -TimeoutSeconds 40
+        $null = New-Item -ItemType File -Path $Started.Report -Force
+        $relay = Wait-McastNetNsEvent -Net $Net -Path $Started.RelayOutput -Kind Report -TimeoutSeconds 20
+        $null = New-Item -ItemType File -Path $Started.Stop -Force
+        foreach ($p in $Started.Processes) {
+            $ended = Wait-McastNetNsScript -Record $p -TimeoutSeconds 20
+            if (-not $ended -or $p.Process.ExitCode -ne 0) {
+                throw "The host script $($p.Name) ended $(if ($ended) { "with exit code $($p.Process.ExitCode)" } else { 'only when killed after 20 s' }): $($p.Errors.Result)"
+            }
+        }
+        [pscustomobject]@{ Member = $member[0]; Relay = $relay[0]; MemberName = $Started.MemberName }
     }
 
     function Start-McastTestGroup {
@@ -116,13 +170,21 @@ BeforeAll {
         # by name and fingerprint and got its messages whole, verified, once and in order; every
         # message was acknowledged; the relay heard each member from its host's address and relayed
         # exactly these messages.
-        param([Parameter(Mandatory)] $Result, [Parameter(Mandatory)] $Net, [Parameter(Mandatory)] [ValidateSet('IPv4', 'IPv6')] [string] $Family)
+        # -LinkLocal: the group is link-local (ff02::/16), so every host sends from its fe80::
+        # address, which .NET writes with the index of mcn0 in the namespace that sees it.
+        param([Parameter(Mandatory)] $Result, [Parameter(Mandatory)] $Net, [Parameter(Mandatory)] [ValidateSet('IPv4', 'IPv6')] [string] $Family, [switch] $LinkLocal)
         $members = @($Result.Members.Values)
         $Result.Relay.KeyFingerprint | Should -Be $Result.Fingerprints[$Result.Relay.Name]
         # The interface as an actor shows it: its IPv4 address for an IPv4 group, its name for an IPv6 one.
         $interface = { param($HostName) if ($Family -eq 'IPv6') { $Net.Interface } else { $Net.Hosts[$HostName].IPv4 } }
         $Result.Relay.Interface | Should -Be (& $interface 'r') -Because 'the relay names the interface mcn0'
-        $address = { param($HostName) if ($Family -eq 'IPv6') { '[{0}]' -f $Net.Hosts[$HostName].IPv6 } else { $Net.Hosts[$HostName].IPv4 } }
+        # A host's address as a host (-Seen) shows it in an end point.
+        $address = {
+            param($HostName, $Seen = $HostName)
+            if ($Family -eq 'IPv4') { $Net.Hosts[$HostName].IPv4 }
+            elseif ($LinkLocal) { '[{0}%{1}]' -f $Net.Hosts[$HostName].LinkLocal, $Net.Hosts[$Seen].ScopeId }
+            else { '[{0}]' -f $Net.Hosts[$HostName].IPv6 }
+        }
         ($Result.Relay.LocalEndPoint -replace ':\d+$') | Should -Be (& $address 'r')
         foreach ($m in $members) {
             $m.Joined.KeyFingerprint | Should -Be $Result.Fingerprints[$m.Name]
@@ -156,7 +218,7 @@ BeforeAll {
             # The relay heard each member from its own host's address: the datagrams crossed the bridge.
             $entry = @($relayMembers | Where-Object Name -eq $m.Name)
             $entry.Count | Should -Be 1
-            $entry[0].EndPoint | Should -Be $m.Joined.LocalEndPoint
+            $entry[0].EndPoint | Should -Be ('{0}:{1}' -f (& $address $m.Host 'r'), ($m.Joined.LocalEndPoint -replace '^.*:'))
             $entry[0].KeyFingerprint | Should -Be $Result.Fingerprints[$m.Name]
             $entry[0].Connected | Should -BeTrue
         }
@@ -259,7 +321,12 @@ Describe 'Several hosts on one machine (network namespaces)' {
         }
     }
 
-    It 'delivers every message whole, once and in order through 10% of UDP datagrams dropped by nftables on the hosts of the members' {
+    It 'delivers every message whole, once and in order through 10% of UDP datagrams dropped by nftables on the hosts of the members (<Family>, a group in <Range>)' -ForEach @(
+        @{ Family = 'IPv4'; Range = '239.255.0.0/16' }
+        # The IPv6 case also makes a site-local (ff05::/16) group carry traffic; the exchange tests
+        # below run on ff15::/16 and ff02::/16.
+        @{ Family = 'IPv6'; Range = 'ff05::/16' }
+    ) {
         if ($lossSkip) { Set-ItResult -Skipped -Because $lossSkip; return }
         if ($build -ne 'net8.0') {
             # As in Reliability.Tests.ps1: the loss scenarios run against the net8.0 build.
@@ -267,21 +334,22 @@ Describe 'Several hosts on one machine (network namespaces)' {
             return
         }
 
-        $group = Get-McastTestIPv4Group
+        # The rule is in an inet table: it matches IPv4 and IPv6 datagrams alike.
+        $group = if ($Family -eq 'IPv6') { Get-McastTestIPv6Group -Prefix ff05 } else { Get-McastTestIPv4Group }
         $port = Get-Random -Minimum 20000 -Maximum 60000
         $send = @{ anna = @(New-McastTestTexts 'anna' 80 10); bruno = @(New-McastTestTexts 'bruno' 80 10) }
         $hosts = 'a', 'b'
         try {
             foreach ($h in $hosts) { Add-McastNetNsLoss -Net $net -HostName $h -Port $port -Every 10 }
-            $started = Start-McastTestGroup -Net $net -Group $group -Port $port -Tag 'loss' -Members ([ordered]@{ anna = 'a'; bruno = 'b' }) -Send $send
+            $started = Start-McastTestGroup -Net $net -Group $group -Port $port -Tag "loss-$Family" -Members ([ordered]@{ anna = 'a'; bruno = 'b' }) -Send $send
             $result = Complete-McastTestGroup -Net $net -Started $started
             $dropped = @($hosts | ForEach-Object { Get-McastNetNsLossCount -Net $net -HostName $_ })
         }
         finally {
             foreach ($h in $hosts) { Remove-McastNetNsLoss -Net $net -HostName $h }
         }
-        Write-McastTestFigures $result "10% loss (nft dropped $($dropped[0]) datagrams on host a, $($dropped[1]) on host b)"
-        Assert-McastTestExchange -Result $result -Net $net -Family IPv4
+        Write-McastTestFigures $result "$Family, 10% loss (nft dropped $($dropped[0]) datagrams on host a, $($dropped[1]) on host b)"
+        Assert-McastTestExchange -Result $result -Net $net -Family $Family
         # The loss was real, and repaired.
         $dropped[0] | Should -BeGreaterThan 0
         $dropped[1] | Should -BeGreaterThan 0
@@ -289,15 +357,53 @@ Describe 'Several hosts on one machine (network namespaces)' {
         @($result.Members.Values | ForEach-Object { $_.Received.NacksSent } | Where-Object { $_ -gt 0 }).Count | Should -BeGreaterThan 0
     }
 
-    It 'runs a relay on one host and members on two others over IPv6 (ff15::/16 on mcn0, hop limit 1): messages both ways' {
+    It 'runs a relay on one host and members on two others over IPv6 (<Prefix>::/16, <Scope>, on mcn0, hop limit 1): messages both ways' -ForEach @(
+        @{ Prefix = 'ff15'; Scope = 'transient site-local scope' }
+        # Link-local scope: every host sends from its fe80:: address (with mcn0's index as scope id).
+        @{ Prefix = 'ff02'; Scope = 'link-local scope' }
+    ) {
         if ($netNsSkip) { Set-ItResult -Skipped -Because $netNsSkip; return }
 
-        $group = Get-McastTestIPv6Group
+        $group = Get-McastTestIPv6Group -Prefix $Prefix
         $port = Get-Random -Minimum 20000 -Maximum 60000
         $send = @{ anna = @(New-McastTestTexts 'anna'); bruno = @(New-McastTestTexts 'bruno') }
-        $started = Start-McastTestGroup -Net $net -Group $group -Port $port -Tag 'v6' -Members ([ordered]@{ anna = 'a'; bruno = 'b' }) -Send $send
+        $started = Start-McastTestGroup -Net $net -Group $group -Port $port -Tag "v6-$Prefix" -Members ([ordered]@{ anna = 'a'; bruno = 'b' }) -Send $send
         $result = Complete-McastTestGroup -Net $net -Started $started
-        Write-McastTestFigures $result 'IPv6'
-        Assert-McastTestExchange -Result $result -Net $net -Family IPv6
+        Write-McastTestFigures $result "IPv6 $group"
+        Assert-McastTestExchange -Result $result -Net $net -Family IPv6 -LinkLocal:($Prefix -eq 'ff02')
+    }
+
+    It 'applies the TTL (hop limit) to what it sends: a relay with -Ttl 0 is not heard on the next host, with -Ttl 1 it is (<Family>)' -ForEach @(
+        @{ Family = 'IPv4' }, @{ Family = 'IPv6' }
+    ) {
+        if ($netNsSkip) { Set-ItResult -Skipped -Because $netNsSkip; return }
+
+        # Two relays on host r at once, each on a group and port of its own, one sending with TTL
+        # (hop limit) 0, the other with 1; a member on host a (hop limit 1) tries to join each for
+        # at most 5 s. A datagram with TTL 0 never leaves its host (Linux still loops it back
+        # locally, but nobody listens on r); without IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS the
+        # kernel's default, 1, would reach host a and the first member would join.
+        $newGroup = if ($Family -eq 'IPv6') { { Get-McastTestIPv6Group } } else { { Get-McastTestIPv4Group } }
+        $groups = @(& $newGroup)
+        while ($groups.Count -lt 2) { $g = & $newGroup; if ($g -ne $groups[0]) { $groups += $g } }
+        # Side by side, each on its own port too.
+        $started = @(
+            Start-McastTestJoin -Net $net -Group $groups[0] -Port (Get-Random -Minimum 20000 -Maximum 40000) -Tag "ttl0-$Family" -RelayTtl 0
+            Start-McastTestJoin -Net $net -Group $groups[1] -Port (Get-Random -Minimum 40000 -Maximum 60000) -Tag "ttl1-$Family" -RelayTtl 1
+        )
+        $silent = Complete-McastTestJoin -Net $net -Started $started[0]
+        $heard = Complete-McastTestJoin -Net $net -Started $started[1]
+        Write-Host ("TTL 0 ($Family): member {0} ({1}), relay heard {2} datagrams and sent {3}; TTL 1: member {4}, relay heard {5} and sent {6}" -f $silent.Member.Event,
+            $silent.Member.ErrorId, $silent.Relay.DatagramsIn, $silent.Relay.DatagramsOut, $heard.Member.Event, $heard.Relay.DatagramsIn, $heard.Relay.DatagramsOut)
+
+        # TTL 0: the member's datagrams reached the relay (they leave a with hop limit 1), the
+        # relay answered, but nothing it sent left host r: the join timed out.
+        $silent.Member.Event | Should -Be 'JoinFailed' -Because 'what a relay sends with TTL 0 does not leave its host'
+        $silent.Member.ErrorId | Should -BeLike 'RelayNotFound,*'
+        $silent.Relay.DatagramsIn | Should -BeGreaterThan 0 -Because 'the member on host a was heard by the relay on host r'
+        $silent.Relay.DatagramsOut | Should -BeGreaterThan 0 -Because 'the relay did send, only not beyond its host'
+        # TTL 1, same hosts, same interfaces: the member joins, and the relay has it in its roster.
+        $heard.Member.Event | Should -Be 'Joined' -Because 'what a relay sends with TTL 1 reaches the next host on the link'
+        @($heard.Relay.Members | Where-Object Name -eq $heard.MemberName).Count | Should -Be 1
     }
 }

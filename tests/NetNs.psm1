@@ -116,7 +116,24 @@ function New-McastNetNs {
             $null = Invoke-McastNetNsIp @('-n', $ns, 'addr', 'add', "$ipv4/24", 'dev', $script:InterfaceName)
             $null = Invoke-McastNetNsIp @('-n', $ns, '-6', 'addr', 'add', "$ipv6/64", 'dev', $script:InterfaceName, 'nodad')
             $null = Invoke-McastNetNsIp @('-n', $ns, 'link', 'set', $script:InterfaceName, 'up')
-            $net.Hosts[$name] = [pscustomobject]@{ Name = $name; Namespace = $ns; Interface = $script:InterfaceName; IPv4 = $ipv4; IPv6 = $ipv6 }
+            $net.Hosts[$name] = [pscustomobject]@{ Name = $name; Namespace = $ns; Interface = $script:InterfaceName; IPv4 = $ipv4; IPv6 = $ipv6; LinkLocal = $null; ScopeId = $null }
+        }
+        # Each host's link-local address (the kernel makes it when the link comes up: the source of
+        # what a host sends to a link-local group such as ff02::/16) and the index of its mcn0, the
+        # scope id .NET writes after it (fe80::...%<index>). Bounded wait for the address to appear.
+        foreach ($h in $net.Hosts.Values) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(5)
+            while ($true) {
+                $link = @((Invoke-McastNetNsIp @('-n', $h.Namespace, '-j', 'addr', 'show', 'dev', $script:InterfaceName)) -join "`n" | ConvertFrom-Json)[0]
+                $local = @($link.addr_info | Where-Object { $_.family -eq 'inet6' -and $_.scope -eq 'link' -and -not $_.PSObject.Properties['tentative'] })
+                if ($local.Count -gt 0) {
+                    $h.ScopeId = [int]$link.ifindex
+                    $h.LinkLocal = ([ipaddress]$local[0].local).ToString()
+                    break
+                }
+                if ([DateTime]::UtcNow -ge $deadline) { throw "Host $($h.Name) has no link-local IPv6 address on $($script:InterfaceName) after 5 s." }
+                Start-Sleep -Milliseconds 100
+            }
         }
     }
     catch {
@@ -244,14 +261,15 @@ function Wait-McastNetNsEvent {
     #>
     param(
         [Parameter(Mandatory)] [string[]] $Path,
-        [Parameter(Mandatory)] [string] $Kind,
+        # One kind, or several (the first event of any of them counts).
+        [Parameter(Mandatory)] [string[]] $Kind,
         [double] $TimeoutSeconds = 60,
         $Net
     )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ($true) {
         $found = @(foreach ($p in $Path) {
-                Read-McastNetNsEvent -Path $p | Where-Object { $_.Event -in $Kind, 'Error' } | Select-Object -First 1
+                Read-McastNetNsEvent -Path $p | Where-Object { $_.Event -in (@($Kind) + 'Error') } | Select-Object -First 1
             })
         $errors = @($found | Where-Object Event -eq 'Error')
         if ($errors.Count -gt 0) {
@@ -266,7 +284,7 @@ function Wait-McastNetNsEvent {
                     "$($_.Name) ($exited) $err"
                 }) -join "`n"
             }
-            throw "No '$Kind' event from $($Path.Count - $found.Count) of $($Path.Count) host scripts within $TimeoutSeconds s. $detail"
+            throw "No '$($Kind -join "' or '")' event from $($Path.Count - $found.Count) of $($Path.Count) host scripts within $TimeoutSeconds s. $detail"
         }
         Start-Sleep -Milliseconds 100
     }

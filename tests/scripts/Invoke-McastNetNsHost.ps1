@@ -9,7 +9,8 @@
       Relay:  Started (fingerprint, interface, local end point), then Stopped (counters, members).
       Member: Joined, Ready (the roster once every expected peer is in it), Received (what it got,
               its counters and, with -Capture, the sources of every datagram heard on its group),
-              then Closed.
+              then Closed. With -JoinOnly: Joined or JoinFailed (the error's id and message, after
+              at most -JoinTimeoutSeconds), then Closed; nothing is sent.
     It ends when the file -StopPath exists, or after -TimeoutSeconds whatever happens (every wait
     is bounded by that deadline). A failure is reported as an Error event and exit code 1.
 #>
@@ -41,7 +42,11 @@ param(
     # Member: how many messages (Kind Message) to receive before reporting.
     [int] $ExpectCount = 0,
     # Member: also record the source of every datagram heard on the group, with a raw channel of its own.
-    [switch] $Capture
+    [switch] $Capture,
+    # Member: how long New-McastSession waits for the relay (its -Timeout); at most 20 s.
+    [double] $JoinTimeoutSeconds = 20,
+    # Member: only try to join, and report whether it could (Joined or JoinFailed), not an error.
+    [switch] $JoinOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -119,12 +124,32 @@ try {
     }
     $trust = @{ RelayFingerprint = $RelayFingerprint }
     if ($KnownRelaysPath) { $trust.KnownRelaysPath = $KnownRelaysPath }
-    $session = New-McastSession -Name $Name @network @trust -Timeout ([Math]::Max(1, [Math]::Min(20, ($deadline - [DateTime]::UtcNow).TotalSeconds)))
-    Write-Event Joined @{
-        KeyFingerprint = $session.KeyFingerprint
-        Interface      = $session.Interface
-        LocalEndPoint  = [string]$session.LocalEndPoint
-        State          = [string]$session.State
+    $joinTimeout = [Math]::Max(1, [Math]::Min([Math]::Min(20, $JoinTimeoutSeconds), ($deadline - [DateTime]::UtcNow).TotalSeconds))
+    if ($JoinOnly) {
+        try {
+            $session = New-McastSession -Name $Name @network @trust -Timeout $joinTimeout
+        }
+        catch {
+            Write-Event JoinFailed @{ ErrorId = $_.FullyQualifiedErrorId; Message = $_.Exception.Message }
+        }
+    }
+    else {
+        $session = New-McastSession -Name $Name @network @trust -Timeout $joinTimeout
+    }
+    if ($session) {
+        Write-Event Joined @{
+            KeyFingerprint = $session.KeyFingerprint
+            Interface      = $session.Interface
+            LocalEndPoint  = [string]$session.LocalEndPoint
+            State          = [string]$session.State
+        }
+    }
+    if ($JoinOnly) {
+        Wait-Stop
+        if ($session) { $session | Remove-McastSession }
+        $session = $null
+        Write-Event Closed
+        return
     }
 
     $expected = @($Peers -split ',' | Where-Object { $_ })
