@@ -484,6 +484,10 @@ public sealed class FederationTestCapture
         foreach ($m in @(Receive-McastMessage -Session $anna -Timeout 0.2)) { if ($m.Kind -eq 'Message') { $atParis.Add($m.Text) } }
         @($atBerlin) | Should -Be @(0..15 | ForEach-Object { "p$_" })
         @($atParis) | Should -Be @(0..15 | ForEach-Object { "b$_" })
+        # What was sent during the outage never reached the NATS client (the bus refuses while
+        # disconnected), so it arrived through the relays' repair from their buffers, not a client's queue.
+        $paris.Relay.FederationPublishRefused | Should -BeGreaterThan 0
+        $berlin.Relay.FederationPublishRefused | Should -BeGreaterThan 0
     }
 }
 
@@ -542,9 +546,18 @@ Describe 'An outage longer than the federation buffer' {
         $gaps[0].SenderName | Should -Be 'lea'
         $gaps[0].Reason | Should -Match 'between sites'
         @($got | Where-Object Kind -eq 'Message')[-1].Text | Should -Be 'after'
-        # What did arrive came once and in order.
+        # What did arrive came once and in order: the 'during N' numbers increase.
         $texts = @($got | Where-Object Kind -eq 'Message' | ForEach-Object Text)
         $texts | Should -Be ($texts | Select-Object -Unique)
+        $during = @($texts | Where-Object { $_ -like 'during *' } | ForEach-Object { [int]($_ -replace '^during ', '') })
+        for ($i = 1; $i -lt $during.Count; $i++) { $during[$i] | Should -BeGreaterThan $during[$i - 1] }
+        # Nothing lost without a trace: the Gaps' lost messages and the arrivals add up to the 12 sent.
+        $lost = 0
+        foreach ($gap in $gaps) {
+            $gap.LostMessages | Should -Not -BeNullOrEmpty -Because 'a Gap between sites says how many messages it stands for'
+            $lost += $gap.LostMessages
+        }
+        ($lost + $during.Count) | Should -Be 12
         $sites.munich.Relay.FederationPeers[0].Site | Should -Be 'lyon'
     }
 }
