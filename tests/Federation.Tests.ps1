@@ -18,14 +18,17 @@ BeforeAll {
 
     function Start-TestNatsServer {
         # A nats-server on 127.0.0.1 and a random free port; returns its process and URL once it listens.
-        param([int] $Port = 0)
+        # -ConfigPath: a configuration file of its own (an authorization block); -a and -p still apply.
+        param([int] $Port = 0, [string] $ConfigPath)
         if ($Port -eq 0) {
             $probe = [Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
             $probe.Start()
             $Port = $probe.LocalEndpoint.Port
             $probe.Stop()
         }
-        $process = Start-Process -FilePath $natsServer.Source -ArgumentList @('-a', '127.0.0.1', '-p', "$Port") -PassThru -RedirectStandardError (Join-Path $TestDrive "nats-$Port-$([guid]::NewGuid().ToString('N')).log")
+        $natsArguments = @('-a', '127.0.0.1', '-p', "$Port")
+        if ($ConfigPath) { $natsArguments = @('-c', $ConfigPath) + $natsArguments }
+        $process = Start-Process -FilePath $natsServer.Source -ArgumentList $natsArguments -PassThru -RedirectStandardError (Join-Path $TestDrive "nats-$Port-$([guid]::NewGuid().ToString('N')).log")
         $listening = Wait-McastCondition -TimeoutSeconds 10 -Condition {
             $client = [Net.Sockets.TcpClient]::new()
             try { $client.Connect([ipaddress]::Loopback, $Port); $true } catch { $false } finally { $client.Dispose() }
@@ -562,5 +565,78 @@ Describe 'An outage longer than the federation buffer' {
         }
         ($lost + $during.Count) | Should -Be 12
         $sites.munich.Relay.FederationPeers[0].Site | Should -Be 'lyon'
+    }
+}
+
+Describe 'A NATS server that asks for a user name and password' {
+    BeforeAll {
+        if (-not $natsServer) { return }
+        Import-Module $modulePath -Force
+        $script:password = 'pw-{0}' -f [guid]::NewGuid().ToString('N')
+        $config = Join-Path $TestDrive 'nats-auth.conf'
+        Set-Content -LiteralPath $config -Value @(
+            'authorization {'
+            '    user: fedrelay'
+            "    password: `"$password`""
+            '}'
+        )
+        $script:server = Start-TestNatsServer -ConfigPath $config
+        $script:credential = [pscredential]::new('fedrelay', (ConvertTo-SecureString -String $password -AsPlainText -Force))
+        $script:subject = 'fedauth{0}' -f (Get-Random -Minimum 100000 -Maximum 999999)
+        $script:ids = @{}
+        foreach ($name in 'rome', 'vienna', 'nopass') { $ids[$name] = New-McastIdentity -Path (Join-Path $TestDrive "$name.key") }
+        Set-Content -LiteralPath (Join-Path $TestDrive 'rome.relays') -Value $ids.vienna.Fingerprint
+        Set-Content -LiteralPath (Join-Path $TestDrive 'vienna.relays') -Value $ids.rome.Fingerprint
+        Set-Content -LiteralPath (Join-Path $TestDrive 'nopass.relays') -Value @($ids.rome.Fingerprint, $ids.vienna.Fingerprint)
+    }
+
+    AfterAll {
+        Get-McastSession | Remove-McastSession
+        Get-McastRelay | Stop-McastRelay
+        if ($natsServer) { Stop-TestNatsServer $server }
+    }
+
+    It 'keeps out a relay without the credential, visibly: a warning, FederationConnected false, failures counted' {
+        if (-not $natsServer) { if ($env:CI -eq 'true') { throw $noNatsInCI }; Set-ItResult -Skipped -Because $noNats; return }
+        $net = New-McastTestNet
+        $relay = Start-McastRelay 'relay-nopass' @net -IdentityPath $ids.nopass.Path -Federation $server.Url -Site nopass `
+            -AuthorizedRelaysPath (Join-Path $TestDrive 'nopass.relays') -FederationSubject $subject -WarningVariable warned -WarningAction SilentlyContinue
+        try {
+            @($warned).Count | Should -BeGreaterThan 0
+            "$warned" | Should -Match 'could not reach the NATS server'
+            Wait-McastCondition -TimeoutSeconds 10 -Condition { $relay.FederationConnectFailures -gt 0 -and $relay.FederationLastError } | Should -BeTrue
+            $relay.FederationLastError | Should -Match 'Authorization'
+            # Still out a while later: it keeps trying, and keeps being refused.
+            Start-Sleep -Seconds 1
+            $relay.FederationConnected | Should -BeFalse
+        }
+        finally {
+            $relay | Stop-McastRelay
+        }
+    }
+
+    It 'lets relays with the credential in: they connect and federate, and the password shows nowhere' {
+        if (-not $natsServer) { if ($env:CI -eq 'true') { throw $noNatsInCI }; Set-ItResult -Skipped -Because $noNats; return }
+        $sites = @{}
+        foreach ($name in 'rome', 'vienna') {
+            $net = New-McastTestNet
+            $relay = Start-McastRelay "relay-$name" @net -IdentityPath $ids[$name].Path -Federation $server.Url -Site $name `
+                -AuthorizedRelaysPath (Join-Path $TestDrive "$name.relays") -FederationSubject $subject -FederationCredential $credential -WarningVariable warned
+            @($warned).Count | Should -Be 0 -Because 'the server takes its user name and password'
+            $sites[$name] = [pscustomobject]@{ Net = $net; Relay = $relay; Pin = @{ RelayFingerprint = $relay.KeyFingerprint } }
+        }
+        $sites.rome.Relay.FederationConnected | Should -BeTrue
+        $sites.vienna.Relay.FederationConnected | Should -BeTrue
+        $netRome = $sites.rome.Net; $pinRome = $sites.rome.Pin; $netVienna = $sites.vienna.Net; $pinVienna = $sites.vienna.Pin
+        $rita = New-McastSession 'rita' @netRome @pinRome
+        $viktor = New-McastSession 'viktor' @netVienna @pinVienna
+        Wait-McastCondition -TimeoutSeconds 20 -Condition { @(Get-McastPeer -Session $viktor -ExcludeSelf) | Where-Object Name -eq 'rita' } | Should -BeTrue
+        Send-McastMessage -Session $rita -Message 'ciao Wien'
+        $m = Receive-TestMessage -Session $viktor
+        $m.Text | Should -Be 'ciao Wien'
+        $m.SenderName | Should -Be 'rita'
+        $sites.rome.Relay.FederationConnectFailures | Should -Be 0
+        $shown = ($sites.Values.Relay | Format-List -Property * | Out-String) + ($sites.Values.Relay | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue)
+        $shown | Should -Not -Match ([regex]::Escape($password))
     }
 }
