@@ -615,6 +615,27 @@ Describe 'A NATS server that asks for a user name and password' {
         }
     }
 
+    It 'logs, in the foreground, that the server refused a relay without the credential' {
+        if (-not $natsServer) { if ($env:CI -eq 'true') { throw $noNatsInCI }; Set-ItResult -Skipped -Because $noNats; return }
+        $net = New-McastTestNet
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$modulePath'; Start-McastRelay -Name fedrefused -Group $($net.Group) -Port $($net.Port) -Interface Loopback -Federation $($server.Url) -Site lab -AuthorizedRelaysPath '$(Join-Path $TestDrive 'nopass.relays')' -FederationSubject $subject -WarningAction SilentlyContinue -Wait")
+            $async = $ps.BeginInvoke()
+            $log = $ps.Streams.Information
+            $failed = { @($log | Where-Object { $_.Tags -contains 'FederationFailed' } | ForEach-Object { "$($_.MessageData)" }) }
+            Wait-McastCondition -TimeoutSeconds 15 -Condition { @(& $failed).Count -ge 1 } | Should -BeTrue
+            @(& $failed)[0] | Should -Match ([regex]::Escape("Relay fedrefused (site lab) failed to connect to $($server.Url)") + '.*Authorization')
+            @($log | Where-Object { $_.Tags -contains 'FederationConnected' }).Count | Should -Be 0
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally {
+            $ps.Dispose()
+            Get-McastRelay -Name fedrefused -ErrorAction SilentlyContinue | Stop-McastRelay
+        }
+    }
+
     It 'lets relays with the credential in: they connect and federate, and the password shows nowhere' {
         if (-not $natsServer) { if ($env:CI -eq 'true') { throw $noNatsInCI }; Set-ItResult -Skipped -Because $noNats; return }
         $sites = @{}

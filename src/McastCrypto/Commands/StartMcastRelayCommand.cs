@@ -239,6 +239,7 @@ namespace McastCrypto.Commands
             Log(RelayLog.Started(DateTimeOffset.Now, relay.Name, relay.Group.ToString(), relay.Port, relay.Interface, relay.Protocol, relay.KeyFingerprint, relay.IdentityPath, madeKey), "Started");
             bool? federationConnected = null;
             string? federationError = null;
+            long federationFailures = 0;
             try
             {
                 while (!stopping.IsCancellationRequested && relay.State == McastRelayState.Running)
@@ -251,13 +252,21 @@ namespace McastCrypto.Commands
                         Log(RelayLog.Federation(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, now), now ? "FederationConnected" : "FederationDisconnected");
                     }
 
-                    // A server that refuses the relay (a wrong password) is logged each time its reason changes.
+                    // A server that refuses the relay (a wrong password) or cannot be reached is logged
+                    // at a new failure whose reason differs from the last one logged since it was connected.
+                    long failures = relay.FederationConnectFailures;
                     string? error = relay.FederationLastError;
-                    if (error is not null && connected != true && error != federationError)
+                    if (connected == true)
+                    {
+                        federationError = null;
+                    }
+                    else if (failures > federationFailures && error is not null && error != federationError)
                     {
                         federationError = error;
-                        Log(RelayLog.FederationFailure(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, error, relay.FederationConnectFailures), "FederationFailed");
+                        Log(RelayLog.FederationFailure(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, error, failures), "FederationFailed");
                     }
+
+                    federationFailures = failures;
 
                     foreach (RelayEvent e in relay.TakeEvents())
                     {
