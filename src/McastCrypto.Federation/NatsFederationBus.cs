@@ -20,7 +20,7 @@ namespace McastCrypto.Federation
     /// (see Relay/FederationBusLoader.cs there), so the NATS client's dependencies never meet
     /// PowerShell's own copies of them.
     /// </remarks>
-    public sealed class NatsFederationBus : IFederationBus
+    public sealed class NatsFederationBus : IFederationBus, IFederationBusStatus
     {
         /// <summary>The most publications waiting for the connection by default.</summary>
         public const int DefaultMaxPending = 4096;
@@ -51,6 +51,8 @@ namespace McastCrypto.Federation
         private long received;
         private long handlerErrors;
         private long messagesDropped;
+        private long connectFailures;
+        private string? lastError;
         private int connected;
         private int disposed;
 
@@ -67,6 +69,17 @@ namespace McastCrypto.Federation
         /// <param name="maxPending">The most publications that may wait for the connection; past it <see cref="TryPublish"/> returns false.</param>
         /// <param name="maxPendingBytes">The most bytes that may wait for the connection.</param>
         public NatsFederationBus(string url, int maxPending, long maxPendingBytes)
+            : this(url, maxPending, maxPendingBytes, null, null)
+        {
+        }
+
+        /// <summary>Starts connecting to <paramref name="url"/> in the background, logging in with a user name and password.</summary>
+        /// <param name="url">The NATS server: <c>nats://host:port</c>, without credentials.</param>
+        /// <param name="maxPending">The most publications that may wait for the connection; past it <see cref="TryPublish"/> returns false.</param>
+        /// <param name="maxPendingBytes">The most bytes that may wait for the connection.</param>
+        /// <param name="userName">The user name the server asks for (its <c>authorization</c> block); null for none.</param>
+        /// <param name="password">Its password; kept by the NATS client only, never shown.</param>
+        public NatsFederationBus(string url, int maxPending, long maxPendingBytes, string? userName, string? password)
         {
             Url = FederationBusUrl.Normalize(url);
             if (maxPending < 1 || maxPendingBytes < 1)
@@ -99,10 +112,15 @@ namespace McastCrypto.Federation
                 // A connection that went silent (a cable, not a closed socket) is noticed within half a minute.
                 PingInterval = TimeSpan.FromSeconds(10),
                 MaxPingOut = 2,
+                AuthOpts = string.IsNullOrEmpty(userName)
+                    ? NatsAuthOpts.Default
+                    : new NatsAuthOpts { Username = userName, Password = password },
             });
             connection.ConnectionOpened += OnOpened;
             connection.ConnectionDisconnected += OnDisconnected;
             connection.MessageDropped += OnMessageDropped;
+            connection.ReconnectFailed += OnReconnectFailed;
+            connection.ServerError += OnServerError;
             connectLoop = Task.Run(ConnectAsync);
             publishLoop = Task.Run(PublishLoopAsync);
         }
@@ -133,6 +151,12 @@ namespace McastCrypto.Federation
 
         /// <summary>Messages the NATS client dropped because a handler fell too far behind (the relays repair them).</summary>
         public long MessagesDropped => Interlocked.Read(ref messagesDropped);
+
+        /// <inheritdoc />
+        public long ConnectFailures => Interlocked.Read(ref connectFailures);
+
+        /// <inheritdoc />
+        public string? LastError => Volatile.Read(ref lastError);
 
         /// <inheritdoc />
         public bool TryPublish(string subject, byte[] payload)
@@ -370,6 +394,29 @@ namespace McastCrypto.Federation
             }
 
             return default;
+        }
+
+        private ValueTask OnReconnectFailed(object? sender, NatsEventArgs args)
+        {
+            Fail(args.Message);
+            return default;
+        }
+
+        private ValueTask OnServerError(object? sender, NatsServerErrorEventArgs args)
+        {
+            Fail(args.Error);
+            return default;
+        }
+
+        /// <summary>Counts a failure and keeps what it said, bounded; the client's and the server's messages name no credentials.</summary>
+        private void Fail(string? message)
+        {
+            Interlocked.Increment(ref connectFailures);
+            if (!string.IsNullOrWhiteSpace(message))
+            {
+                string text = message!.Trim().Trim('\'');
+                Volatile.Write(ref lastError, text.Length > 200 ? text.Substring(0, 200) : text);
+            }
         }
 
         private ValueTask OnMessageDropped(object? sender, NatsMessageDroppedEventArgs args)

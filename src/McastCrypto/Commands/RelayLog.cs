@@ -43,6 +43,10 @@ namespace McastCrypto.Commands
                 ? string.Format(CultureInfo.InvariantCulture, "{0} Relay {1} (site {2}) is connected to {3}: the other sites' relays hear it.", Stamp(at), name, site, url)
                 : string.Format(CultureInfo.InvariantCulture, "{0} Relay {1} (site {2}) is not connected to {3}: it serves its own LAN and keeps trying to connect.", Stamp(at), name, site, url);
 
+        /// <summary>The NATS server refused the relay or could not be reached again: what the client or the server said (never the credentials), and how often so far.</summary>
+        public static string FederationFailure(DateTimeOffset at, string name, string site, string url, string error, long failures) =>
+            string.Format(CultureInfo.InvariantCulture, "{0} Relay {1} (site {2}) failed to connect to {3}: {4} ({5} failure(s) so far; it keeps trying).", Stamp(at), name, site, url, error, failures);
+
         /// <summary>The last line: the relay stopped; <paramref name="members"/> were told it is going, when this cmdlet stopped it (null when it was stopped elsewhere).</summary>
         public static string Stopped(DateTimeOffset at, string name, int? members) =>
             members is null

@@ -61,7 +61,7 @@ namespace McastCrypto.Commands
         public int RetransmitBufferSize { get; set; }
 
         /// <summary>
-        /// Secure: a NATS server (nats://host:port, no credentials) through which this relay joins the
+        /// Secure: a NATS server (nats://host:port, no credentials: see -FederationCredential) through which this relay joins the
         /// relays of the same group at other sites. Needs -Site and -AuthorizedRelaysPath.
         /// </summary>
         [Parameter]
@@ -87,6 +87,15 @@ namespace McastCrypto.Commands
         [Parameter]
         [ValidateRange(1, 1048576)]
         public int FederationBufferSize { get; set; }
+
+        /// <summary>
+        /// Federation: the user name and password the NATS server asks for (an authorization block in
+        /// its configuration). The password goes to the NATS client only: never to objects, logs or errors.
+        /// </summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? FederationCredential { get; set; }
 
         /// <summary>Run in the foreground, logging the relay's events, until Ctrl+C; then stop the relay.</summary>
         [Parameter]
@@ -165,6 +174,11 @@ namespace McastCrypto.Commands
                 options.FederationBufferSize = FederationBufferSize;
             }
 
+            if (FederationCredential is not null)
+            {
+                options.FederationCredential = FederationCredential.GetNetworkCredential();
+            }
+
             WarnOfDefaultInterface("This relay", options.Network);
             WarnOfSecondRelay(options.Network);
             McastRelay? relay = null;
@@ -224,6 +238,8 @@ namespace McastCrypto.Commands
         {
             Log(RelayLog.Started(DateTimeOffset.Now, relay.Name, relay.Group.ToString(), relay.Port, relay.Interface, relay.Protocol, relay.KeyFingerprint, relay.IdentityPath, madeKey), "Started");
             bool? federationConnected = null;
+            string? federationError = null;
+            long federationFailures = 0;
             try
             {
                 while (!stopping.IsCancellationRequested && relay.State == McastRelayState.Running)
@@ -235,6 +251,22 @@ namespace McastCrypto.Commands
                         federationConnected = now;
                         Log(RelayLog.Federation(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, now), now ? "FederationConnected" : "FederationDisconnected");
                     }
+
+                    // A server that refuses the relay (a wrong password) or cannot be reached is logged
+                    // at a new failure whose reason differs from the last one logged since it was connected.
+                    long failures = relay.FederationConnectFailures;
+                    string? error = relay.FederationLastError;
+                    if (connected == true)
+                    {
+                        federationError = null;
+                    }
+                    else if (failures > federationFailures && error is not null && error != federationError)
+                    {
+                        federationError = error;
+                        Log(RelayLog.FederationFailure(DateTimeOffset.Now, relay.Name, relay.Site!, relay.FederationUrl!, error, failures), "FederationFailed");
+                    }
+
+                    federationFailures = failures;
 
                     foreach (RelayEvent e in relay.TakeEvents())
                     {
@@ -318,7 +350,9 @@ namespace McastCrypto.Commands
 
             if (relay.FederationConnected != true)
             {
-                WriteWarning($"{relay.Name} could not reach the NATS server {relay.FederationUrl} yet: it serves its own LAN and keeps trying to connect by itself; the other sites' members appear once it does (Get-McastRelay shows FederationConnected).");
+                string? error = relay.FederationLastError;
+                string said = error is null ? string.Empty : $" (it said: {error}; a refused user name or password needs -FederationCredential, or the right one)";
+                WriteWarning($"{relay.Name} could not reach the NATS server {relay.FederationUrl} yet{said}: it serves its own LAN and keeps trying to connect by itself; the other sites' members appear once it does (Get-McastRelay shows FederationConnected, FederationConnectFailures and FederationLastError).");
             }
         }
 

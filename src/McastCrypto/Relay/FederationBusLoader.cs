@@ -48,9 +48,10 @@ namespace McastCrypto.Relay
         /// <param name="url">The NATS server, <c>nats://host:port</c> without credentials.</param>
         /// <param name="maxPending">The most publications that may wait for the connection.</param>
         /// <param name="maxPendingBytes">The most bytes of them.</param>
+        /// <param name="credential">The user name and password the NATS server asks for; null for none.</param>
         /// <exception cref="ArgumentException">The address is not a <c>nats://</c> one, or carries credentials.</exception>
         /// <exception cref="FileNotFoundException">The federation folder or its assembly is missing (a module staged without it).</exception>
-        public static IFederationBus Open(string url, int maxPending = 4096, long maxPendingBytes = 16L * 1024 * 1024)
+        public static IFederationBus Open(string url, int maxPending = 4096, long maxPendingBytes = 16L * 1024 * 1024, System.Net.NetworkCredential? credential = null)
         {
             // The address is checked here first, so a bad one is refused before anything is loaded.
             FederationBusUrl.Normalize(url);
@@ -58,7 +59,9 @@ namespace McastCrypto.Relay
             Type type = assembly.GetType(BusTypeName, throwOnError: true)!;
             try
             {
-                return (IFederationBus)Activator.CreateInstance(type, url, maxPending, maxPendingBytes)!;
+                return credential is null
+                    ? (IFederationBus)Activator.CreateInstance(type, url, maxPending, maxPendingBytes)!
+                    : (IFederationBus)Activator.CreateInstance(type, url, maxPending, maxPendingBytes, credential.UserName, credential.Password)!;
             }
             catch (TargetInvocationException e) when (e.InnerException is not null)
             {

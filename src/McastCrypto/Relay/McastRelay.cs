@@ -108,6 +108,12 @@ namespace McastCrypto.Relay
         /// <summary>Federation: whether the relay is connected to the NATS server now; null for a relay of one site.</summary>
         public bool? FederationConnected => federation?.IsConnected;
 
+        /// <summary>Federation: attempts to connect to the NATS server that failed, and errors it sent (a refused user name or password among them); 0 for a relay of one site.</summary>
+        public long FederationConnectFailures => federation?.ConnectFailures ?? 0;
+
+        /// <summary>Federation: the last failure to connect to the NATS server or error it sent, such as "Authorization Violation" (never the credentials); null while there was none.</summary>
+        public string? FederationLastError => federation?.LastError;
+
         /// <summary>Federation: the other relays this one knows (authorized or refused), with their site and stream state; empty for a relay of one site.</summary>
         public IReadOnlyList<FederationPeerInfo> FederationPeers => federation is null
             ? Array.Empty<FederationPeerInfo>()
@@ -170,7 +176,7 @@ namespace McastCrypto.Relay
                         {
                             // Connects in the background: an unreachable server does not stop the
                             // relay from serving its own LAN, and the bus keeps trying by itself.
-                            IFederationBus bus = (options.FederationBusFactory ?? (url => FederationBusLoader.Open(url)))(options.FederationUrl!);
+                            IFederationBus bus = (options.FederationBusFactory ?? (url => FederationBusLoader.Open(url, credential: options.FederationCredential)))(options.FederationUrl!);
                             federation = new RelayFederation(parts.Federation, bus);
                         }
 

@@ -79,6 +79,9 @@ namespace McastCrypto.Relay
         /// <summary>Federation: the most published envelopes kept to repair other relays' losses; null for the default (4,096).</summary>
         public int? FederationBufferSize { get; set; }
 
+        /// <summary>Federation: the user name and password the NATS server asks for (its <c>authorization</c> block); null for none. Never shown.</summary>
+        public System.Net.NetworkCredential? FederationCredential { get; set; }
+
         /// <summary>Whether the relay is federated (<see cref="FederationUrl"/> is set).</summary>
         public bool IsFederated => FederationUrl is not null;
 

@@ -48,6 +48,12 @@ namespace McastCrypto.Relay
         /// <summary>Whether the bus is connected now.</summary>
         public bool IsConnected => bus.IsConnected;
 
+        /// <summary>Failed attempts to connect to the bus and errors its server sent (0 for a bus that does not say).</summary>
+        public long ConnectFailures => (bus as IFederationBusStatus)?.ConnectFailures ?? 0;
+
+        /// <summary>The bus's last connection failure or server error, without credentials; null while there was none.</summary>
+        public string? LastError => (bus as IFederationBusStatus)?.LastError;
+
         /// <summary>Publications the bus did not take (disconnected, or its queue full); the other relays repair them from this relay's buffer.</summary>
         public long PublicationsRefused => Interlocked.Read(ref publicationsRefused);
 

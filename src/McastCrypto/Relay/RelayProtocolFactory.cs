@@ -64,9 +64,9 @@ namespace McastCrypto.Relay
                     };
                 case McastProtocol.Classic:
                     if (options.FederationUrl is not null || options.Site is not null || options.AuthorizedRelaysPath is not null
-                        || options.FederationSubject is not null || options.FederationBufferSize is not null)
+                        || options.FederationSubject is not null || options.FederationBufferSize is not null || options.FederationCredential is not null)
                     {
-                        throw new ArgumentException("-Federation (and -Site, -AuthorizedRelaysPath, -FederationSubject, -FederationBufferSize) is for the Secure protocol: a Classic relay has no identity key to sign with and no group key to re-seal under.", nameof(options));
+                        throw new ArgumentException("-Federation (and -Site, -AuthorizedRelaysPath, -FederationSubject, -FederationBufferSize, -FederationCredential) is for the Secure protocol: a Classic relay has no identity key to sign with and no group key to re-seal under.", nameof(options));
                     }
 
                     ClassicAddresses.RequireIPv4Group(options.Network.Group, nameof(options));
@@ -178,6 +178,7 @@ namespace McastCrypto.Relay
                     : options.AuthorizedRelaysPath is not null ? "-AuthorizedRelaysPath"
                     : options.FederationSubject is not null ? "-FederationSubject"
                     : options.FederationBufferSize is not null ? "-FederationBufferSize"
+                    : options.FederationCredential is not null ? "-FederationCredential"
                     : null;
                 if (orphan is not null)
                 {

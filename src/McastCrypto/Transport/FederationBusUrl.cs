@@ -42,7 +42,7 @@ namespace McastCrypto.Transport
             {
                 throw new ArgumentException(
                     "'" + shown + "' carries credentials (user:password@ or a token@): they are refused, because the address is shown in objects, errors and logs. "
-                    + "Give the address alone; the relays' own keys, not a NATS login, decide who takes part.",
+                    + "Give the address alone, and a user name and password the NATS server asks for with Start-McastRelay -FederationCredential; the relays' own keys, not a NATS login, decide who takes part.",
                     nameof(url));
             }
 
