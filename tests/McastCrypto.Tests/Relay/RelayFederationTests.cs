@@ -257,6 +257,8 @@ namespace McastCrypto.Tests.Relay
 
             public string Site => "paris";
 
+            public int AuthorizedRelayCount => 1;
+
             public IReadOnlyList<string> Subscriptions { get; set; } = Array.Empty<string>();
 
             public DateTimeOffset? NextDeadline => null;
