@@ -531,19 +531,11 @@ namespace McastCrypto.Protocol.Federation
             remembered.TryGetValue(subjectId, out Remembered? memory);
 
             // Checked against what is remembered of that relay, not only of the peer now known: a
-            // relay forgotten (timed out) must not take a recorded Announce of any boot again. A boot
-            // heard before that is not the latest is over for good. An older time is taken only from a
-            // boot never heard, once the latest has been silent for PeerTimeout: a relay restarted with
-            // its clock stepped back.
-            if (memory is not null)
+            // relay forgotten (timed out) must not take a recorded Announce of any boot again.
+            if (memory is not null && time <= memory.AnnounceTime)
             {
-                bool oldBoot = memory.HasBoot(peerBoot) && !BigEndian.Equal(memory.LatestBoot!, peerBoot);
-                bool clockBack = !memory.HasBoot(peerBoot) && now - memory.LastAnnounced >= options.PeerTimeout;
-                if (oldBoot || (time <= memory.AnnounceTime && !clockBack))
-                {
-                    Drops.Add(Replay);
-                    return;
-                }
+                Drops.Add(Replay);
+                return;
             }
 
             EcdsaP256PublicKey key = EcdsaP256PublicKey.Import(point);
@@ -592,8 +584,6 @@ namespace McastCrypto.Protocol.Federation
             }
 
             memory.AnnounceTime = time;
-            memory.LastAnnounced = now;
-            memory.AddBoot(peerBoot);
             peer.AnnounceTime = time;
             peer.LastHeard = now;
             RaiseNextF(peer, peerNextF, now);
@@ -1482,30 +1472,7 @@ namespace McastCrypto.Protocol.Federation
         /// </summary>
         private sealed class Remembered
         {
-            /// <summary>The most boots of one relay remembered (the oldest forgotten first).</summary>
-            private const int MaxBoots = 64;
-
-            private readonly List<byte[]> boots = new List<byte[]>();
-
             public ulong AnnounceTime { get; set; }
-
-            /// <summary>When (by this relay's clock) an Announce of that relay was last taken.</summary>
-            public DateTimeOffset LastAnnounced { get; set; }
-
-            /// <summary>The boot of the Announce taken last.</summary>
-            public byte[]? LatestBoot => boots.Count == 0 ? null : boots[boots.Count - 1];
-
-            public bool HasBoot(byte[] boot) => boots.Any(b => BigEndian.Equal(b, boot));
-
-            public void AddBoot(byte[] boot)
-            {
-                boots.RemoveAll(b => BigEndian.Equal(b, boot));
-                boots.Add(boot);
-                if (boots.Count > MaxBoots)
-                {
-                    boots.RemoveAt(0);
-                }
-            }
 
             public byte[]? DeliveredBoot { get; set; }
 

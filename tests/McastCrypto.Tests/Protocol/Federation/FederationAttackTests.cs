@@ -211,6 +211,50 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARecordedAnnounceOfANeverHeardOlderBootCannotLockOutTheRealBootOfARelayForgotten()
+        {
+            using var net = new FederationNet(2);
+
+            // A boot X of A's key ten seconds ago, whose Announce B never heard: recorded by an attacker.
+            DateTimeOffset earlier = net.Clock.Now - TimeSpan.FromSeconds(10);
+            byte[] recordedAnnounce;
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            using (var boot = new FederationLink(net[0].Key, net.OptionsFor(0), earlier))
+            {
+                boot.SetConnected(true, earlier);
+                boot.Tick(earlier);
+                recordedAnnounce = boot.TakePublications().First(p => p.Subject == relayA && p.Payload[1] == FederationCodec.KindAnnounce).Payload;
+            }
+
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Run(1);
+            string realBoot = Assert.Single(net[1].L.Peers).Boot;
+
+            // The bus withholds A from B past PeerTimeout: B forgets A's real boot Y.
+            net[0].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.Empty(net[1].L.Peers);
+            long replays = net[1].L.Drops[FederationLink.Replay];
+
+            net.Hub.Inject(relayA, recordedAnnounce);
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.Replay] - replays);
+            Assert.Empty(net[1].L.Peers);
+
+            // Y's next announce is still taken, and its stream goes on.
+            net[0].Bus!.LinkUp = true;
+            net.Run(3);
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            Assert.Equal(realBoot, a.Boot);
+            Assert.True(a.HasKey);
+            net[0].Say(1, "q1");
+            net.Run(6);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void AForgedEnvelopeTooFarAheadToHoldMovesNothingAndCausesNoRepairOrGiveUp()
         {
             using var net = new FederationNet(2, configure: (i, o) => o.HoldEnvelopes = 8);
