@@ -327,7 +327,7 @@ namespace McastCrypto.Protocol.Federation
             {
                 if (connected && now - peer.LastHeard >= options.PeerTimeout)
                 {
-                    Forget(peer, SecureLeftReason.TimedOut);
+                    Forget(peer, SecureLeftReason.TimedOut, now);
                     continue;
                 }
 
@@ -563,7 +563,7 @@ namespace McastCrypto.Protocol.Federation
             if (peer is not null && !BigEndian.Equal(peer.Boot, peerBoot))
             {
                 // A new boot of that relay: its old members are gone, its stream starts again.
-                Forget(peer, SecureLeftReason.RelayStopping);
+                Forget(peer, SecureLeftReason.RelayStopping, now);
                 peer = null;
             }
 
@@ -752,10 +752,12 @@ namespace McastCrypto.Protocol.Federation
 
             // A site names one relay: another relay granting with a site in use (this relay's, or a
             // peer's whose key is installed) could otherwise pass its members off as that site's.
-            if (string.Equals(site, options.Site, StringComparison.Ordinal) || peers.Values.Any(p => p != peer && p.HasKey && string.Equals(p.Site, site, StringComparison.Ordinal)))
+            Peer? holder = peers.Values.FirstOrDefault(p => p != peer && p.HasKey && string.Equals(p.Site, site, StringComparison.Ordinal));
+            if (string.Equals(site, options.Site, StringComparison.Ordinal) || holder is not null)
             {
                 Drops.Add(SiteInUse);
-                peer.Refusal = "its site '" + site + "' is already the site of " + (string.Equals(site, options.Site, StringComparison.Ordinal) ? "this relay" : "another relay");
+                peer.Refusal = "its site '" + site + "' is already the site of " + (holder is null ? "this relay" : "relay " + holder.Fingerprint + " (until that relay is forgotten)");
+                peer.RefusedSite = holder is null ? null : site;
                 peer.Site = site;
                 Array.Clear(peerPublishKey, 0, peerPublishKey.Length);
                 return;
@@ -1155,8 +1157,21 @@ namespace McastCrypto.Protocol.Federation
 
         private void Emit(FederationRemoteEvent remote) => events.Add(remote);
 
-        private void Forget(Peer peer, SecureLeftReason reason)
+        private void Forget(Peer peer, SecureLeftReason reason, DateTimeOffset now)
         {
+            // The site it held is free again: relays refused for granting with it are asked again at
+            // once (a KeyRequest brings a new Grant), so a site taken while its relay was forgotten
+            // is not lost to it for good.
+            if (peer.HasKey && peer.Site is not null)
+            {
+                foreach (Peer refused in peers.Values.Where(p => p != peer && string.Equals(p.RefusedSite, peer.Site, StringComparison.Ordinal)))
+                {
+                    refused.Refusal = null;
+                    refused.RefusedSite = null;
+                    refused.NextKeyRequestAt = now;
+                }
+            }
+
             foreach (uint id in peer.Members.Keys.ToList())
             {
                 ApplyLeft(peer, id, reason);
@@ -1537,6 +1552,9 @@ namespace McastCrypto.Protocol.Federation
 
             public string? Refusal { get; set; }
 
+            /// <summary>The site another relay held when this one was refused for it (SiteInUse), else null.</summary>
+            public string? RefusedSite { get; set; }
+
             public ulong ExpectedF { get; set; }
 
             public SortedDictionary<ulong, byte[]> Held { get; } = new SortedDictionary<ulong, byte[]>();
@@ -1565,6 +1583,7 @@ namespace McastCrypto.Protocol.Federation
                 PublishCipher = cipher;
                 Site = site;
                 Refusal = null;
+                RefusedSite = null;
                 ExpectedF = startF;
                 NextF = Math.Max(NextF, startF);
                 StallSince = now;

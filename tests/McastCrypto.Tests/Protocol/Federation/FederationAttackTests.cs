@@ -311,6 +311,38 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ASiteTakenByAnotherRelayIsGivenToItsRelayOnceTheSquatterIsForgotten()
+        {
+            using var net = new FederationNet(3, started: 0);
+            net.Start(1);
+            FederationOptions squatter = net.OptionsFor(2);
+            squatter.Site = net[0].Site;
+            net.Start(2, squatter);
+            net.Run(3);
+            Assert.True(net[1].L.Peers.Single(p => p.Fingerprint == net[2].Fingerprint).HasKey);
+
+            // A, whose site C took first, is refused by B, which names the holder.
+            net.Start(0);
+            net.Run(3);
+            FederationPeerInfo refused = net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint);
+            Assert.False(refused.HasKey);
+            Assert.Contains(net[2].Fingerprint, refused.Refusal);
+
+            // C goes silent and B forgets it: A is asked again and gets in.
+            net[2].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.DoesNotContain(net[1].L.Peers, p => p.Fingerprint == net[2].Fingerprint);
+            FederationPeerInfo a = net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint);
+            Assert.True(a.HasKey);
+            Assert.Null(a.Refusal);
+            Assert.Equal(net[0].Site, a.Site);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "site-a, from A");
+            net.Run(2);
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void ARelayCannotPublishAsAnotherEvenWhenBothAreListed()
         {
             using var net = new FederationNet(3);
