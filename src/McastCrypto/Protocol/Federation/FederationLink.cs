@@ -1482,8 +1482,10 @@ namespace McastCrypto.Protocol.Federation
 
         /// <summary>
         /// What this link keeps of an authorized relay for as long as it runs, whether the relay is
-        /// known now or was forgotten: the newest announce time taken, and where delivery of a boot
-        /// stopped when it was forgotten. So nothing recorded can be taken twice.
+        /// known now or was forgotten: the newest announce time taken (announce times only go up, so
+        /// no earlier boot can be taken again), and, for the last boot forgotten only (the one boot
+        /// that can be heard again), where its delivery and request numbers stood. So nothing
+        /// recorded can be taken twice.
         /// </summary>
         private sealed class Remembered
         {

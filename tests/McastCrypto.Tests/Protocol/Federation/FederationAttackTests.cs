@@ -255,6 +255,48 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void AnOldBootReplayedAfterTheNewerBootIsForgottenIsRefusedAndDeliversNothing()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "old boot");
+            net.Run(1);
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            var oldBoot = net.Hub.Log.Where(m => m.Subject == relayA || m.Subject == inboxB).ToList();
+            Assert.Contains(oldBoot, m => m.Payload[1] == FederationCodec.KindGrant);
+            Assert.Contains(oldBoot, m => m.Payload[1] == FederationCodec.KindEnvelope);
+
+            // A new boot, then B forgets it too: B knows no boot of A, and the old one was forgotten first.
+            net.Start(0);
+            net.Run(2);
+            string newBoot = Assert.Single(net[1].L.Peers).Boot;
+            net[0].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.Empty(net[1].L.Peers);
+            int events = net[1].Events.Count;
+            long replays = net[1].L.Drops[FederationLink.Replay];
+
+            foreach ((string subject, byte[] payload) in oldBoot)
+            {
+                net.Hub.Inject(subject, payload);
+            }
+
+            net.Pump();
+            Assert.Empty(net[1].L.Peers);
+            Assert.Equal(events, net[1].Events.Count);
+            Assert.Equal(oldBoot.Count(m => m.Payload[1] == FederationCodec.KindAnnounce), net[1].L.Drops[FederationLink.Replay] - replays);
+
+            net[0].Bus!.LinkUp = true;
+            net.Run(3);
+            Assert.Equal(newBoot, Assert.Single(net[1].L.Peers).Boot);
+
+            // The old boot's message was delivered once, in its time, and never again.
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
         public void AForgedEnvelopeTooFarAheadToHoldMovesNothingAndCausesNoRepairOrGiveUp()
         {
             using var net = new FederationNet(2, configure: (i, o) => o.HoldEnvelopes = 8);
