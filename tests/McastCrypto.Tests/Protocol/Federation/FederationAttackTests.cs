@@ -297,6 +297,34 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARequestShorterThanAKeyRequestIsMalformedBeforeItsAddressIsRead()
+        {
+            using var net = new FederationNet(2);
+            net.Run(1);
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+
+            // Long enough for a pair header and a signature (a Grant's minimum), not for a request;
+            // addressed to no relay: the length is checked first, as protocol.md says.
+            byte[] shortRequest = new byte[FederationCodec.PairHeaderLength + FederationCodec.SignatureLength];
+            shortRequest[0] = FederationCodec.Version;
+            shortRequest[1] = FederationCodec.KindKeyRequest;
+            Assert.True(shortRequest.Length < FederationCodec.KeyRequestLength);
+            byte[] request = new byte[FederationCodec.KeyRequestLength];
+            Buffer.BlockCopy(shortRequest, 0, request, 0, 2);
+
+            long malformed = net[1].L.Drops[FederationLink.Malformed];
+            long notForUs = net[1].L.Drops[FederationLink.NotForUs];
+            net.Hub.Inject(inboxB, shortRequest);
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.Malformed] - malformed);
+            Assert.Equal(notForUs, net[1].L.Drops[FederationLink.NotForUs]);
+
+            net.Hub.Inject(inboxB, request);
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.NotForUs] - notForUs);
+        }
+
+        [Fact]
         public void AForgedEnvelopeTooFarAheadToHoldMovesNothingAndCausesNoRepairOrGiveUp()
         {
             using var net = new FederationNet(2, configure: (i, o) => o.HoldEnvelopes = 8);
