@@ -327,7 +327,7 @@ namespace McastCrypto.Protocol.Federation
             {
                 if (connected && now - peer.LastHeard >= options.PeerTimeout)
                 {
-                    Forget(peer, SecureLeftReason.TimedOut);
+                    Forget(peer, SecureLeftReason.TimedOut, now);
                     continue;
                 }
 
@@ -531,19 +531,11 @@ namespace McastCrypto.Protocol.Federation
             remembered.TryGetValue(subjectId, out Remembered? memory);
 
             // Checked against what is remembered of that relay, not only of the peer now known: a
-            // relay forgotten (timed out) must not take a recorded Announce of any boot again. A boot
-            // heard before that is not the latest is over for good. An older time is taken only from a
-            // boot never heard, once the latest has been silent for PeerTimeout: a relay restarted with
-            // its clock stepped back.
-            if (memory is not null)
+            // relay forgotten (timed out) must not take a recorded Announce of any boot again.
+            if (memory is not null && time <= memory.AnnounceTime)
             {
-                bool oldBoot = memory.HasBoot(peerBoot) && !BigEndian.Equal(memory.LatestBoot!, peerBoot);
-                bool clockBack = !memory.HasBoot(peerBoot) && now - memory.LastAnnounced >= options.PeerTimeout;
-                if (oldBoot || (time <= memory.AnnounceTime && !clockBack))
-                {
-                    Drops.Add(Replay);
-                    return;
-                }
+                Drops.Add(Replay);
+                return;
             }
 
             EcdsaP256PublicKey key = EcdsaP256PublicKey.Import(point);
@@ -571,7 +563,7 @@ namespace McastCrypto.Protocol.Federation
             if (peer is not null && !BigEndian.Equal(peer.Boot, peerBoot))
             {
                 // A new boot of that relay: its old members are gone, its stream starts again.
-                Forget(peer, SecureLeftReason.RelayStopping);
+                Forget(peer, SecureLeftReason.RelayStopping, now);
                 peer = null;
             }
 
@@ -592,8 +584,6 @@ namespace McastCrypto.Protocol.Federation
             }
 
             memory.AnnounceTime = time;
-            memory.LastAnnounced = now;
-            memory.AddBoot(peerBoot);
             peer.AnnounceTime = time;
             peer.LastHeard = now;
             RaiseNextF(peer, peerNextF, now);
@@ -762,10 +752,12 @@ namespace McastCrypto.Protocol.Federation
 
             // A site names one relay: another relay granting with a site in use (this relay's, or a
             // peer's whose key is installed) could otherwise pass its members off as that site's.
-            if (string.Equals(site, options.Site, StringComparison.Ordinal) || peers.Values.Any(p => p != peer && p.HasKey && string.Equals(p.Site, site, StringComparison.Ordinal)))
+            Peer? holder = peers.Values.FirstOrDefault(p => p != peer && p.HasKey && string.Equals(p.Site, site, StringComparison.Ordinal));
+            if (string.Equals(site, options.Site, StringComparison.Ordinal) || holder is not null)
             {
                 Drops.Add(SiteInUse);
-                peer.Refusal = "its site '" + site + "' is already the site of " + (string.Equals(site, options.Site, StringComparison.Ordinal) ? "this relay" : "another relay");
+                peer.Refusal = "its site '" + site + "' is already the site of " + (holder is null ? "this relay" : "relay " + holder.Fingerprint + " (until that relay is forgotten)");
+                peer.RefusedSite = holder is null ? null : site;
                 peer.Site = site;
                 Array.Clear(peerPublishKey, 0, peerPublishKey.Length);
                 return;
@@ -1165,8 +1157,21 @@ namespace McastCrypto.Protocol.Federation
 
         private void Emit(FederationRemoteEvent remote) => events.Add(remote);
 
-        private void Forget(Peer peer, SecureLeftReason reason)
+        private void Forget(Peer peer, SecureLeftReason reason, DateTimeOffset now)
         {
+            // The site it held is free again: relays refused for granting with it are asked again at
+            // once (a KeyRequest brings a new Grant), so a site taken while its relay was forgotten
+            // is not lost to it for good.
+            if (peer.HasKey && peer.Site is not null)
+            {
+                foreach (Peer refused in peers.Values.Where(p => p != peer && string.Equals(p.RefusedSite, peer.Site, StringComparison.Ordinal)))
+                {
+                    refused.Refusal = null;
+                    refused.RefusedSite = null;
+                    refused.NextKeyRequestAt = now;
+                }
+            }
+
             foreach (uint id in peer.Members.Keys.ToList())
             {
                 ApplyLeft(peer, id, reason);
@@ -1477,35 +1482,14 @@ namespace McastCrypto.Protocol.Federation
 
         /// <summary>
         /// What this link keeps of an authorized relay for as long as it runs, whether the relay is
-        /// known now or was forgotten: the newest announce time taken, and where delivery of a boot
-        /// stopped when it was forgotten. So nothing recorded can be taken twice.
+        /// known now or was forgotten: the newest announce time taken (announce times only go up, so
+        /// no earlier boot can be taken again), and, for the last boot forgotten only (the one boot
+        /// that can be heard again), where its delivery and request numbers stood. So nothing
+        /// recorded can be taken twice.
         /// </summary>
         private sealed class Remembered
         {
-            /// <summary>The most boots of one relay remembered (the oldest forgotten first).</summary>
-            private const int MaxBoots = 64;
-
-            private readonly List<byte[]> boots = new List<byte[]>();
-
             public ulong AnnounceTime { get; set; }
-
-            /// <summary>When (by this relay's clock) an Announce of that relay was last taken.</summary>
-            public DateTimeOffset LastAnnounced { get; set; }
-
-            /// <summary>The boot of the Announce taken last.</summary>
-            public byte[]? LatestBoot => boots.Count == 0 ? null : boots[boots.Count - 1];
-
-            public bool HasBoot(byte[] boot) => boots.Any(b => BigEndian.Equal(b, boot));
-
-            public void AddBoot(byte[] boot)
-            {
-                boots.RemoveAll(b => BigEndian.Equal(b, boot));
-                boots.Add(boot);
-                if (boots.Count > MaxBoots)
-                {
-                    boots.RemoveAt(0);
-                }
-            }
 
             public byte[]? DeliveredBoot { get; set; }
 
@@ -1570,6 +1554,9 @@ namespace McastCrypto.Protocol.Federation
 
             public string? Refusal { get; set; }
 
+            /// <summary>The site another relay held when this one was refused for it (SiteInUse), else null.</summary>
+            public string? RefusedSite { get; set; }
+
             public ulong ExpectedF { get; set; }
 
             public SortedDictionary<ulong, byte[]> Held { get; } = new SortedDictionary<ulong, byte[]>();
@@ -1598,6 +1585,7 @@ namespace McastCrypto.Protocol.Federation
                 PublishCipher = cipher;
                 Site = site;
                 Refusal = null;
+                RefusedSite = null;
                 ExpectedF = startF;
                 NextF = Math.Max(NextF, startF);
                 StallSince = now;

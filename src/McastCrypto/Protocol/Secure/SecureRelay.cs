@@ -64,6 +64,14 @@ namespace McastCrypto.Protocol.Secure
         // Other sites' members, by the id this relay gave them and by (origin relay's fingerprint, origin member id).
         private readonly Dictionary<uint, Alias> aliases = new Dictionary<uint, Alias>();
         private readonly Dictionary<(string, uint), Alias> aliasesByOrigin = new Dictionary<(string, uint), Alias>();
+
+        // How many aliases each relay (by fingerprint) has, for its share without counting them all.
+        private readonly Dictionary<string, int> aliasCountByOrigin = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // Other sites' members refused for lack of room, so that each is counted once, not at every
+        // roster that repeats it; bounded (past it a refusal is counted every time), and a member
+        // goes when it leaves or gets an alias.
+        private readonly HashSet<(string, uint)> refusedRemote = new HashSet<(string, uint)>();
         private IFederationPort? federation;
         private string? site;
 
@@ -488,6 +496,8 @@ namespace McastCrypto.Protocol.Secure
 
             aliases.Clear();
             aliasesByOrigin.Clear();
+            aliasCountByOrigin.Clear();
+            refusedRemote.Clear();
             EmitBatch(output);
             FlushFederation(now);
             foreach (Peer peer in peers.Values.ToList())
@@ -1229,11 +1239,26 @@ namespace McastCrypto.Protocol.Secure
 
             // Each authorized relay gets its share of the room, so that one relay cannot fill it for all.
             int share = Math.Max(1, options.MaxRemoteMembers / Math.Max(1, federation!.AuthorizedRelayCount));
-            if (aliases.Count >= options.MaxRemoteMembers || aliases.Values.Count(a => a.Origin == remote.OriginFingerprint) >= share)
+            aliasCountByOrigin.TryGetValue(remote.OriginFingerprint, out int fromOrigin);
+            if (aliases.Count >= options.MaxRemoteMembers || fromOrigin >= share)
             {
+                // Every roster repeats the member: it is counted the first time only.
+                if (refusedRemote.Contains((remote.OriginFingerprint, remote.MemberId)))
+                {
+                    return;
+                }
+
+                if (refusedRemote.Count < Math.Max(1024, options.MaxRemoteMembers))
+                {
+                    refusedRemote.Add((remote.OriginFingerprint, remote.MemberId));
+                }
+
                 Drops.Add("TooManyRemoteMembers");
                 return;
             }
+
+            refusedRemote.Remove((remote.OriginFingerprint, remote.MemberId));
+            aliasCountByOrigin[remote.OriginFingerprint] = fromOrigin + 1;
 
             uint id = NewMemberId();
             var alias = new Alias(
@@ -1280,6 +1305,12 @@ namespace McastCrypto.Protocol.Secure
         /// <summary>Another site's member left: its alias goes, with a Left record (no epoch) and a Left or TimedOut event.</summary>
         private void OnRemoteLeft(FederationRemoteEvent remote, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
+            if (refusedRemote.Remove((remote.OriginFingerprint, remote.MemberId)))
+            {
+                // A member refused an alias leaves: there was nothing of it to remove.
+                return;
+            }
+
             if (!TryGetAlias(remote, out Alias? alias))
             {
                 return;
@@ -1295,6 +1326,14 @@ namespace McastCrypto.Protocol.Secure
 
             aliases.Remove(alias!.Id);
             aliasesByOrigin.Remove((alias.Origin, alias.OriginId));
+            if (aliasCountByOrigin.TryGetValue(alias.Origin, out int left) && left > 1)
+            {
+                aliasCountByOrigin[alias.Origin] = left - 1;
+            }
+            else
+            {
+                aliasCountByOrigin.Remove(alias.Origin);
+            }
             movedSinceHeartbeat.Remove(alias.Id);
             RemovePendingAck(alias.Id);
             output.Events.Add(new RelayEvent(reason == SecureLeftReason.TimedOut ? RelayEventKind.TimedOut : RelayEventKind.Left, now, alias.Identity));

@@ -211,6 +211,120 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
+        public void ARecordedAnnounceOfANeverHeardOlderBootCannotLockOutTheRealBootOfARelayForgotten()
+        {
+            using var net = new FederationNet(2);
+
+            // A boot X of A's key ten seconds ago, whose Announce B never heard: recorded by an attacker.
+            DateTimeOffset earlier = net.Clock.Now - TimeSpan.FromSeconds(10);
+            byte[] recordedAnnounce;
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            using (var boot = new FederationLink(net[0].Key, net.OptionsFor(0), earlier))
+            {
+                boot.SetConnected(true, earlier);
+                boot.Tick(earlier);
+                recordedAnnounce = boot.TakePublications().First(p => p.Subject == relayA && p.Payload[1] == FederationCodec.KindAnnounce).Payload;
+            }
+
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "q0");
+            net.Run(1);
+            string realBoot = Assert.Single(net[1].L.Peers).Boot;
+
+            // The bus withholds A from B past PeerTimeout: B forgets A's real boot Y.
+            net[0].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.Empty(net[1].L.Peers);
+            long replays = net[1].L.Drops[FederationLink.Replay];
+
+            net.Hub.Inject(relayA, recordedAnnounce);
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.Replay] - replays);
+            Assert.Empty(net[1].L.Peers);
+
+            // Y's next announce is still taken, and its stream goes on.
+            net[0].Bus!.LinkUp = true;
+            net.Run(3);
+            FederationPeerInfo a = Assert.Single(net[1].L.Peers);
+            Assert.Equal(realBoot, a.Boot);
+            Assert.True(a.HasKey);
+            net[0].Say(1, "q1");
+            net.Run(6);
+            Assert.Equal(new ulong[] { 0, 1 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
+        public void AnOldBootReplayedAfterTheNewerBootIsForgottenIsRefusedAndDeliversNothing()
+        {
+            using var net = new FederationNet(2);
+            net.Run(2);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "old boot");
+            net.Run(1);
+            string relayA = Prefix + ".relay." + net[0].L.RelayId;
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+            var oldBoot = net.Hub.Log.Where(m => m.Subject == relayA || m.Subject == inboxB).ToList();
+            Assert.Contains(oldBoot, m => m.Payload[1] == FederationCodec.KindGrant);
+            Assert.Contains(oldBoot, m => m.Payload[1] == FederationCodec.KindEnvelope);
+
+            // A new boot, then B forgets it too: B knows no boot of A, and the old one was forgotten first.
+            net.Start(0);
+            net.Run(2);
+            string newBoot = Assert.Single(net[1].L.Peers).Boot;
+            net[0].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.Empty(net[1].L.Peers);
+            int events = net[1].Events.Count;
+            long replays = net[1].L.Drops[FederationLink.Replay];
+
+            foreach ((string subject, byte[] payload) in oldBoot)
+            {
+                net.Hub.Inject(subject, payload);
+            }
+
+            net.Pump();
+            Assert.Empty(net[1].L.Peers);
+            Assert.Equal(events, net[1].Events.Count);
+            Assert.Equal(oldBoot.Count(m => m.Payload[1] == FederationCodec.KindAnnounce), net[1].L.Drops[FederationLink.Replay] - replays);
+
+            net[0].Bus!.LinkUp = true;
+            net.Run(3);
+            Assert.Equal(newBoot, Assert.Single(net[1].L.Peers).Boot);
+
+            // The old boot's message was delivered once, in its time, and never again.
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
+        }
+
+        [Fact]
+        public void ARequestShorterThanAKeyRequestIsMalformedBeforeItsAddressIsRead()
+        {
+            using var net = new FederationNet(2);
+            net.Run(1);
+            string inboxB = Prefix + ".inbox." + net[1].L.RelayId;
+
+            // Long enough for a pair header and a signature (a Grant's minimum), not for a request;
+            // addressed to no relay: the length is checked first, as protocol.md says.
+            byte[] shortRequest = new byte[FederationCodec.PairHeaderLength + FederationCodec.SignatureLength];
+            shortRequest[0] = FederationCodec.Version;
+            shortRequest[1] = FederationCodec.KindKeyRequest;
+            Assert.True(shortRequest.Length < FederationCodec.KeyRequestLength);
+            byte[] request = new byte[FederationCodec.KeyRequestLength];
+            Buffer.BlockCopy(shortRequest, 0, request, 0, 2);
+
+            long malformed = net[1].L.Drops[FederationLink.Malformed];
+            long notForUs = net[1].L.Drops[FederationLink.NotForUs];
+            net.Hub.Inject(inboxB, shortRequest);
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.Malformed] - malformed);
+            Assert.Equal(notForUs, net[1].L.Drops[FederationLink.NotForUs]);
+
+            net.Hub.Inject(inboxB, request);
+            net.Pump();
+            Assert.Equal(1, net[1].L.Drops[FederationLink.NotForUs] - notForUs);
+        }
+
+        [Fact]
         public void AForgedEnvelopeTooFarAheadToHoldMovesNothingAndCausesNoRepairOrGiveUp()
         {
             using var net = new FederationNet(2, configure: (i, o) => o.HoldEnvelopes = 8);
@@ -264,6 +378,38 @@ namespace McastCrypto.Tests.Protocol.Federation
             }
 
             Assert.True(net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint).HasKey);
+        }
+
+        [Fact]
+        public void ASiteTakenByAnotherRelayIsGivenToItsRelayOnceTheSquatterIsForgotten()
+        {
+            using var net = new FederationNet(3, started: 0);
+            net.Start(1);
+            FederationOptions squatter = net.OptionsFor(2);
+            squatter.Site = net[0].Site;
+            net.Start(2, squatter);
+            net.Run(3);
+            Assert.True(net[1].L.Peers.Single(p => p.Fingerprint == net[2].Fingerprint).HasKey);
+
+            // A, whose site C took first, is refused by B, which names the holder.
+            net.Start(0);
+            net.Run(3);
+            FederationPeerInfo refused = net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint);
+            Assert.False(refused.HasKey);
+            Assert.Contains(net[2].Fingerprint, refused.Refusal);
+
+            // C goes silent and B forgets it: A is asked again and gets in.
+            net[2].Bus!.LinkUp = false;
+            net.Run(31);
+            Assert.DoesNotContain(net[1].L.Peers, p => p.Fingerprint == net[2].Fingerprint);
+            FederationPeerInfo a = net[1].L.Peers.Single(p => p.Fingerprint == net[0].Fingerprint);
+            Assert.True(a.HasKey);
+            Assert.Null(a.Refusal);
+            Assert.Equal(net[0].Site, a.Site);
+            net[0].Join(1, "alice");
+            net[0].Say(1, "site-a, from A");
+            net.Run(2);
+            Assert.Equal(new ulong[] { 0 }, net[1].DataQ(net[0], 1));
         }
 
         [Fact]

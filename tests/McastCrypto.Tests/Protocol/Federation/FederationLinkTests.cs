@@ -412,7 +412,7 @@ namespace McastCrypto.Tests.Protocol.Federation
         }
 
         [Fact]
-        public void ARelayRestartedWithItsClockSteppedBackIsTakenOnceItsOldBootHasBeenSilentForThePeerTimeOut()
+        public void ARelayRestartedWithItsClockSteppedBackIsRefusedUntilItsClockPassesItsLastAcceptedTime()
         {
             using var net = new FederationNet(2);
             net.Run(2);
@@ -421,14 +421,19 @@ namespace McastCrypto.Tests.Protocol.Federation
             net.Run(1);
             string oldBoot = Assert.Single(net[1].L.Peers).Boot;
 
-            // A starts again with its clock an hour behind: its announces are older than its last.
-            net[0].ClockOffset = TimeSpan.FromHours(-1);
+            // A starts again with its clock a minute behind: its announces are older than its last.
+            net[0].ClockOffset = TimeSpan.FromMinutes(-1);
             net.Start(0);
             net.Run(5);
             Assert.Equal(oldBoot, Assert.Single(net[1].L.Peers).Boot);
             Assert.True(net[1].L.Drops[FederationLink.Replay] >= 4);
 
-            // Once the old boot has been silent for PeerTimeout, the new one is taken.
+            // Its old boot silent for PeerTimeout is forgotten, and the new one is still refused:
+            // announce times only go up, whatever boot they come from.
+            net.Run(30);
+            Assert.Empty(net[1].L.Peers);
+
+            // Once its clock is past the time of its last accepted announce, it is taken.
             net.Run(30);
             FederationPeerInfo a = Assert.Single(net[1].L.Peers);
             Assert.NotEqual(oldBoot, a.Boot);

@@ -486,6 +486,37 @@ namespace McastCrypto.Tests.Protocol.Secure
         }
 
         [Fact]
+        public void AMemberRefusedForItsRelaysShareIsCountedOnceThoughEveryRosterRepeatsItAndGetsInWhenThereIsRoom()
+        {
+            var port = new FakeFederationPort { AuthorizedRelayCount = 2 };
+            var net = Net(port, new SecureRelayOptions { MaxRemoteMembers = 4 });
+            net.AddMember("alice");
+            net.JoinAll();
+            byte[][] keys = Enumerable.Range(0, 4).Select(_ => NewPoint()).ToArray();
+            FederationRemoteEvent[] Roster() => Enumerable.Range(1, 4).Select(i => Joined((uint)i, "b" + i, keys[i - 1], 0)).ToArray();
+
+            // Every roster of B repeats all four; two fit its share, the other two are counted once.
+            for (int roster = 0; roster < 5; roster++)
+            {
+                Feed(net, port, Roster());
+            }
+
+            Assert.Equal(2, net.Relay.RemoteMembers);
+            Assert.Equal(2, net.Relay.Drops["TooManyRemoteMembers"]);
+
+            // One with an alias leaves: the next roster gives a refused one the room.
+            Feed(net, port, Left(1, SecureLeftReason.Left));
+            Feed(net, port, Roster().Skip(1).ToArray());
+            Assert.Equal(2, net.Relay.RemoteMembers);
+            Assert.Equal(2, net.Relay.Drops["TooManyRemoteMembers"]);
+
+            // A refused one leaves and comes back: refused, and counted again.
+            Feed(net, port, Left(4, SecureLeftReason.Left));
+            Feed(net, port, Roster().Skip(1).ToArray());
+            Assert.Equal(3, net.Relay.Drops["TooManyRemoteMembers"]);
+        }
+
+        [Fact]
         public void AliasesAreBoundedAndRemoteEventsThatDoNotFitAreCountedDrops()
         {
             var port = new FakeFederationPort();
