@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
-using McastCrypto.Crypto;
 
 namespace McastCrypto.Relay
 {
@@ -21,63 +19,12 @@ namespace McastCrypto.Relay
         /// <summary>Reads the fingerprints in the file at <paramref name="path"/>.</summary>
         /// <exception cref="FileNotFoundException">No file at the path.</exception>
         /// <exception cref="InvalidDataException">A line is not a fingerprint, or the file is too large.</exception>
-        public static ISet<string> Load(string path)
-        {
-            if (path is null)
-            {
-                throw new ArgumentNullException(nameof(path));
-            }
-
-            var file = new FileInfo(path);
-            if (!file.Exists)
-            {
-                throw new FileNotFoundException("No authorized-relays file at " + file.FullName + ".", file.FullName);
-            }
-
-            if (file.Length > MaxBytes)
-            {
-                throw new InvalidDataException(string.Format(CultureInfo.InvariantCulture, "The authorized-relays file {0} has {1} bytes; at most {2} are read.", file.FullName, file.Length, MaxBytes));
-            }
-
-            return Parse(File.ReadAllLines(file.FullName), file.FullName);
-        }
+        public static ISet<string> Load(string path) =>
+            FingerprintListFile.Load(path, "authorized-relays", MaxBytes, Parse);
 
         /// <summary>The fingerprints in <paramref name="lines"/>; <paramref name="source"/> names them in errors.</summary>
         /// <exception cref="InvalidDataException">A line is not a fingerprint.</exception>
-        public static ISet<string> Parse(IEnumerable<string> lines, string source)
-        {
-            if (lines is null)
-            {
-                throw new ArgumentNullException(nameof(lines));
-            }
-
-            var relays = new HashSet<string>(StringComparer.Ordinal);
-            int number = 0;
-            foreach (string raw in lines)
-            {
-                number++;
-                string line = (raw ?? string.Empty).Trim();
-                if (line.Length == 0 || line[0] == '#')
-                {
-                    continue;
-                }
-
-                int space = line.IndexOfAny(new[] { ' ', '\t' });
-                string fingerprint = space < 0 ? line : line.Substring(0, space);
-                if (!FingerprintText.IsValid(fingerprint))
-                {
-                    throw new InvalidDataException(string.Format(
-                        CultureInfo.InvariantCulture,
-                        "{0}, line {1}: '{2}' is not a relay fingerprint. Each line holds one relay identity fingerprint (SHA256: and 43 base64 characters, as Get-McastRelay and New-McastIdentity show it), optionally followed by a note; '#' starts a comment.",
-                        source,
-                        number,
-                        fingerprint));
-                }
-
-                relays.Add(fingerprint);
-            }
-
-            return relays;
-        }
+        public static ISet<string> Parse(IEnumerable<string> lines, string source) =>
+            FingerprintListFile.Parse(lines, source, "is not a relay fingerprint. Each line holds one relay identity fingerprint (SHA256: and 43 base64 characters, as Get-McastRelay and New-McastIdentity show it), optionally followed by a note; '#' starts a comment.");
     }
 }

@@ -404,19 +404,7 @@ namespace McastCrypto.Transport
             }
 
             var bindTo = new IPEndPoint(InterfaceAddress, 0);
-            try
-            {
-                socket.Bind(bindTo);
-            }
-            catch (SocketException ex)
-            {
-                throw new McastTransportException(
-                    string.Format(CultureInfo.InvariantCulture, "Cannot bind the send socket to {0} for group {1} port {2} on interface {3}: {4}", AddressText.EndPoint(bindTo), Group, Port, interfaceText, ex.Message),
-                    "bind",
-                    bindTo,
-                    ex.SocketErrorCode,
-                    ex);
-            }
+            BindSendSocket(socket, bindTo);
 
             if (!InterfaceAddress.Equals(IPAddress.Any))
             {
@@ -435,19 +423,8 @@ namespace McastCrypto.Transport
             return local;
         }
 
-        /// <summary>
-        /// The IPv6 send socket: IPV6_MULTICAST_IF on the interface's index, the hop limit, the loop,
-        /// and bound to one address of the interface (the one named, else the one the system picks
-        /// for the group on that interface), so that the source of every datagram is known.
-        /// </summary>
-        private IPEndPoint ConfigureIPv6SendSocket(Socket socket, MulticastOptions settings)
+        private void BindSendSocket(Socket socket, IPEndPoint bindTo)
         {
-            SetOption(socket, "send", "IPV6_MULTICAST_IF", () => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, nic.Index));
-            SetOption(socket, "send", "IPV6_MULTICAST_HOPS", () => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, settings.Ttl));
-            SetOption(socket, "send", "IPV6_MULTICAST_LOOP", () => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, settings.MulticastLoopback));
-
-            IPAddress from = nic.Address.Equals(IPAddress.IPv6Any) ? IPv6SourceAddress() : nic.Address;
-            var bindTo = new IPEndPoint(from, 0);
             try
             {
                 socket.Bind(bindTo);
@@ -461,6 +438,22 @@ namespace McastCrypto.Transport
                     ex.SocketErrorCode,
                     ex);
             }
+        }
+
+        /// <summary>
+        /// The IPv6 send socket: IPV6_MULTICAST_IF on the interface's index, the hop limit, the loop,
+        /// and bound to one address of the interface (the one named, else the one the system picks
+        /// for the group on that interface), so that the source of every datagram is known.
+        /// </summary>
+        private IPEndPoint ConfigureIPv6SendSocket(Socket socket, MulticastOptions settings)
+        {
+            SetOption(socket, "send", "IPV6_MULTICAST_IF", () => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, nic.Index));
+            SetOption(socket, "send", "IPV6_MULTICAST_HOPS", () => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, settings.Ttl));
+            SetOption(socket, "send", "IPV6_MULTICAST_LOOP", () => socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, settings.MulticastLoopback));
+
+            IPAddress from = nic.Address.Equals(IPAddress.IPv6Any) ? IPv6SourceAddress() : nic.Address;
+            var bindTo = new IPEndPoint(from, 0);
+            BindSendSocket(socket, bindTo);
 
             return (IPEndPoint)socket.LocalEndPoint!;
         }

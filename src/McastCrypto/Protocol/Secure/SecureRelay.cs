@@ -902,6 +902,32 @@ namespace McastCrypto.Protocol.Secure
             Sink()?.LocalProgress(peer.Id, peer.NextQ, now);
         }
 
+        /// <summary>
+        /// This relay's rules for a message, checked on each of its fragments (content type, then size):
+        /// the drop a fragment breaks, with the reason its Refused record gives, or null.
+        /// </summary>
+        private string? BrokenMessageRule(SecureFragment fragment, out SecureRefusedReason why)
+        {
+            int length = fragment.PayloadLength;
+            why = SecureRefusedReason.TooLarge;
+            if (!SecureCodec.IsKnownContentType(fragment.ContentType))
+            {
+                why = SecureRefusedReason.UnsupportedContent;
+                return "UnsupportedContent";
+            }
+
+            // Every fragment but the last carries the same number of bytes, so a fragment that is not the
+            // last tells the message's least length.
+            if (fragment.Count > maxFragments
+                || length > options.MaxMessageBytes
+                || (fragment.Index < fragment.Count - 1 && ((long)length * (fragment.Count - 1)) + 1 > options.MaxMessageBytes))
+            {
+                return "MessageTooLarge";
+            }
+
+            return null;
+        }
+
         /// <summary>The fragment whose Q is the member's next: forwarded as a Data record, or refused (once per message id).</summary>
         private void Take(Peer peer, SecureFragment fragment, DateTimeOffset now, ProtocolOutput<RelayEvent> output)
         {
@@ -917,18 +943,9 @@ namespace McastCrypto.Protocol.Secure
             {
                 drop = "FragmentTooLarge";
             }
-            else if (!SecureCodec.IsKnownContentType(fragment.ContentType))
+            else
             {
-                drop = "UnsupportedContent";
-                why = SecureRefusedReason.UnsupportedContent;
-            }
-            else if (fragment.Count > maxFragments
-                || length > options.MaxMessageBytes
-                || (fragment.Index < fragment.Count - 1 && ((long)length * (fragment.Count - 1)) + 1 > options.MaxMessageBytes))
-            {
-                // Every fragment but the last carries the same number of bytes, so a fragment that is not the
-                // last tells the message's least length.
-                drop = "MessageTooLarge";
+                drop = BrokenMessageRule(fragment, out why);
             }
 
             RemovePendingAck(peer.Id);
@@ -1388,23 +1405,15 @@ namespace McastCrypto.Protocol.Secure
 
             // This relay's own rules for a message (as Take applies them to its members'): a message
             // another site took may still be one this group does not carry. Refused once per message id.
-            int length = fragment.PayloadLength;
-            string? drop = null;
+            string? drop;
             SecureRefusedReason why = SecureRefusedReason.TooLarge;
             if (alias.RefusedDrop is not null && alias.RefusedMessageId == fragment.MessageId)
             {
                 drop = alias.RefusedDrop;
             }
-            else if (!SecureCodec.IsKnownContentType(fragment.ContentType))
+            else
             {
-                drop = "UnsupportedContent";
-                why = SecureRefusedReason.UnsupportedContent;
-            }
-            else if (fragment.Count > maxFragments
-                || length > options.MaxMessageBytes
-                || (fragment.Index < fragment.Count - 1 && ((long)length * (fragment.Count - 1)) + 1 > options.MaxMessageBytes))
-            {
-                drop = "MessageTooLarge";
+                drop = BrokenMessageRule(fragment, out why);
             }
 
             if (drop is not null)
