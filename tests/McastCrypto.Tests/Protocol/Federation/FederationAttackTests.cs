@@ -521,46 +521,20 @@ namespace McastCrypto.Tests.Protocol.Federation
         [Fact]
         public void ANameWithAControlCharacterOrAnEmptyFragmentIsAMalformedRecordNotPassedToTheRelay()
         {
-            var draws = new List<byte[]>();
             using var net = new FederationNet(2, started: 1);
-            FederationOptions options = net.OptionsFor(1);
-            var rng = new Random(11);
-            options.Random = n =>
-            {
-                var bytes = new byte[n];
-                rng.NextBytes(bytes);
-                draws.Add(bytes);
-                return bytes;
-            };
-            net.Start(1, options);
-            byte[] publishKey = draws.Last();
+            byte[] publishKey = StartWithKnownPublishKey(net, 11);
             net.Run(2);
             net[1].Join(1, "bob");
             net.Pump();
             byte[] point = EcdsaP256PrivateKey.Generate().PublicKey.Point;
 
-            void Publish(byte[] plain)
-            {
-                FederationPeerInfo b = Assert.Single(net[0].L.Peers);
-                byte[] header = FederationCodec.EnvelopeHeader(Id(net[1]), Convert.FromHexString(b.Boot), b.ExpectedF);
-                byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + plain.Length];
-                Buffer.BlockCopy(header, 0, envelope, 0, header.Length);
-                using (AesGcm256 aead = AesGcm256.Create(publishKey))
-                {
-                    aead.Seal(FederationCodec.Nonce(b.ExpectedF), new ArraySegment<byte>(plain), new ArraySegment<byte>(header), envelope, header.Length);
-                }
-
-                net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, envelope));
-                net.Pump();
-            }
-
-            Publish(FederationCodec.Record(FederationCodec.RecordJoined, FederationCodec.MemberEntry(2, 0, point, System.Text.Encoding.UTF8.GetBytes("eve\u0007"))));
+            InjectEnvelopeFromRelay1(net, publishKey, FederationCodec.Record(FederationCodec.RecordJoined, FederationCodec.MemberEntry(2, 0, point, System.Text.Encoding.UTF8.GetBytes("eve\u0007"))));
             Assert.Equal(1, net[0].L.Drops[FederationLink.MalformedRecord]);
             Assert.DoesNotContain(net[0].Of(FederationRemoteEventKind.Joined), e => e.MemberId == 2);
 
             // Member 1, Q 0, message 5, fragment 0 of 1, text, and no payload at all.
             byte[] empty = FederationCodec.DataBody(new SecureFragment(1, 0, 5, 0, 1, 1, new byte[] { 65 })).Take(FederationCodec.DataFixedLength).ToArray();
-            Publish(FederationCodec.Record(FederationCodec.RecordData, empty));
+            InjectEnvelopeFromRelay1(net, publishKey, FederationCodec.Record(FederationCodec.RecordData, empty));
             Assert.Equal(2, net[0].L.Drops[FederationLink.MalformedRecord]);
             Assert.Empty(net[0].Of(FederationRemoteEventKind.Data));
         }
@@ -568,38 +542,16 @@ namespace McastCrypto.Tests.Protocol.Federation
         [Fact]
         public void AnEnvelopeFromAListedRelayWithMalformedRecordsIsTakenAsAGapNotPartly()
         {
-            var draws = new List<byte[]>();
             using var net = new FederationNet(2, started: 1);
-            FederationOptions options = net.OptionsFor(1);
-            var rng = new Random(7);
-            options.Random = n =>
-            {
-                var bytes = new byte[n];
-                rng.NextBytes(bytes);
-                draws.Add(bytes);
-                return bytes;
-            };
-            net.Start(1, options);
-            byte[] publishKey = draws.Last();
+            byte[] publishKey = StartWithKnownPublishKey(net, 7);
             net.Run(2);
             net[1].Join(1, "bob");
             net[1].Say(1, "q0");
             net.Pump();
-            FederationPeerInfo b = Assert.Single(net[0].L.Peers);
 
             // A Data record of Q 1 and then a record whose length runs past the end.
             var good = FederationCodec.Record(FederationCodec.RecordData, FederationCodec.DataBody(new SecureFragment(1, 1, 99, 0, 1, 1, new byte[] { 65 })));
-            byte[] plain = good.Concat(new byte[] { FederationCodec.RecordProgress, 0, 0, 0, 200, 1, 2 }).ToArray();
-            byte[] header = FederationCodec.EnvelopeHeader(Id(net[1]), Convert.FromHexString(b.Boot), b.ExpectedF);
-            byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + plain.Length];
-            Buffer.BlockCopy(header, 0, envelope, 0, header.Length);
-            using (AesGcm256 aead = AesGcm256.Create(publishKey))
-            {
-                aead.Seal(FederationCodec.Nonce(b.ExpectedF), new ArraySegment<byte>(plain), new ArraySegment<byte>(header), envelope, header.Length);
-            }
-
-            net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, envelope));
-            net.Pump();
+            InjectEnvelopeFromRelay1(net, publishKey, good.Concat(new byte[] { FederationCodec.RecordProgress, 0, 0, 0, 200, 1, 2 }).ToArray());
             Assert.Equal(1, net[0].L.Drops[FederationLink.MalformedRecord]);
             Assert.Equal(new ulong[] { 0 }, net[0].DataQ(net[1], 1));
 
@@ -879,6 +831,42 @@ namespace McastCrypto.Tests.Protocol.Federation
             Assert.Empty(net[1].L.Peers);
             Assert.Equal(events, net[1].Events.Count);
             Assert.Equal(recorded.Count(m => m.Payload[1] == FederationCodec.KindAnnounce), net[1].L.Drops[FederationLink.Replay] - replays);
+        }
+
+        /// <summary>Starts relay 1 with a seeded random source and returns the publish key it drew (its last draw at start).</summary>
+        private static byte[] StartWithKnownPublishKey(FederationNet net, int seed)
+        {
+            var draws = new List<byte[]>();
+            FederationOptions options = net.OptionsFor(1);
+            var rng = new Random(seed);
+            options.Random = n =>
+            {
+                var bytes = new byte[n];
+                rng.NextBytes(bytes);
+                draws.Add(bytes);
+                return bytes;
+            };
+            net.Start(1, options);
+            return draws.Last();
+        }
+
+        /// <summary>
+        /// Publishes, in relay 1's name, an envelope of <paramref name="plain"/> records at the F relay 0 expects
+        /// next: sealed under relay 1's <paramref name="publishKey"/> and signed with its identity key, as relay 1 would.
+        /// </summary>
+        private static void InjectEnvelopeFromRelay1(FederationNet net, byte[] publishKey, byte[] plain)
+        {
+            FederationPeerInfo b = Assert.Single(net[0].L.Peers);
+            byte[] header = FederationCodec.EnvelopeHeader(Id(net[1]), Convert.FromHexString(b.Boot), b.ExpectedF);
+            byte[] envelope = new byte[FederationCodec.EnvelopeOverhead + plain.Length];
+            Buffer.BlockCopy(header, 0, envelope, 0, header.Length);
+            using (AesGcm256 aead = AesGcm256.Create(publishKey))
+            {
+                aead.Seal(FederationCodec.Nonce(b.ExpectedF), new ArraySegment<byte>(plain), new ArraySegment<byte>(header), envelope, header.Length);
+            }
+
+            net.Hub.Inject(Prefix + ".relay." + net[1].L.RelayId, Sign(net[1].Key, FederationCodec.EnvelopeLabel, envelope));
+            net.Pump();
         }
     }
 }
