@@ -358,19 +358,7 @@ namespace McastCrypto.Transport
 
             IPAddress wildcard = nic.IsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
             var bindTo = new IPEndPoint(IsWindows() ? wildcard : groupEndPoint.Address, Port);
-            try
-            {
-                socket.Bind(bindTo);
-            }
-            catch (SocketException ex)
-            {
-                throw new McastTransportException(
-                    string.Format(CultureInfo.InvariantCulture, "Cannot bind the receive socket to {0} for group {1} port {2} on interface {3}: {4}", AddressText.EndPoint(bindTo), Group, Port, interfaceText, ex.Message),
-                    "bind",
-                    bindTo,
-                    ex.SocketErrorCode,
-                    ex);
-            }
+            Bind(socket, "receive", bindTo);
 
             try
             {
@@ -404,7 +392,7 @@ namespace McastCrypto.Transport
             }
 
             var bindTo = new IPEndPoint(InterfaceAddress, 0);
-            BindSendSocket(socket, bindTo);
+            Bind(socket, "send", bindTo);
 
             if (!InterfaceAddress.Equals(IPAddress.Any))
             {
@@ -423,7 +411,7 @@ namespace McastCrypto.Transport
             return local;
         }
 
-        private void BindSendSocket(Socket socket, IPEndPoint bindTo)
+        private void Bind(Socket socket, string role, IPEndPoint bindTo)
         {
             try
             {
@@ -432,7 +420,7 @@ namespace McastCrypto.Transport
             catch (SocketException ex)
             {
                 throw new McastTransportException(
-                    string.Format(CultureInfo.InvariantCulture, "Cannot bind the send socket to {0} for group {1} port {2} on interface {3}: {4}", AddressText.EndPoint(bindTo), Group, Port, interfaceText, ex.Message),
+                    string.Format(CultureInfo.InvariantCulture, "Cannot bind the {0} socket to {1} for group {2} port {3} on interface {4}: {5}", role, AddressText.EndPoint(bindTo), Group, Port, interfaceText, ex.Message),
                     "bind",
                     bindTo,
                     ex.SocketErrorCode,
@@ -453,7 +441,7 @@ namespace McastCrypto.Transport
 
             IPAddress from = nic.Address.Equals(IPAddress.IPv6Any) ? IPv6SourceAddress() : nic.Address;
             var bindTo = new IPEndPoint(from, 0);
-            BindSendSocket(socket, bindTo);
+            Bind(socket, "send", bindTo);
 
             return (IPEndPoint)socket.LocalEndPoint!;
         }
